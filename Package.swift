@@ -1,0 +1,41 @@
+// swift-tools-version: 6.0
+//
+// libengage: an embeddable campaign-decisioning SDK.
+//
+// Targets are split where a dependency direction must hold:
+//   Engage       — the pure-Swift core (no Foundation); the only public Swift API.
+//   engage-cli   — the `engage` command-line tool (installed as `engage`).
+// Test targets mirror the sources.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "libengage",
+    products: [
+        .library(name: "Engage", targets: ["Engage"]),
+        .executable(name: "engage-cli", targets: ["engage-cli"]),
+    ],
+    targets: [
+        .target(
+            name: "Engage",
+            path: "Sources/Engage",
+            swiftSettings: strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+        ),
+        .executableTarget(
+            name: "engage-cli",
+            dependencies: ["Engage"],
+            path: "Sources/engage",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EngageTests",
+            dependencies: ["Engage"],
+            path: "Tests/EngageTests",
+            swiftSettings: strict
+        ),
+    ]
+)
