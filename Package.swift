@@ -23,7 +23,9 @@ let package = Package(
         .target(
             name: "Engage",
             path: "Sources/Engage",
-            swiftSettings: strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+            swiftSettings: strict,
+            // Double.rounded() and friends call libm; the core imports no Glibc/Foundation.
+            linkerSettings: [.linkedLibrary("m")]
         ),
         .executableTarget(
             name: "engage-cli",

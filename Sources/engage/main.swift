@@ -1,0 +1,3 @@
+import Engage
+
+print("engage: placeholder")
