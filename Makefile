@@ -1,0 +1,107 @@
+# libengage — the commands the README names.
+#
+#   make demo                 the main job (for now: `engage logic` over examples/logic)
+#   make test                 install missing system packages, build once, run every suite
+#   make build                debug build of every target and the tests
+#   make install PREFIX=DIR   release build; installs DIR/bin/engage (and the C header)
+#   make bench                release build of bench/ and run it (writes bench/results.json)
+#   make clean                remove the build folders this Makefile uses
+#
+# Variables (override on the command line: `make test SCRATCH=.build-mine`):
+#   SWIFT     the swift driver (default: `swift` on PATH, else /opt/swift/usr/bin/swift)
+#   CONFIG    debug or release, for build/test/demo (install and bench always use release)
+#   SCRATCH   SwiftPM build folder of the root package; BENCH_SCRATCH that of bench/
+#   SHARED    the shared folder beside the clone (conformance suites), exported to the
+#             tests as ENGAGE_SHARED
+#   APT_PACKAGES   Debian packages `make test` needs; installed only when missing
+#   FUZZ_SECONDS   time bound of each fuzz target in `make test`
+
+SWIFT   ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+CONFIG  ?= debug
+SCRATCH ?= .build
+BENCH_SCRATCH ?= $(SCRATCH)-bench
+PREFIX  ?= /usr/local
+SHARED  ?= $(abspath ../shared)
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= FuzzJSON FuzzLogic
+
+# One list, so a later issue adds what it needs in one place
+# (e.g. libsqlite3-dev libhiredis-dev redis-server nginx valgrind).
+APT_PACKAGES ?= tzdata
+
+export ENGAGE_SHARED := $(SHARED)
+
+SWIFT_FLAGS = --scratch-path $(SCRATCH) -c $(CONFIG)
+BIN_DIR     = $(SCRATCH)/$(CONFIG)
+
+.PHONY: all build test deps check-shared swift-test fuzz cli-test demo install bench clean help
+
+all: build
+
+help:
+	@sed -n '2,19p' Makefile | sed 's/^# \{0,1\}//'
+
+## deps: install the Debian packages in APT_PACKAGES that are missing.
+deps:
+	@scripts/install-deps.sh $(APT_PACKAGES)
+
+check-shared:
+	@test -d "$(SHARED)/conformance" || { \
+	  echo "error: $(SHARED)/conformance not found; the shared folder must sit beside the clone (or pass SHARED=DIR)" >&2; exit 1; }
+
+## build: every target (library, CLI) and the test bundle, once.
+build:
+	$(SWIFT) build $(SWIFT_FLAGS)
+	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
+
+## test: deps, one build, then every suite; the build is reused by every step.
+test: deps check-shared build
+	$(MAKE) --no-print-directory swift-test fuzz cli-test
+	@echo "make test: all suites passed"
+
+swift-test:
+	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
+
+# Bounded in time; a target that does not exist yet is skipped with a note.
+fuzz:
+	@if [ ! -x fuzz/run.sh ]; then \
+	  echo "note: fuzz/run.sh not found — fuzzing skipped"; \
+	else \
+	  for t in $(FUZZ_TARGETS); do \
+	    if [ -d "fuzz/Sources/$$t" ] || grep -qs "\"$$t\"" fuzz/Package.swift; then \
+	      echo "== fuzz $$t for $(FUZZ_SECONDS)s"; \
+	      fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; \
+	    else \
+	      echo "note: fuzz target $$t not defined yet — skipped"; \
+	    fi; \
+	  done; \
+	fi
+
+cli-test:
+	scripts/test-cli.sh "$(BIN_DIR)/engage-cli"
+
+## demo: audience rules from examples/logic against sample users, through the CLI.
+demo:
+	$(SWIFT) build $(SWIFT_FLAGS) --product engage-cli
+	@scripts/demo.sh "$(BIN_DIR)/engage-cli"
+
+## install: release build; PREFIX/bin/engage, and PREFIX/include/engage.h once it exists.
+install:
+	$(SWIFT) build --scratch-path $(SCRATCH) -c release --product engage-cli
+	install -d "$(PREFIX)/bin"
+	install -m 755 "$(SCRATCH)/release/engage-cli" "$(PREFIX)/bin/engage"
+	@if [ -f include/engage.h ]; then \
+	  install -d "$(PREFIX)/include" && install -m 644 include/engage.h "$(PREFIX)/include/engage.h" && \
+	  echo "installed $(PREFIX)/include/engage.h"; \
+	fi
+	@# TODO(issue 5): the C ABI library — build the EngageC product and install
+	@# $(PREFIX)/lib/libengage.so, $(PREFIX)/lib/libengage.a and $(PREFIX)/lib/pkgconfig/engage.pc here.
+	@echo "installed $(PREFIX)/bin/engage"
+
+## bench: release build of the separate bench/ package, then run it.
+bench:
+	$(SWIFT) build --package-path bench --scratch-path $(BENCH_SCRATCH) -c release
+	"$(BENCH_SCRATCH)/release/engage-bench" --json bench/results.json $(BENCH_ARGS)
+
+clean:
+	rm -rf "$(SCRATCH)" "$(BENCH_SCRATCH)" bench/results.json

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Smoke test of the `engage` CLI contract:
+#   engage logic RULE [DATA]   result JSON on stdout, exit 0;
+#                              "<error kind>: <message>" on stderr, exit 1;
+#   an argument "-" is read from stdin.
+# Usage: scripts/test-cli.sh PATH-TO-ENGAGE-BINARY
+set -uo pipefail
+
+bin=${1:?usage: $0 PATH-TO-ENGAGE-BINARY}
+[ -x "$bin" ] || { echo "error: $bin is not an executable (build first)" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0 checks=0
+
+# expect NAME WANT_STATUS WANT_STDOUT STDERR_REGEX [STDIN] -- ARGS...
+# WANT_STDOUT is compared exactly; STDERR_REGEX (grep -E) must match stderr, "" = empty.
+expect() {
+  local name=$1 want_status=$2 want_out=$3 err_re=$4 input=$5
+  shift 6
+  checks=$((checks + 1))
+  printf '%s' "$input" | "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+  local status=$? out err
+  out=$(cat "$tmp/out"); err=$(cat "$tmp/err")
+  local ok=1
+  [ "$status" -eq "$want_status" ] || ok=0
+  [ "$out" == "$want_out" ] || ok=0
+  if [ -z "$err_re" ]; then [ -z "$err" ] || ok=0
+  else grep -Eq -- "$err_re" "$tmp/err" || ok=0
+  fi
+  if [ "$ok" -eq 1 ]; then
+    echo "ok   $name"
+  else
+    failures=$((failures + 1))
+    echo "FAIL $name: engage $*"
+    echo "     status $status (want $want_status)"
+    echo "     stdout '$out' (want '$want_out')"
+    echo "     stderr '$err' (want /$err_re/)"
+  fi
+}
+
+expect "equal numbers"        0 'true'  '' '' -- logic '{"==":[1,1]}'
+expect "var from DATA"        0 '"gold"' '' '' -- logic '{"var":"plan"}' '{"plan":"gold"}'
+expect "no DATA means null"   0 'null'  '' '' -- logic '{"var":"plan"}'
+expect "audience rule"        0 'true'  '' '' -- logic \
+  '{"and":[{">=":[{"var":"views"},3]},{"in":[{"var":"plan"},["s","m"]]},{"!":[{"var":"opt_out"}]}]}' \
+  '{"views":4,"plan":"m","opt_out":false}'
+expect "DATA from stdin"      0 '42'    '' '{"n":42}' -- logic '{"var":"n"}' -
+expect "RULE from stdin"      0 '3'     '' '{"+":[1,2]}' -- logic -
+expect "unknown operator"     1 ''      '^[A-Za-z][A-Za-z ]*: .*nope' '' -- logic '{"nope":[1]}'
+expect "malformed RULE"       1 ''      '^[A-Za-z][A-Za-z ]*: ' '' -- logic '{"==":[1,1]'
+expect "malformed DATA"       1 ''      '^[A-Za-z][A-Za-z ]*: ' '' -- logic '{"var":"a"}' '{"a":'
+expect "thrown error"         1 ''      '^[A-Za-z][A-Za-z ]*: ' '' -- logic '{"throw":"boom"}'
+
+echo "cli: $((checks - failures)) of $checks checks passed"
+[ "$failures" -eq 0 ]
