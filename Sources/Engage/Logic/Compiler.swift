@@ -5,10 +5,10 @@ public struct CompileOptions: Sendable {
     public var maxDepth: Int
     /// Most nodes (operators, arrays, constants) in one rule, segments included.
     public var maxNodes: Int
-    /// Named segments a rule may reference with `{"segment": "name"}`: each a rule.
-    public var segments: [String: JSON]
+    /// Named segments a rule may reference with `{"segment": "name"}`, compiled once.
+    public var segments: SegmentTable
 
-    public init(maxDepth: Int = 512, maxNodes: Int = 100_000, segments: [String: JSON] = [:]) {
+    public init(maxDepth: Int = 512, maxNodes: Int = 100_000, segments: SegmentTable = .empty) {
         self.maxDepth = maxDepth
         self.maxNodes = maxNodes
         self.segments = segments
@@ -35,6 +35,9 @@ struct Compiler {
     /// Compiled segments by name, and the chain being compiled (to reject cycles).
     var segmentNodes: [String: Node] = [:]
     var segmentChain: [String] = []
+    /// Definitions being compiled into a ``SegmentTable``, and those that failed.
+    var pendingSegments: [String: JSON] = [:]
+    var failedSegments: Set<String> = []
 
     init(options: CompileOptions) {
         self.options = options

@@ -1,0 +1,94 @@
+/// Named, reusable audience rules: defined once (in a campaign set), compiled once,
+/// referenced by name from any rule with `{"segment": "name"}`.
+///
+/// Building the table compiles every definition; a reference to an undefined segment
+/// and a cycle of references (`a` uses `b` uses `a`) are compile errors that name the
+/// path (`segments.a.and[1]`). Evaluating a reference evaluates the segment's rule on
+/// the same data and context and yields its truthiness.
+public struct SegmentTable: Sendable {
+    let nodes: [String: Node]
+
+    /// A table with no segments.
+    public static let empty = SegmentTable(nodes: [:])
+
+    init(nodes: [String: Node]) { self.nodes = nodes }
+
+    /// The defined names, sorted.
+    public var names: [String] { nodes.keys.sorted() }
+
+    /// Compiles `definitions`, stopping at the first error.
+    ///
+    /// - Throws: ``LogicError`` for the first bad segment (in name order).
+    public init(_ definitions: [String: JSON], options: CompileOptions = .default) throws(LogicError) {
+        let (table, errors) = SegmentTable.build(definitions, options: options)
+        if let first = errors.first { throw first }
+        self = table
+    }
+
+    /// Compiles `definitions` and reports every bad segment; the table holds the
+    /// segments that compiled.
+    public static func build(_ definitions: [String: JSON],
+                             options: CompileOptions = .default) -> (SegmentTable, [LogicError]) {
+        var compiler = Compiler(options: options)
+        compiler.pendingSegments = definitions
+        var errors: [LogicError] = []
+        for name in definitions.keys.sorted() where compiler.segmentNodes[name] == nil {
+            do throws(LogicError) {
+                _ = try compiler.compileSegment(name, path: "segments")
+            } catch {
+                errors.append(error)
+                compiler.failedSegments.insert(name)
+                compiler.segmentChain.removeAll()
+            }
+        }
+        return (SegmentTable(nodes: compiler.segmentNodes), errors)
+    }
+}
+
+extension Compiler {
+    /// The compiled rule of segment `name`, compiling it (and what it references)
+    /// first if it is one of the definitions being built.
+    mutating func compileSegment(_ name: String, path: String) throws(LogicError) -> Node {
+        if let node = segmentNodes[name] ?? options.segments.nodes[name] { return node }
+        if failedSegments.contains(name) {
+            throw LogicError(.invalidRule, path: path, "segment \"\(name)\" has errors")
+        }
+        guard let definition = pendingSegments[name] else {
+            throw LogicError(.invalidRule, path: path, "unknown segment \"\(name.prefix(64))\"")
+        }
+        if segmentChain.contains(name) {
+            let cycle = (segmentChain.drop { $0 != name } + [name]).joined(separator: " → ")
+            throw LogicError(.invalidRule, path: path, "segments reference each other in a cycle: \(cycle)")
+        }
+        segmentChain.append(name)
+        let node = try compile(definition, path: "segments.\(name)")
+        segmentChain.removeLast()
+        segmentNodes[name] = node
+        return node
+    }
+}
+
+/// `{"segment": "name"}`.
+final class SegmentNode: Node, @unchecked Sendable {
+    let name: String
+    let body: Node
+    init(name: String, body: Node, path: String) {
+        self.name = name
+        self.body = body
+        super.init(path: path)
+    }
+    override func eval(_ env: inout Env) throws(LogicError) -> JSON {
+        try env.charge(at: self)
+        return .bool(isTruthy(try body.eval(&env)))
+    }
+    override var readsScopes: Bool { body.readsScopes }
+}
+
+let segmentOperator = OperatorSpec(build: { (c: inout Compiler, operand: JSON, path: String) throws(LogicError) -> Node in
+    var nameValue = operand
+    if case .array(let a) = operand, a.count == 1 { nameValue = a[0] }
+    guard case .string(let name) = nameValue else {
+        throw LogicError(.invalidArguments, path: path, "\"segment\" takes a segment name (a string), found \(nameValue.typeName)")
+    }
+    return SegmentNode(name: name, body: try c.compileSegment(name, path: path), path: path)
+}, foldable: false)
