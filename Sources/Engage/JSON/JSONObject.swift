@@ -5,6 +5,10 @@
 /// key first appeared — what `JSON.parse` does in JavaScript, so a rule reads the same
 /// value in every binding.
 ///
+/// **Key equality is byte equality** of the keys' UTF-8, as in JavaScript, Go and
+/// Python — not Swift's canonical equivalence: `"\u00e9"` (NFC) and `"e\u0301"` (NFD)
+/// are two different members, so every binding sees the same members.
+///
 /// **Lookup.** Small objects (up to ``linearLimit`` members, the common case for request
 /// contexts and rule operands) are searched linearly, which beats hashing at that size;
 /// larger ones carry a hash index built once at construction. Copying is O(1).
@@ -16,14 +20,14 @@ public struct JSONObject: Sendable {
     final class _Storage: Sendable {
         let keys: [String]
         let values: [JSON]
-        let index: [String: Int]?
+        let index: [_ByteKey: Int]?
 
         init(keys: [String], values: [JSON]) {
             self.keys = keys
             self.values = values
             if keys.count > JSONObject.linearLimit {
-                var index = [String: Int](minimumCapacity: keys.count)
-                for (i, k) in keys.enumerated() { index[k] = i }
+                var index = [_ByteKey: Int](minimumCapacity: keys.count)
+                for (i, k) in keys.enumerated() { index[_ByteKey(k)] = i }
                 self.index = index
             } else {
                 self.index = nil
@@ -61,7 +65,7 @@ public struct JSONObject: Sendable {
         if keys.count <= JSONObject.linearLimit {
             var dup = false
             outer: for i in 1..<keys.count {
-                for j in 0..<i where keys[j] == keys[i] {
+                for j in 0..<i where _ByteKey.equal(keys[j], keys[i]) {
                     dup = true
                     break outer
                 }
@@ -70,18 +74,18 @@ public struct JSONObject: Sendable {
                 _storage = _Storage(keys: keys, values: values)
                 return
             }
-        } else if Set(keys).count == keys.count {
+        } else if Set(keys.lazy.map(_ByteKey.init)).count == keys.count {
             _storage = _Storage(keys: keys, values: values)
             return
         }
-        var position: [String: Int] = [:]
+        var position: [_ByteKey: Int] = [:]
         var k2: [String] = []
         var v2: [JSON] = []
         for (i, k) in keys.enumerated() {
-            if let p = position[k] {
+            if let p = position[_ByteKey(k)] {
                 v2[p] = values[i]
             } else {
-                position[k] = k2.count
+                position[_ByteKey(k)] = k2.count
                 k2.append(k)
                 v2.append(values[i])
             }
@@ -117,14 +121,45 @@ public struct JSONObject: Sendable {
 extension JSONObject._Storage {
 
     func indexOf(_ key: String) -> Int? {
-        if let index { return index[key] }
+        if let index { return index[_ByteKey(key)] }
         var i = 0
         let n = keys.count
         while i < n {
-            if keys[i] == key { return i }
+            if _ByteKey.equal(keys[i], key) { return i }
             i &+= 1
         }
         return nil
+    }
+}
+
+/// A string compared and hashed by its UTF-8 bytes (Swift's `String` uses canonical
+/// equivalence, which would merge NFC and NFD spellings of a key).
+struct _ByteKey: Hashable {
+    let string: String
+
+    init(_ string: String) { self.string = string }
+
+    @inline(__always)
+    static func equal(_ a: String, _ b: String) -> Bool {
+        let au = a.utf8, bu = b.utf8
+        guard au.count == bu.count else { return false }
+        // Native strings expose contiguous UTF-8; bridged or shared ones fall back.
+        let contiguous: Bool?? = au.withContiguousStorageIfAvailable { ab in
+            bu.withContiguousStorageIfAvailable { bb in ab.elementsEqual(bb) }
+        }
+        if let outer = contiguous, let result = outer { return result }
+        return au.elementsEqual(bu)
+    }
+
+    static func == (lhs: _ByteKey, rhs: _ByteKey) -> Bool { equal(lhs.string, rhs.string) }
+
+    func hash(into hasher: inout Hasher) {
+        let utf8 = string.utf8
+        let done: Void? = utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        if done == nil {
+            Array(utf8).withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+        hasher.combine(utf8.count)
     }
 }
 
