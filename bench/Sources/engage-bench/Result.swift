@@ -1,0 +1,62 @@
+// One benchmark's figures, for the table and bench/results.json.
+import Engage
+
+struct BenchResult {
+    let name: String
+    let unit: String          // "MB/s" (10^6 bytes per second) or "ns/eval"
+    let higherIsBetter: Bool
+    let stats: Stats
+    var detail: String = ""
+    /// The bar from SPEC.md, when there is one.
+    var target: Double? = nil
+
+    var passes: Bool? {
+        guard let target else { return nil }
+        return higherIsBetter ? stats.median >= target : stats.median <= target
+    }
+
+    var json: JSON {
+        var members: [(String, JSON)] = [
+            ("name", .string(name)), ("unit", .string(unit)),
+            ("median", .number(rounded(stats.median))), ("min", .number(rounded(stats.min))),
+            ("max", .number(rounded(stats.max))), ("p99", .number(rounded(stats.p99))),
+            ("samples", .number(Double(stats.samples.count))), ("detail", .string(detail)),
+        ]
+        if let target, let passes {
+            members.append(("target", .number(target)))
+            members.append(("pass", .bool(passes)))
+        }
+        return .object(JSONObject(members))
+    }
+
+    private func rounded(_ x: Double) -> Double { (x * 100).rounded() / 100 }
+}
+
+func format(_ x: Double) -> String {
+    let r = (x * 10).rounded() / 10
+    var s = String(r)
+    if s.hasSuffix(".0") && r >= 1000 { s.removeLast(2) }
+    return s
+}
+
+func pad(_ s: String, _ width: Int, left: Bool = false) -> String {
+    let n = s.count
+    guard n < width else { return s }
+    let fill = String(repeating: " ", count: width - n)
+    return left ? s + fill : fill + s
+}
+
+func printTable(_ results: [BenchResult]) {
+    print(pad("benchmark", 50, left: true) + pad("median", 10) + pad("min", 10) + pad("max", 10)
+          + pad("p99", 10) + "  " + pad("unit", 8, left: true) + "target")
+    for r in results {
+        var target = ""
+        if let t = r.target, let ok = r.passes {
+            target = (r.higherIsBetter ? "≥ " : "≤ ") + format(t) + (ok ? "  PASS" : "  MISS")
+        }
+        print(pad(r.name, 50, left: true) + pad(format(r.stats.median), 10) + pad(format(r.stats.min), 10)
+              + pad(format(r.stats.max), 10) + pad(format(r.stats.p99), 10) + "  " + pad(r.unit, 8, left: true)
+              + target)
+        if !r.detail.isEmpty { print("    " + r.detail) }
+    }
+}

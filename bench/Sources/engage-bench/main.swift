@@ -1,0 +1,81 @@
+// engage-bench: libengage's benchmarks (release build; run through `make bench`).
+//
+//   engage-bench [--json PATH] [--quick] [--only NAME]
+//
+// Medians over repeated samples on a monotonic clock, with min/max/p99; a table on
+// stdout and the same figures as JSON in PATH.
+import Engage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes `message` to stderr (fd 2; the C `stderr` global is not concurrency-safe).
+func printError(_ message: String) {
+    let line = Array((message + "\n").utf8)
+    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
+var jsonPath: String? = nil
+var quick = false
+var only: String? = nil
+var args = CommandLine.arguments.dropFirst()
+while let arg = args.popFirst() {
+    switch arg {
+    case "--json": jsonPath = args.popFirst()
+    case "--quick": quick = true
+    case "--only": only = args.popFirst()
+    case "-h", "--help":
+        print("usage: engage-bench [--json PATH] [--quick] [--only json|logic]")
+        exit(0)
+    default:
+        printError("engage-bench: unknown argument \(arg)")
+        exit(2)
+    }
+}
+
+#if DEBUG
+print("warning: this is a debug build; figures are meaningless (use `make bench`)")
+#endif
+
+let samples = quick ? 7 : 31
+let sampleNanoseconds = quick ? 5e6 : 2e7
+var results: [BenchResult] = []
+do {
+    if only == nil || only == "json" {
+        results += try JSONBench.run(samples: samples, sampleNanoseconds: sampleNanoseconds)
+    }
+    if only == nil || only == "logic" {
+        results += try LogicBench.run(batches: quick ? 51 : 501)
+    }
+} catch {
+    printError("engage-bench: \(error)")
+    exit(1)
+}
+
+print("engage-bench: \(samples) samples per figure (logic: batches of 1,000 evaluations); MB = 10^6 bytes")
+printTable(results)
+
+if let jsonPath {
+    let doc: JSON = .object(JSONObject([
+        ("tool", "engage-bench"),
+        ("samples", .number(Double(samples))),
+        ("results", .array(results.map(\.json))),
+    ]))
+    let bytes = JSONSerializer.bytes(doc, pretty: true) + [0x0A]
+    guard let file = fopen(jsonPath, "wb") else {
+        printError("engage-bench: cannot write \(jsonPath)")
+        exit(1)
+    }
+    let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+    fclose(file)
+    guard written == bytes.count else {
+        printError("engage-bench: short write to \(jsonPath)")
+        exit(1)
+    }
+    print("wrote \(jsonPath)")
+}
+
+let misses = results.filter { $0.passes == false }.map(\.name)
+if !misses.isEmpty { print("targets missed: \(misses.joined(separator: ", "))") }
