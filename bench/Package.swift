@@ -4,20 +4,16 @@
 // Build and run through `make bench` (release).
 import PackageDescription
 
-// SwiftPM names a path dependency after its folder (`main`, `libengage`, a CI clone's
-// name...), not after its manifest, so derive the root package's identity from the path.
-let rootIdentity = Context.packageDirectory
-    .split(separator: "/").dropLast().last.map { $0.lowercased() } ?? "libengage"
-
 let package = Package(
     name: "engage-bench",
     dependencies: [
-        .package(path: ".."),
+        // Named, so the product reference below holds whatever the clone's folder is called.
+        .package(name: "libengage", path: ".."),
     ],
     targets: [
         .executableTarget(
             name: "engage-bench",
-            dependencies: [.product(name: "Engage", package: rootIdentity)],
+            dependencies: [.product(name: "Engage", package: "libengage")],
             path: "Sources/engage-bench",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
