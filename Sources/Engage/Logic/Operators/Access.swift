@@ -6,15 +6,19 @@
 struct PathKey: Sendable {
     let key: String
     let index: Int?
+    /// Precomputed for fast member lookup (see PathLookup.swift).
+    let isASCII: Bool
+    let utf8Count: Int
 
     init(_ key: String) {
         self.key = key
         self.index = PathKey.canonicalIndex(key)
+        self.utf8Count = key.utf8.count
+        self.isASCII = key.utf8.allSatisfy { $0 < 0x80 }
     }
 
     init(index: Int) {
-        self.key = String(index)
-        self.index = index >= 0 ? index : nil
+        self.init(String(index))
     }
 
     /// A path step from a JSON value: strings and integral numbers; nil otherwise.
@@ -58,7 +62,7 @@ func resolve(_ value: JSON, _ keys: [PathKey]) -> JSON? {
     for k in keys {
         switch v {
         case .object(let o):
-            guard let next = o[k.key] else { return nil }
+            guard let next = o.member(k) else { return nil }
             v = next
         case .array(let a):
             guard let i = k.index, i < a.count else { return nil }
@@ -86,6 +90,9 @@ final class VarNode: Node, @unchecked Sendable {
     }
     override var children: [Node] { fallback.map { [$0] } ?? [] }
     override var readsScopes: Bool { fallback?.readsScopes ?? false }
+    // The empty path returns the whole current value — inside `reduce`, the frame
+    // that wraps the accumulator — and the default may build a wrapping value.
+    override var wraps: Int { max(keys.isEmpty ? 1 : 0, fallback?.wraps ?? 0) }
 }
 
 /// `{"var": <rule>}`: the path is computed at evaluation time.
@@ -115,6 +122,8 @@ final class DynamicVarNode: Node, @unchecked Sendable {
     }
     override var children: [Node] { [pathNode] + (fallback.map { [$0] } ?? []) }
     override var readsScopes: Bool { children.contains { $0.readsScopes } }
+    // A computed path may be empty (the whole current value); see `VarNode.wraps`.
+    override var wraps: Int { max(1, fallback?.wraps ?? 0) }
 }
 
 /// `{"val": ...}` and `{"exists": ...}` with constant keys: `hop` scopes up, then keys.
@@ -134,6 +143,8 @@ final class ValNode: Node, @unchecked Sendable {
         return found ?? .null
     }
     override var readsScopes: Bool { hop > 0 }
+    // No keys returns a whole scope value, which may wrap `reduce`'s accumulator.
+    override var wraps: Int { !existence && keys.isEmpty ? 1 : 0 }
 }
 
 /// `{"val": ...}` and `{"exists": ...}` whose keys are computed at evaluation time.
@@ -176,6 +187,8 @@ final class DynamicValNode: Node, @unchecked Sendable {
     }
     override var children: [Node] { parts }
     override var readsScopes: Bool { true }
+    // Computed keys may be empty: a whole scope value (see `ValNode.wraps`).
+    override var wraps: Int { existence ? 0 : 1 }
 }
 
 /// `{"missing": [keys...]}`: the keys (dotted paths) whose value is absent, null or "".
@@ -209,6 +222,8 @@ final class MissingNode: Node, @unchecked Sendable {
     }
     override var children: [Node] { args.nodes }
     override var readsScopes: Bool { args.nodes.contains { $0.readsScopes } }
+    // The result lists keys as given, and a key may be any value.
+    override var wraps: Int { 1 + (args.nodes.map(\.wraps).max() ?? 0) }
 }
 
 /// `{"missing_some": [need, [keys...]]}`: empty when at least `need` keys are present,
@@ -236,4 +251,5 @@ final class MissingSomeNode: Node, @unchecked Sendable {
     }
     override var children: [Node] { [need, keys] }
     override var readsScopes: Bool { need.readsScopes || keys.readsScopes }
+    override var wraps: Int { keys.wraps }
 }

@@ -27,6 +27,9 @@ final class MergeNode: Node, @unchecked Sendable {
     }
     override var children: [Node] { args.nodes }
     override var readsScopes: Bool { args.nodes.contains { $0.readsScopes } }
+    // A non-array argument becomes an element: one level of wrapping (an array
+    // argument is flattened, so it adds none, but one level is a safe bound).
+    override var wraps: Int { 1 + (args.nodes.map(\.wraps).max() ?? 0) }
 }
 
 enum IteratorOp: String, Sendable {
@@ -136,9 +139,17 @@ final class ReduceNode: Node, @unchecked Sendable {
             acc = try body.eval(&env)
             env.pop()
             if watchDepth {
+                // Shared subvalues can make the accumulator's tree exponentially
+                // larger than its memory; stop walking once the walk alone would
+                // exhaust the remaining budget.
+                let (product, overflow) = max(0, env.steps).multipliedReportingOverflow(by: 16)
+                let budget = overflow ? Int.max : product
                 var visited = 0
-                if exceedsDepth(acc, maxDepth, &visited) {
+                if exceedsDepth(acc, maxDepth, &visited, budget: budget) {
                     throw LogicError(.limitExceeded, at: self, "reduce built a value nested deeper than \(maxDepth)")
+                }
+                if visited > budget {
+                    throw LogicError(.limitExceeded, at: self, "evaluation exceeded \(env.limits.maxSteps) steps")
                 }
                 try env.charge(visited / 16, at: self)
             }
@@ -152,16 +163,25 @@ final class ReduceNode: Node, @unchecked Sendable {
 }
 
 /// Whether `v` nests deeper than `limit`; recursion stops one level past the limit.
-func exceedsDepth(_ v: JSON, _ limit: Int, _ visited: inout Int) -> Bool {
+/// The walk also stops once `visited` exceeds `budget` (returning false); the caller
+/// treats that as the evaluation budget running out.
+func exceedsDepth(_ v: JSON, _ limit: Int, _ visited: inout Int, budget: Int) -> Bool {
     visited &+= 1
+    if visited > budget { return false }
     switch v {
     case .array(let a):
         if limit <= 0 { return true }
-        for e in a where exceedsDepth(e, limit - 1, &visited) { return true }
+        for e in a {
+            if exceedsDepth(e, limit - 1, &visited, budget: budget) { return true }
+            if visited > budget { return false }
+        }
         return false
     case .object(let o):
         if limit <= 0 { return true }
-        for e in o.values where exceedsDepth(e, limit - 1, &visited) { return true }
+        for e in o.values {
+            if exceedsDepth(e, limit - 1, &visited, budget: budget) { return true }
+            if visited > budget { return false }
+        }
         return false
     default:
         return false
