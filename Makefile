@@ -64,13 +64,13 @@ swift-test:
 
 # Bounded in time; a target that does not exist yet is skipped with a note.
 fuzz:
-	@if [ ! -x fuzz/run.sh ]; then \
+	@if [ ! -f fuzz/run.sh ]; then \
 	  echo "note: fuzz/run.sh not found — fuzzing skipped"; \
 	else \
 	  for t in $(FUZZ_TARGETS); do \
 	    if [ -d "fuzz/Sources/$$t" ] || grep -qs "\"$$t\"" fuzz/Package.swift; then \
 	      echo "== fuzz $$t for $(FUZZ_SECONDS)s"; \
-	      fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; \
+	      bash fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; \
 	    else \
 	      echo "note: fuzz target $$t not defined yet — skipped"; \
 	    fi; \
