@@ -39,7 +39,7 @@ BIN_DIR     = $(SCRATCH)/$(CONFIG)
 all: build
 
 help:
-	@sed -n '2,19p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,17p' Makefile | sed 's/^# \{0,1\}//'
 
 ## deps: install the Debian packages in APT_PACKAGES that are missing.
 deps:
@@ -86,8 +86,9 @@ demo:
 	@scripts/demo.sh "$(BIN_DIR)/engage-cli"
 
 ## install: release build; PREFIX/bin/engage, and PREFIX/include/engage.h once it exists.
+# The Swift runtime is linked statically so the installed tool runs without the toolchain.
 install:
-	$(SWIFT) build --scratch-path $(SCRATCH) -c release --product engage-cli
+	$(SWIFT) build --scratch-path $(SCRATCH) -c release --static-swift-stdlib --product engage-cli
 	install -d "$(PREFIX)/bin"
 	install -m 755 "$(SCRATCH)/release/engage-cli" "$(PREFIX)/bin/engage"
 	@if [ -f include/engage.h ]; then \
