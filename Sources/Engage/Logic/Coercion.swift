@@ -115,7 +115,8 @@ func looseCompare(_ a: JSON, _ b: JSON, at node: Node) throws(LogicError) -> Int
     }
     if case .string(let x) = a, case .string(let y) = b {
         if x == y { return 0 }
-        return x.unicodeScalars.lexicographicallyPrecedes(y.unicodeScalars) ? -1 : 1
+        // UTF-8 byte order is Unicode scalar order.
+        return x.utf8.lexicographicallyPrecedes(y.utf8) ? -1 : 1
     }
     guard let x = numericValue(a), let y = numericValue(b) else {
         throw LogicError(.nan, at: node, "cannot compare \(a.typeName) with \(b.typeName)")

@@ -37,8 +37,10 @@ public struct Rule: Sendable {
     ///   or `Limit Exceeded`.
     public func evaluate(_ data: JSON, context: EvaluationContext = .empty,
                          limits: EvaluationLimits = .default) throws(LogicError) -> JSON {
-        var env = Env(data: data, limits: limits, context: context)
-        return try root.eval(&env)
+        let root = self.root
+        return try Env.with(data: data, limits: limits, context: context) { (env: inout Env) throws(LogicError) -> JSON in
+            try root.eval(&env)
+        }
     }
 
     /// Evaluates the rule and applies JSON Logic truthiness to the result.
