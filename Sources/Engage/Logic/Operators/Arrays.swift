@@ -63,6 +63,8 @@ final class IteratorNode: Node, @unchecked Sendable {
         }
         switch op {
         case .map, .filter:
+            // map's result is as long as its input: refuse before doing the work.
+            if op == .map, items.count > env.limits.maxArrayLength { throw tooLong(env) }
             var out: [JSON] = []
             out.reserveCapacity(op == .map ? items.count : 0)
             for (i, item) in items.enumerated() {
@@ -74,6 +76,7 @@ final class IteratorNode: Node, @unchecked Sendable {
                     out.append(v)
                 } else if isTruthy(v) {
                     out.append(item)
+                    if out.count > env.limits.maxArrayLength { throw tooLong(env) }
                 }
             }
             return .array(out)
@@ -90,6 +93,10 @@ final class IteratorNode: Node, @unchecked Sendable {
             }
             return .bool(op != .some)
         }
+    }
+
+    private func tooLong(_ env: Env) -> LogicError {
+        LogicError(.limitExceeded, at: self, "\(op.rawValue) result longer than \(env.limits.maxArrayLength) elements")
     }
 
     @inline(__always)
