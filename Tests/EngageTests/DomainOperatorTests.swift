@@ -195,19 +195,27 @@ private let context = EvaluationContext(now: now, userID: "user-1", timeZone: "U
 }
 
 @Suite struct LocalTimeTests {
-    @Test func localFieldsOfKnownInstants() {
-        let f = LocalFields(utcMillis: now, offsetSeconds: 9 * 3600)
-        #expect(f == LocalFields(year: 2026, month: 11, day: 20, hour: 21, minute: 0, second: 0, weekday: 5))
-        let epoch = LocalFields(utcMillis: -1, offsetSeconds: 0)
-        #expect(epoch == LocalFields(year: 1969, month: 12, day: 31, hour: 23, minute: 59, second: 59, weekday: 3))
-        let leap = LocalFields(utcMillis: 951_782_400_000, offsetSeconds: 0) // 2000-02-29
-        #expect(leap.month == 2 && leap.day == 29 && leap.weekday == 2)
-        _ = LocalFields(utcMillis: .max, offsetSeconds: 50_000)
-        _ = LocalFields(utcMillis: .min, offsetSeconds: -50_000)
+    @Test func ianaZonesAndDaylightSaving() throws {
+        // 2024-03-10 06:59:59Z is 01:59:59 EST; one second later it is 03:00 EDT.
+        let r = try rule(#"{"local_time": "America/New_York"}"#)
+        let before = EvaluationContext(now: 1_710_053_999_000)
+        let after = EvaluationContext(now: 1_710_054_000_000)
+        #expect(try r.evaluate(nil, context: before) == "01:59")
+        #expect(try r.evaluate(nil, context: after) == "03:00")
+        // The context's zone is used when the rule names none.
+        let hour = try rule(#"{"local_hour": []}"#)
+        #expect(try hour.evaluate(nil, context: EvaluationContext(now: now, timeZone: "Asia/Seoul")) == 21)
+        #expect(try hour.evaluate(nil, context: EvaluationContext(now: now, timeZone: "Europe/London")) == 12)
+        // Before the epoch: 1969-12-31 23:59:59.999 UTC is a Wednesday.
+        let day = try rule(#"{"day_of_week": "UTC"}"#)
+        #expect(try day.evaluate(nil, context: EvaluationContext(now: -1)) == 3)
+        #expect(try rule(#"{"local_date": "UTC"}"#).evaluate(nil, context: EvaluationContext(now: -1)) == "1969-12-31")
+        _ = try day.evaluate(nil, context: EvaluationContext(now: .max))
+        _ = try day.evaluate(nil, context: EvaluationContext(now: .min))
     }
 
     @Test func operatorsUseTheContextZone() throws {
-        let seoul = EvaluationContext(now: now, timeZone: "+09:00")
+        let seoul = EvaluationContext(now: now, timeZone: "Asia/Seoul")
         #expect(try rule(#"{"local_time": []}"#).evaluate(nil, context: seoul) == "21:00")
         #expect(try rule(#"{"local_hour": []}"#).evaluate(nil, context: seoul) == 21)
         #expect(try rule(#"{"day_of_week": []}"#).evaluate(nil, context: seoul) == 5)

@@ -7,11 +7,15 @@ public struct CompileOptions: Sendable {
     public var maxNodes: Int
     /// Named segments a rule may reference with `{"segment": "name"}`, compiled once.
     public var segments: SegmentTable
+    /// Where time-zone rules come from (zones written in rules load at compile time).
+    public var zones: ZoneCache
 
-    public init(maxDepth: Int = 512, maxNodes: Int = 100_000, segments: SegmentTable = .empty) {
+    public init(maxDepth: Int = 512, maxNodes: Int = 100_000, segments: SegmentTable = .empty,
+                zones: ZoneCache = .shared) {
         self.maxDepth = maxDepth
         self.maxNodes = maxNodes
         self.segments = segments
+        self.zones = zones
     }
 
     public static let `default` = CompileOptions()

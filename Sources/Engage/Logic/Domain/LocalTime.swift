@@ -6,88 +6,9 @@
 //   {"time_between": ["21:00", "08:00"]} → whether local time is in [from, to);
 //                               a range that wraps midnight is allowed
 // Each takes an optional IANA zone name as its last argument; without one they use the
-// context's time zone, and UTC when it has none. A zone written in the rule is checked
-// at compile time.
-
-/// Civil date and time fields of an instant at a UTC offset.
-struct LocalFields: Equatable {
-    var year: Int
-    var month: Int
-    var day: Int
-    var hour: Int
-    var minute: Int
-    var second: Int
-    /// ISO weekday, 1 = Monday … 7 = Sunday.
-    var weekday: Int
-}
-
-extension LocalFields {
-    /// Fields of `utcMillis` shifted by `offsetSeconds` (any Int64 input is safe).
-    init(utcMillis: Int64, offsetSeconds: Int) {
-        // Clamp to ±100,000 years so nothing below can overflow.
-        let limit: Int64 = 3_155_760_000_000_000
-        let ms = min(max(utcMillis, -limit), limit)
-        let seconds = ms / 1000 - (ms % 1000 < 0 ? 1 : 0) + Int64(offsetSeconds)
-        var days = seconds / 86_400
-        var secOfDay = seconds % 86_400
-        if secOfDay < 0 {
-            secOfDay += 86_400
-            days -= 1
-        }
-        hour = Int(secOfDay / 3600)
-        minute = Int(secOfDay % 3600 / 60)
-        second = Int(secOfDay % 60)
-        // 1970-01-01 was a Thursday (ISO 4).
-        var wd = (days + 3) % 7
-        if wd < 0 { wd += 7 }
-        weekday = Int(wd) + 1
-        // Civil from days (proleptic Gregorian), after Howard Hinnant's derivation.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        day = Int(doy - (153 * mp + 2) / 5 + 1)
-        month = Int(mp < 10 ? mp + 3 : mp - 9)
-        year = Int(yoe + era * 400 + (month <= 2 ? 1 : 0))
-    }
-}
-
-/// How a zone name becomes a UTC offset at an instant.
-enum ZoneLookup {
-    /// Whether `name` names a zone this engine can use.
-    static func isKnown(_ name: String) -> Bool { resolve(name) != nil }
-
-    /// The UTC offset in seconds of zone `name` at `utcMillis`, or nil for an unknown zone.
-    static func offset(_ name: String, atUTCMillis utcMillis: Int64) -> Int? {
-        guard let zone = resolve(name) else { return nil }
-        return zone.offset(utcMillis)
-    }
-
-    private struct Resolved {
-        let offset: (Int64) -> Int
-    }
-
-    private static func resolve(_ name: String) -> Resolved? {
-        if name == "UTC" || name == "Etc/UTC" || name == "Z" { return Resolved { _ in 0 } }
-        if let fixed = fixedOffset(name) { return Resolved { _ in fixed } }
-        return nil
-    }
-
-    /// `+09:00`, `-05:30`, `+0900`.
-    static func fixedOffset(_ name: String) -> Int? {
-        let u = Array(name.utf8)
-        guard u.count == 6 || u.count == 5, u[0] == 0x2B || u[0] == 0x2D else { return nil }
-        let digits = u.count == 6 ? [u[1], u[2], u[4], u[5]] : [u[1], u[2], u[3], u[4]]
-        if u.count == 6, u[3] != 0x3A { return nil }
-        guard digits.allSatisfy({ $0 &- 0x30 < 10 }) else { return nil }
-        let h = Int(digits[0] - 0x30) * 10 + Int(digits[1] - 0x30)
-        let m = Int(digits[2] - 0x30) * 10 + Int(digits[3] - 0x30)
-        guard h <= 18, m < 60 else { return nil }
-        return (u[0] == 0x2D ? -1 : 1) * (h * 3600 + m * 60)
-    }
-}
+// context's time zone, and UTC when it has none. A zone written in the rule is loaded
+// and checked at compile time; the context's zone comes from the compiler's ZoneCache
+// (lock-free once loaded). DST and zone semantics: docs/time.md.
 
 enum LocalTimeOp: String, Sendable {
     case time = "local_time", hour = "local_hour", weekday = "day_of_week", date = "local_date"
@@ -98,30 +19,48 @@ final class LocalTimeNode: Node, @unchecked Sendable {
     let op: LocalTimeOp
     /// For `time_between`: the range as minutes of the day.
     let from: Int, to: Int
-    let zone: Node?
+    /// A zone written in the rule, loaded at compile time.
+    let fixedZone: ZoneRules?
+    /// A zone computed at evaluation time.
+    let zoneNode: Node?
+    let zones: ZoneCache
 
-    init(_ op: LocalTimeOp, from: Int = 0, to: Int = 0, zone: Node?, path: String) {
+    init(_ op: LocalTimeOp, from: Int = 0, to: Int = 0, fixedZone: ZoneRules?, zoneNode: Node?,
+         zones: ZoneCache, path: String) {
         self.op = op
         self.from = from
         self.to = to
-        self.zone = zone
+        self.fixedZone = fixedZone
+        self.zoneNode = zoneNode
+        self.zones = zones
         super.init(path: path)
+    }
+
+    private func zone(_ env: inout Env) throws(LogicError) -> ZoneRules {
+        if let fixedZone { return fixedZone }
+        let name: String
+        if let zoneNode {
+            guard case .string(let z) = try zoneNode.eval(&env) else {
+                throw LogicError(.invalidArguments, at: self, "a time zone is an IANA name (a string)")
+            }
+            name = z
+        } else {
+            guard let z = env.context.timeZone else { return .utc }
+            name = z
+        }
+        do throws(TimeZoneError) {
+            return try zones.zone(named: name)
+        } catch {
+            throw LogicError(.invalidArguments, at: self, "\(error)")
+        }
     }
 
     override func eval(_ env: inout Env) throws(LogicError) -> JSON {
         try env.charge(at: self)
-        var zoneName = env.context.timeZone ?? "UTC"
-        if let zone {
-            guard case .string(let z) = try zone.eval(&env) else {
-                throw LogicError(.invalidArguments, at: self, "a time zone is an IANA name (a string)")
-            }
-            zoneName = z
-        }
+        let rules = try zone(&env)
         let now = env.context.now
-        guard let offset = ZoneLookup.offset(zoneName, atUTCMillis: now) else {
-            throw LogicError(.invalidArguments, at: self, "unknown time zone \"\(zoneName.prefix(64))\"")
-        }
-        let f = LocalFields(utcMillis: now, offsetSeconds: offset)
+        let seconds = now / 1000 - (now % 1000 < 0 ? 1 : 0)
+        let f = rules.localTime(atUTC: seconds)
         switch op {
         case .time: return .string(pad2(f.hour) + ":" + pad2(f.minute))
         case .hour: return .number(Double(f.hour))
@@ -134,7 +73,7 @@ final class LocalTimeNode: Node, @unchecked Sendable {
         }
     }
 
-    override var children: [Node] { zone.map { [$0] } ?? [] }
+    override var children: [Node] { zoneNode.map { [$0] } ?? [] }
 }
 
 private func pad2(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
@@ -173,11 +112,18 @@ func localTimeOperator(_ op: LocalTimeOp) -> OperatorSpec {
             range = (bounds[0], bounds[1])
         }
         let zone = args.count > fixed ? args[fixed] : nil
+        var fixedZone: ZoneRules? = nil
         if let z = zone?.constant {
-            guard case .string(let name) = z, ZoneLookup.isKnown(name) else {
-                throw LogicError(.invalidArguments, path: "\(path)[\(fixed)]", "unknown time zone \(describe(z))")
+            guard case .string(let name) = z else {
+                throw LogicError(.invalidArguments, path: "\(path)[\(fixed)]", "a time zone is an IANA name, found \(z.typeName)")
+            }
+            do throws(TimeZoneError) {
+                fixedZone = try c.options.zones.zone(named: name)
+            } catch {
+                throw LogicError(.invalidArguments, path: "\(path)[\(fixed)]", "\(error)")
             }
         }
-        return LocalTimeNode(op, from: range.0, to: range.1, zone: zone, path: path)
+        return LocalTimeNode(op, from: range.0, to: range.1, fixedZone: fixedZone,
+                             zoneNode: fixedZone == nil ? zone : nil, zones: c.options.zones, path: path)
     }, foldable: false)
 }
