@@ -6,10 +6,17 @@ let usage = """
     usage: engage <command> [arguments]
 
     commands:
-      logic RULE [DATA]   evaluate a JSON Logic rule against DATA (default null);
-                          each argument is JSON text, or - to read it from stdin.
+      logic RULE [DATA] [options]
+                          evaluate a JSON Logic rule against DATA (default null);
+                          RULE and DATA are JSON text, or - to read one from stdin.
                           Prints the result as JSON; on error prints
                           "<kind>: <message>" to stderr and exits with status 1.
+                          options (for the domain operators, docs/targeting.md):
+                            --now MS          current time, ms since the epoch
+                            --tz ZONE         the user's IANA time zone
+                            --user ID         the user id (rollout)
+                            --history FILE    JSON array of {"name","time","properties"}
+                            --segments FILE   JSON object: segment name -> rule
       help                show this text
     """
 
@@ -35,18 +42,65 @@ func parseArgument(_ arg: String, name: String) -> JSON {
     }
 }
 
-func runLogic(_ args: ArraySlice<String>) -> Never {
-    guard args.count == 1 || args.count == 2 else {
-        Exit.fail("usage: engage logic RULE [DATA]", status: 2)
+func readFile(_ path: String, what: String) -> JSON {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        Exit.fail("engage: cannot read \(what) file \(path)", status: 2)
     }
-    if args.filter({ $0 == "-" }).count > 1 {
+    do {
+        return try JSONParser.parse([UInt8](data))
+    } catch {
+        Exit.fail("Invalid JSON: \(path): \(error)")
+    }
+}
+
+func runLogic(_ args: ArraySlice<String>) -> Never {
+    var positional: [String] = []
+    var context = EvaluationContext()
+    var options = CompileOptions()
+    var rest = args
+    while let arg = rest.popFirst() {
+        func value() -> String {
+            guard let v = rest.popFirst() else { Exit.fail("engage: \(arg) needs a value", status: 2) }
+            return v
+        }
+        switch arg {
+        case "--now":
+            let v = value()
+            guard let ms = Int64(v) else { Exit.fail("engage: --now takes milliseconds since the epoch, got \(v)", status: 2) }
+            context.now = ms
+        case "--tz": context.timeZone = value()
+        case "--user": context.userID = value()
+        case "--history":
+            do {
+                context.history = try InMemoryHistory(json: readFile(value(), what: "history"))
+            } catch {
+                Exit.fail("\(error.type): \(error.message) (at \(error.path))")
+            }
+        case "--segments":
+            guard case .object(let defs) = readFile(value(), what: "segments") else {
+                Exit.fail("engage: --segments needs a JSON object of name -> rule", status: 2)
+            }
+            do {
+                options.segments = try SegmentTable(Dictionary(defs.map { ($0.key, $0.value) }, uniquingKeysWith: { _, b in b }))
+            } catch {
+                Exit.fail("\(error.type): \(error.message) (at \(error.path))")
+            }
+        default:
+            if arg.hasPrefix("--") { Exit.fail("engage: unknown option \(arg)", status: 2) }
+            positional.append(arg)
+        }
+    }
+    guard positional.count == 1 || positional.count == 2 else {
+        Exit.fail("usage: engage logic RULE [DATA] [--now MS] [--tz ZONE] [--user ID] [--history FILE] [--segments FILE]", status: 2)
+    }
+    if positional.filter({ $0 == "-" }).count > 1 {
         Exit.fail("engage: only one argument can be read from stdin (-)", status: 2)
     }
-    let ruleJSON = parseArgument(args[args.startIndex], name: "RULE")
-    let data = args.count == 2 ? parseArgument(args[args.startIndex + 1], name: "DATA") : .null
+    let ruleJSON = parseArgument(positional[0], name: "RULE")
+    let data = positional.count == 2 ? parseArgument(positional[1], name: "DATA") : .null
     do {
-        let rule = try Rule(compiling: ruleJSON)
-        let result = try rule.evaluate(data)
+        let rule = try Rule(compiling: ruleJSON, options: options)
+        let result = try rule.evaluate(data, context: context)
         print(JSONSerializer.string(result))
         exit(0)
     } catch {
