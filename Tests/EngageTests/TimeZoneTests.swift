@@ -60,6 +60,8 @@ private func civil(_ y: Int, _ m: Int, _ d: Int, _ h: Int = 0, _ mi: Int = 0, _ 
             try ZoneRules.utc.utcInstant(forLocal: civil(Int.max, 1, 1))
         }
         #expect(throws: TimeZoneError.self) { try ZoneRules.utc.utcInstant(forLocal: civil(2024, 1, 1, 24)) }
+        #expect(throws: TimeZoneError.self) { try ZoneRules.utc.utcInstant(forLocal: civil(Int.min, Int.min, Int.min, Int.min)) }
+        #expect(CivilDate(year: Int.min, month: 1, day: 1).description.hasPrefix("-"))
     }
 }
 

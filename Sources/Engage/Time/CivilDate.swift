@@ -37,7 +37,7 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     /// ISO-8601 style `YYYY-MM-DD` (years outside 0...9999 are printed as they are).
     public var description: String {
         func pad(_ v: Int, _ width: Int) -> String {
-            let s = String(v < 0 ? -v : v)
+            let s = String(v.magnitude)   // not -v: Int.min has no positive counterpart
             let body = String(repeating: "0", count: max(0, width - s.count)) + s
             return v < 0 ? "-" + body : body
         }

@@ -7,23 +7,29 @@
 final class ZoneData: Sendable {
     /// Local time types: the file's, then (if there is a footer) its standard and DST types.
     let types: [LocalTimeType]
+    /// `types[i].utcOffset` and `types[i].isDST`, kept apart so the hot path touches no
+    /// String (copying a LocalTimeType would retain its abbreviation).
+    let offsets: [Int32]
+    let dstFlags: [Bool]
     /// Strictly ascending transition instants from the file.
     let transitions: [Int64]
     /// `types` index in effect from `transitions[i]` on.
     let transitionTypes: [UInt8]
     /// The footer rule that governs instants at or after the last transition (or all
-    /// instants when the file has no transitions).
-    let footer: Footer?
-
-    struct Footer: Sendable {
-        let rule: PosixTZRule
-        let standardType: Int
-        let daylightType: Int
-        /// Footer transitions precomputed for `precomputedYears`, ascending: instant and
-        /// whether DST starts (true) or ends (false) there. Outside it they are computed.
-        let table: [Int64]
-        let tableIsDST: [Bool]
-    }
+    /// instants when the file has no transitions); nil for version-1 files, an empty
+    /// footer and fixed zones.
+    let footer: PosixTZRule?
+    /// `footer != nil`, stored so the hot path does not copy the optional rule to test it.
+    let hasFooter: Bool
+    /// `types` indices of the footer's standard and DST types (0 without a footer).
+    let footerStandardType: Int
+    let footerDaylightType: Int
+    /// Footer transitions precomputed for `precomputedYears`, ascending: instant and
+    /// whether DST starts (true) or ends (false) there. Outside it they are computed.
+    /// Stored flat rather than in a nested struct so the hot path copies (and retains)
+    /// nothing.
+    let footerTable: [Int64]
+    let footerTableIsDST: [Bool]
 
     /// Years whose footer transitions are computed at load so lookups are a binary search.
     static let precomputedYears: ClosedRange<Int64> = 1969...2101
@@ -31,29 +37,32 @@ final class ZoneData: Sendable {
     /// A fixed offset zone (no transitions).
     init(fixed type: LocalTimeType) {
         types = [type]
+        offsets = [type.utcOffset]
+        dstFlags = [type.isDST]
         transitions = []
         transitionTypes = []
         footer = nil
+        hasFooter = false
+        footerStandardType = 0
+        footerDaylightType = 0
+        footerTable = []
+        footerTableIsDST = []
     }
 
     init(zone: String, block: TZif.Block, footer rule: PosixTZRule?) throws(TimeZoneError) {
         var types = block.types
         transitions = block.transitions
         transitionTypes = block.transitionTypes
+        var table: [(Int64, Bool)] = []
         if let rule {
             guard abs(Int64(rule.standardOffset)) <= PosixTZRule.maxOffset else {
                 throw TimeZoneError(.malformed, zone: zone, "footer standard offset out of range")
             }
-            let std = types.count
+            footerStandardType = types.count
             types.append(LocalTimeType(utcOffset: rule.standardOffset, isDST: false, abbreviation: rule.standardName))
-            let dst = types.count
+            footerDaylightType = types.count
             if let d = rule.daylight {
                 types.append(LocalTimeType(utcOffset: d.utcOffset, isDST: true, abbreviation: d.name))
-            } else {
-                types.append(types[std])
-            }
-            var table: [(Int64, Bool)] = []
-            if rule.daylight != nil {
                 for year in Self.precomputedYears {
                     if let (s, e) = rule.transitions(inYear: year) {
                         table.append((s, true))
@@ -61,13 +70,20 @@ final class ZoneData: Sendable {
                     }
                 }
                 table.sort(by: Self.footerOrder)
+            } else {
+                types.append(types[footerStandardType])
             }
-            footer = Footer(rule: rule, standardType: std, daylightType: dst,
-                            table: table.map(\.0), tableIsDST: table.map(\.1))
         } else {
-            footer = nil
+            footerStandardType = 0
+            footerDaylightType = 0
         }
+        footer = rule
+        hasFooter = rule != nil
+        footerTable = table.map(\.0)
+        footerTableIsDST = table.map(\.1)
         self.types = types
+        offsets = types.map(\.utcOffset)
+        dstFlags = types.map(\.isDST)
     }
 
     /// Ascending by instant; at equal instants a DST start sorts after a DST end, so "last
@@ -81,8 +97,8 @@ final class ZoneData: Sendable {
 
     /// Index in `types` of the local time type in effect at `t`.
     func typeIndex(at t: Int64) -> Int {
-        if let footer, transitions.last.map({ t >= $0 }) ?? true {
-            return footerTypeIndex(footer, at: t)
+        if hasFooter, transitions.isEmpty || t >= transitions[transitions.count - 1] {
+            return footerTypeIndex(at: t)
         }
         // RFC 8536: before the first transition (or with none and no footer), type 0.
         guard let first = transitions.first, t >= first else { return 0 }
@@ -95,39 +111,49 @@ final class ZoneData: Sendable {
             if t < first { return first }
             return transitions[Self.lastIndex(in: transitions, atOrBefore: t) + 1]
         }
-        guard let footer, footer.rule.daylight != nil else { return nil }
-        if let first = footer.table.first, let last = footer.table.last, t >= first, t < last {
-            return footer.table[Self.lastIndex(in: footer.table, atOrBefore: t) + 1]
+        guard let rule = footer, rule.daylight != nil else { return nil }
+        if let first = footerTable.first, let last = footerTable.last, t >= first, t < last {
+            return footerTable[Self.lastIndex(in: footerTable, atOrBefore: t) + 1]
         }
-        return footerComputed(footer.rule, around: t).first { $0.0 > t }?.0
+        return footerComputed(rule, around: t).next
     }
 
-    private func footerTypeIndex(_ footer: Footer, at t: Int64) -> Int {
-        guard footer.rule.daylight != nil else { return footer.standardType }
+    private func footerTypeIndex(at t: Int64) -> Int {
         let isDST: Bool
-        if let first = footer.table.first, let last = footer.table.last, t >= first, t < last {
-            isDST = footer.tableIsDST[Self.lastIndex(in: footer.table, atOrBefore: t)]
+        if footerTable.isEmpty {
+            // No DST part (or no footer, which callers exclude).
+            isDST = false
+        } else if t >= footerTable[0], t < footerTable[footerTable.count - 1] {
+            isDST = footerTableIsDST[Self.lastIndex(in: footerTable, atOrBefore: t)]
+        } else if let rule = footer {
+            isDST = footerComputed(rule, around: t).isDST
         } else {
-            isDST = footerComputed(footer.rule, around: t).last { $0.0 <= t }?.1 ?? false
+            isDST = false
         }
-        return isDST ? footer.daylightType : footer.standardType
+        return isDST ? footerDaylightType : footerStandardType
     }
 
-    /// Footer transitions of the years around `t`, sorted. A transition of year y lies
-    /// within about eight days of that year (times reach ±167 h, offsets ±26 h), so years
-    /// y−2 … y+2 hold the last transition at or before `t` and the first one after it.
-    private func footerComputed(_ rule: PosixTZRule, around t: Int64) -> [(Int64, Bool)] {
+    /// The footer's state at `t` and its next transition, computed from the rule. A
+    /// transition of year y lies within about eight days of that year (times reach ±167 h,
+    /// offsets ±26 h), so years y−2 … y+2 hold the last transition at or before `t` and the
+    /// first one after it. Ties resolve as in `footerOrder`. No allocation.
+    private func footerComputed(_ rule: PosixTZRule, around t: Int64) -> (isDST: Bool, next: Int64?) {
         let year = Int64(CivilCalendar.civil(fromDays: CivilCalendar.floorDiv(t, 86_400)).year)
-        var list: [(Int64, Bool)] = []
-        list.reserveCapacity(10)
-        for y in (year - 2)...(year + 2) {
-            if let (s, e) = rule.transitions(inYear: y) {
-                list.append((s, true))
-                list.append((e, false))
+        var last: (Int64, Bool)?
+        var next: (Int64, Bool)?
+        func consider(_ entry: (Int64, Bool)) {
+            if entry.0 <= t {
+                if last.map({ Self.footerOrder($0, entry) }) ?? true { last = entry }
+            } else if next.map({ Self.footerOrder(entry, $0) }) ?? true {
+                next = entry
             }
         }
-        list.sort(by: Self.footerOrder)
-        return list
+        for y in (year - 2)...(year + 2) {
+            guard let (s, e) = rule.transitions(inYear: y) else { continue }
+            consider((s, true))
+            consider((e, false))
+        }
+        return (last?.1 ?? false, next?.0)
     }
 
     /// Largest index i with `a[i] <= t`; requires `a` non-empty, ascending, `a[0] <= t`.

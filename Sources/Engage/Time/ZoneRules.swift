@@ -67,12 +67,12 @@ public struct ZoneRules: Sendable, CustomStringConvertible {
 
     /// The UTC offset in seconds (east positive) in effect at `t`.
     public func offset(atUTC t: Int64) -> Int32 {
-        data.types[data.typeIndex(at: Self.clamp(t))].utcOffset
+        data.offsets[data.typeIndex(at: Self.clamp(t))]
     }
 
     /// Whether daylight-saving time is in effect at `t`.
     public func isDaylightSavingTime(atUTC t: Int64) -> Bool {
-        data.types[data.typeIndex(at: Self.clamp(t))].isDST
+        data.dstFlags[data.typeIndex(at: Self.clamp(t))]
     }
 
     /// The abbreviation in effect at `t` (`"EST"`, `"KST"`, `"+1030"`).
@@ -89,9 +89,10 @@ public struct ZoneRules: Sendable, CustomStringConvertible {
     /// The wall-clock date, time, ISO weekday, offset and DST flag at `t`.
     public func localTime(atUTC t: Int64) -> LocalDateTime {
         let clamped = Self.clamp(t)
-        let type = data.types[data.typeIndex(at: clamped)]
+        let index = data.typeIndex(at: clamped)
+        let offset = data.offsets[index]
         // |clamped| ≤ 2^56 and |offset| ≤ 26 h: the sum cannot overflow.
-        let local = clamped + Int64(type.utcOffset)
+        let local = clamped + Int64(offset)
         let days = CivilCalendar.floorDiv(local, 86_400)
         let secs = Int(local - days * 86_400)
         let date = CivilCalendar.civil(fromDays: days)
@@ -99,7 +100,7 @@ public struct ZoneRules: Sendable, CustomStringConvertible {
             year: date.year, month: date.month, day: date.day,
             hour: secs / 3_600, minute: secs / 60 % 60, second: secs % 60,
             weekday: CivilCalendar.isoWeekday(days: days),
-            utcOffset: type.utcOffset, isDST: type.isDST)
+            utcOffset: offset, isDST: data.dstFlags[index])
     }
 
     // MARK: - local -> UTC
@@ -150,12 +151,11 @@ public struct ZoneRules: Sendable, CustomStringConvertible {
         let local = min(max(raw, -(1 << 57)), 1 << 57)
         let bound = PosixTZRule.maxOffset + 1
         var cur = local - bound
-        var type = data.types[data.typeIndex(at: cur)]
+        var offset = Int64(data.offsets[data.typeIndex(at: cur)])
         var earliest: Int64?
         var latest: Int64?
         var gap: (transition: Int64, shifted: Int64)?
         for _ in 0..<Self.maxResolveSteps {
-            let offset = Int64(type.utcOffset)
             let next = data.nextTransition(after: cur)
             let candidate = local - offset
             if candidate >= cur, next.map({ candidate < $0 }) ?? true {
@@ -163,19 +163,19 @@ public struct ZoneRules: Sendable, CustomStringConvertible {
                 latest = candidate
             }
             guard let boundary = next, boundary <= local + bound else { break }
-            let nextType = data.types[data.typeIndex(at: boundary)]
-            if gap == nil, boundary + offset <= local, local < boundary + Int64(nextType.utcOffset) {
+            let nextOffset = Int64(data.offsets[data.typeIndex(at: boundary)])
+            if gap == nil, boundary + offset <= local, local < boundary + nextOffset {
                 gap = (boundary, candidate)
             }
             cur = boundary
-            type = nextType
+            offset = nextOffset
         }
         if let earliest, let latest {
             return earliest == latest ? .unique(earliest) : .ambiguous(earlier: earliest, later: latest)
         }
         if let gap { return .skipped(transition: gap.transition, shifted: gap.shifted) }
         // Only reachable when maxResolveSteps ran out: answer with the offset at `local`.
-        return .unique(local - Int64(offset(atUTC: local)))
+        return .unique(local - Int64(self.offset(atUTC: local)))
     }
 
     /// First instant of the local day with day number `days` (see ``firstInstant(of:)``).
