@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Runs one libFuzzer target for a bounded time.
+#
+#   fuzz/run.sh TARGET SECONDS        e.g. fuzz/run.sh FuzzJSON 60
+#
+# Builds the fuzz package once (debug, -sanitize=fuzzer,address, scratch folder
+# .build-fuzz in the project root; rebuilt only when the binary is missing, older than
+# a source file, or FUZZ_REBUILD=1),
+# copies the committed seed corpus to a temporary folder so the fuzzer never modifies it,
+# and runs the target for SECONDS with a 2 GiB RSS limit. A crash, sanitizer report,
+# leak or timeout makes the script exit non-zero; libFuzzer saves the offending input
+# under fuzz-artifacts/TARGET/ (gitignored) — turn it into a regression test in
+# Tests/EngageTests.
+#
+# Environment: SWIFT (the swift driver), FUZZ_MAX_LEN (default 65536),
+# FUZZ_TIMEOUT (seconds one input may take, default 10).
+set -euo pipefail
+
+if [ $# -ne 2 ]; then
+  echo "usage: $0 TARGET SECONDS   (targets: FuzzJSON, FuzzLogic)" >&2
+  exit 2
+fi
+target=$1
+seconds=$2
+case "$seconds" in ''|*[!0-9]*) echo "error: SECONDS must be a whole number" >&2; exit 2 ;; esac
+
+fuzz_dir=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$fuzz_dir")
+scratch="$root/.build-fuzz"
+swift=${SWIFT:-$(command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)}
+binary="$scratch/debug/$target"
+
+case "$target" in
+  FuzzJSON) corpus="$fuzz_dir/corpus/json" ;;
+  FuzzLogic) corpus="$fuzz_dir/corpus/logic" ;;
+  *) echo "error: unknown target $target (FuzzJSON, FuzzLogic)" >&2; exit 2 ;;
+esac
+
+# Build both targets in one go when the binary is missing or older than any source.
+stale=
+if [ -x "$binary" ]; then
+  stale=$(find "$root/Sources" "$fuzz_dir/Sources" "$fuzz_dir/Package.swift" "$root/Package.swift" \
+            -newer "$binary" -print -quit 2>/dev/null || true)
+fi
+if [ ! -x "$binary" ] || [ -n "$stale" ] || [ "${FUZZ_REBUILD:-0}" = 1 ]; then
+  echo "fuzz: building (debug, -sanitize=fuzzer,address) in $scratch"
+  build_log=$(mktemp)
+  if ! (cd "$fuzz_dir" && "$swift" build -c debug --scratch-path "$scratch" \
+          -Xswiftc -sanitize=fuzzer,address) > "$build_log" 2>&1; then
+    grep -v 'Cannot export local symbol' "$build_log" | tail -n 40 >&2
+    rm -f "$build_log"
+    echo "error: build of the fuzz package failed" >&2
+    exit 1
+  fi
+  rm -f "$build_log"
+  [ -x "$binary" ] || { echo "error: $binary was not built" >&2; exit 1; }
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/engage-fuzz-$target.XXXXXX")
+log="$work.log"
+trap 'rm -rf "$work" "$log"' EXIT
+cp -R "$corpus/." "$work/"
+artifacts="$root/fuzz-artifacts/$target"
+mkdir -p "$artifacts"
+
+echo "fuzz: $target for ${seconds}s (corpus copy in $work, artifacts in $artifacts)"
+status=0
+"$binary" "$work" \
+  -max_total_time="$seconds" \
+  -rss_limit_mb=2048 \
+  -max_len="${FUZZ_MAX_LEN:-65536}" \
+  -timeout="${FUZZ_TIMEOUT:-10}" \
+  -dict="$fuzz_dir/json.dict" \
+  -print_final_stats=1 \
+  -artifact_prefix="$artifacts/" \
+  > "$log" 2>&1 || status=$?
+
+grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb|Done )' "$log" || true
+if [ "$status" -ne 0 ]; then
+  tail -n 60 "$log" >&2
+  echo "fuzz: $target FAILED (exit $status); inputs saved:" >&2
+  ls -1 "$artifacts" >&2 || true
+  exit 1
+fi
+echo "fuzz: $target ran ${seconds}s without a finding"
