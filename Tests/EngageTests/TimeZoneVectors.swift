@@ -1,5 +1,5 @@
 // Cross-check vectors generated once with Python 3 zoneinfo over /usr/share/zoneinfo
-// (tzdata 2025b era; script recorded in docs/time.md). Lines:
+// (tzdata 2025b; method in docs/time.md, "Tests"). Lines:
 //   U zone utcSeconds utcOffset localISO isoWeekday   — UTC -> local
 //   L zone localISO utcSeconds kind                 — local -> UTC (fold=0: earlier
 //     instant of an overlap "a", gap "g" read with the offset before it, unique "u")
