@@ -162,6 +162,64 @@ private func expectQuick<T>(within seconds: Int = 20, _ body: () throws -> T,
     }
 }
 
+/// Operators can build values that share subvalues: `map` returning the same 20,000-
+/// element array for each of 20,000 elements holds 400,000,000 numbers in the memory
+/// of 40,000. Anything that walks such a value must stop when the budget does.
+@Suite struct LogicSharedValueTests {
+    static let data: JSON = {
+        // xs and zs are equal but separate arrays; ys differs from them at the end.
+        let xs = JSON.array((0..<20_000).map { _ in JSON.number(12345) })
+        let zs = JSON.array((0..<20_000).map { _ in JSON.number(12345) })
+        var ys = (0..<20_000).map { _ in JSON.number(12345) }
+        ys[ys.count - 1] = 0
+        return ["xs": xs, "ys": .array(ys), "zs": zs]
+    }()
+    static let square = #"{"map":[{"var":"xs"},{"val":[[2],"xs"]}]}"#
+
+    func check(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> LogicError? {
+        let rule = try LogicCheck.rule(text)
+        return expectQuick(within: 10, { LogicCheck.error(rule, Self.data) }, sourceLocation: sourceLocation)
+    }
+
+    @Test func catOfASharedValue() throws {
+        let e = try #require(try check(#"{"cat":["x",\#(Self.square)]}"#))
+        #expect(e.kind == .limitExceeded)
+        #expect(e.path == "cat")
+    }
+
+    @Test func substrOfASharedValue() throws {
+        #expect(try check(#"{"substr":[\#(Self.square),0,5]}"#)?.kind == .limitExceeded)
+    }
+
+    @Test func inWithASharedNeedle() throws {
+        #expect(try check(#"{"in":[\#(Self.square),"abc"]}"#)?.kind == .limitExceeded)
+    }
+
+    @Test func membershipInASharedArray() throws {
+        let e = try #require(try check(#"{"in":[{"var":"ys"},\#(Self.square)]}"#))
+        #expect(e.kind == .limitExceeded)
+        #expect(e.path == "in")
+    }
+
+    @Test func strictEqualityOfSharedValues() throws {
+        let other = #"{"map":[{"var":"xs"},{"val":[[2],"zs"]}]}"#
+        #expect(try check(#"{"===":[\#(Self.square),\#(other)]}"#)?.kind == .limitExceeded)
+        #expect(try check(#"{"!==":[\#(Self.square),\#(other)]}"#)?.kind == .limitExceeded)
+        // Small structures still compare structurally.
+        let rule = try LogicCheck.rule(#"{"===":[{"var":"a"},{"var":"b"}]}"#)
+        #expect(try rule.evaluate(LogicCheck.json(#"{"a":{"x":[1,{"y":2}]},"b":{"x":[1,{"y":2}]}}"#)) == true)
+        #expect(try rule.evaluate(LogicCheck.json(#"{"a":{"x":[1,{"y":2}]},"b":{"x":[1,{"y":3}]}}"#)) == false)
+    }
+
+    @Test func throwingASharedValue() throws {
+        let e = try #require(try check(#"{"throw":\#(Self.square)}"#))
+        #expect(e.kind == .thrown)
+        #expect(e.type == "array")
+        // A small value's JSON text is its type.
+        #expect(LogicCheck.error(try LogicCheck.rule(#"{"throw":[[1,"a"]]}"#))?.type == #"[1,"a"]"#)
+    }
+}
+
 @Suite struct LogicCompileLimitTests {
     @Test func millionDeepRuleIsRejectedWithoutOverflowingTheStack() {
         let deep = LogicCheck.nested("!", depth: 1_000_000, leaf: 1)

@@ -92,6 +92,23 @@ func stringValue(_ v: JSON, into out: inout String) {
     }
 }
 
+/// `stringValue(_:into:)` that stops once `out` holds more than `limit` UTF-8 bytes,
+/// returning false. Operators build values that share subvalues, so a value's text
+/// can be far larger than its memory (an array holding the same 50,000-element array
+/// 50,000 times); the limit keeps writing it proportional to the limit.
+func stringValue(_ v: JSON, into out: inout String, limit: Int) -> Bool {
+    if case .array(let a) = v {
+        for (i, e) in a.enumerated() {
+            if i > 0 { out += "," }
+            if !stringValue(e, into: &out, limit: limit) { return false }
+            if out.utf8.count > limit { return false }
+        }
+        return true
+    }
+    stringValue(v, into: &out)
+    return out.utf8.count <= limit
+}
+
 func stringValue(_ v: JSON) -> String {
     if case .string(let s) = v { return s }
     var out = ""

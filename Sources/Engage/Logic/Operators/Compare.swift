@@ -20,7 +20,7 @@ final class CompareNode: Node, @unchecked Sendable {
         var i = 1
         while i < args.count {
             let b = try args[i].eval(&env)
-            if !(try holds(a, b)) { return .bool(false) }
+            if !(try holds(a, b, &env)) { return .bool(false) }
             a = b
             i += 1
         }
@@ -28,10 +28,10 @@ final class CompareNode: Node, @unchecked Sendable {
     }
 
     @inline(__always)
-    private func holds(_ a: JSON, _ b: JSON) throws(LogicError) -> Bool {
+    private func holds(_ a: JSON, _ b: JSON, _ env: inout Env) throws(LogicError) -> Bool {
         switch op {
-        case .strictEq: return strictEquals(a, b)
-        case .strictNe: return !strictEquals(a, b)
+        case .strictEq: return try strictEquals(a, b, &env, at: self)
+        case .strictNe: return !(try strictEquals(a, b, &env, at: self))
         case .eq: return try looseCompare(a, b, at: self) == 0
         case .ne: return try looseCompare(a, b, at: self) != 0
         case .lt: return try looseCompare(a, b, at: self) < 0
@@ -43,4 +43,26 @@ final class CompareNode: Node, @unchecked Sendable {
 
     override var children: [Node] { args }
     override var readsScopes: Bool { args.contains { $0.readsScopes } }
+}
+
+/// Strict equality (`===`) charged to the evaluation budget: one step per array or
+/// object compared plus one per 16 members. Values built by operators share
+/// subvalues, so comparing them can be far more work than their memory suggests.
+func strictEquals(_ a: JSON, _ b: JSON, _ env: inout Env, at node: Node) throws(LogicError) -> Bool {
+    switch (a, b) {
+    case (.array(let x), .array(let y)):
+        guard x.count == y.count else { return false }
+        try env.charge(1 + x.count / 16, at: node)
+        for i in x.indices where !(try strictEquals(x[i], y[i], &env, at: node)) { return false }
+        return true
+    case (.object(let x), .object(let y)):
+        guard x.count == y.count else { return false }
+        try env.charge(1 + x.count / 16, at: node)
+        for (k, v) in x {
+            guard let w = y[k], try strictEquals(v, w, &env, at: node) else { return false }
+        }
+        return true
+    default:
+        return a == b
+    }
 }

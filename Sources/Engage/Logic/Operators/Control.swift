@@ -130,10 +130,31 @@ final class ThrowNode: Node, @unchecked Sendable {
         switch v {
         case .object: payload = v
         case .string: payload = .object(JSONObject([("type", v)]))
-        default: payload = .object(JSONObject([("type", .string(JSONSerializer.string(v)))]))
+        default:
+            // Another value's JSON text names the error; an operator-built value can
+            // share subvalues, so only a small one is written out.
+            var budget = 4096
+            let type = fitsIn(v, &budget) ? JSONSerializer.string(v) : v.typeName
+            payload = .object(JSONObject([("type", .string(type))]))
         }
-        let type = payload["type"].map { stringValue($0) } ?? "null"
+        var type = payload["type"] == nil ? "null" : ""
+        if !stringValue(payload["type"] ?? .null, into: &type, limit: 256) { type = "\(type.prefix(256))..." }
         throw LogicError(.thrown, path: path, "rule threw \"\(type)\"", payload: payload)
+    }
+
+    /// Whether `v` has at most `budget` nodes, counting shared subvalues each time.
+    private func fitsIn(_ v: JSON, _ budget: inout Int) -> Bool {
+        budget -= 1
+        if budget < 0 { return false }
+        switch v {
+        case .array(let a):
+            for e in a where !fitsIn(e, &budget) { return false }
+        case .object(let o):
+            for e in o.values where !fitsIn(e, &budget) { return false }
+        default:
+            break
+        }
+        return true
     }
     override var children: [Node] { [arg] }
     override var readsScopes: Bool { arg.readsScopes }

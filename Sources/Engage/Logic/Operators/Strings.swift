@@ -11,17 +11,25 @@ final class CatNode: Node, @unchecked Sendable {
     override func eval(_ env: inout Env) throws(LogicError) -> JSON {
         try env.charge(at: self)
         var out = ""
-        for v in try args.values(&env) {
-            stringValue(v, into: &out)
-            if out.utf8.count > env.limits.maxStringBytes {
-                throw LogicError(.limitExceeded, at: self,
-                                 "cat result longer than \(env.limits.maxStringBytes) bytes")
-            }
+        for v in try args.values(&env) where !stringValue(v, into: &out, limit: env.limits.maxStringBytes) {
+            throw LogicError(.limitExceeded, at: self,
+                             "cat result longer than \(env.limits.maxStringBytes) bytes")
         }
         return .string(out)
     }
     override var children: [Node] { args.nodes }
     override var readsScopes: Bool { args.nodes.contains { $0.readsScopes } }
+}
+
+/// The text of a value `substr` or `in` reads: a string as it is; the text of any
+/// other value only up to ``EvaluationLimits/maxStringBytes``.
+private func boundedText(_ v: JSON, _ env: Env, at node: Node) throws(LogicError) -> String {
+    if case .string(let s) = v { return s }
+    var out = ""
+    guard stringValue(v, into: &out, limit: env.limits.maxStringBytes) else {
+        throw LogicError(.limitExceeded, at: node, "text of \(describe(v)) longer than \(env.limits.maxStringBytes) bytes")
+    }
+    return out
 }
 
 /// `{"substr": [text, start, length?]}`, counting Unicode scalars. A negative start
@@ -38,7 +46,7 @@ final class SubstrNode: Node, @unchecked Sendable {
         guard let first = values.first else {
             throw LogicError(.invalidArguments, at: self, "substr needs a string")
         }
-        let text = stringValue(first)
+        let text = try boundedText(first, env, at: self)
         try env.charge(text.utf8.count / 64, at: self)
         let scalars = Array(text.unicodeScalars)
         let n = scalars.count
@@ -89,7 +97,7 @@ final class InNode: Node, @unchecked Sendable {
         }
         switch haystack {
         case .string(let s):
-            let n = stringValue(needle)
+            let n = try boundedText(needle, env, at: self)
             if n.isEmpty { return .bool(true) }
             // The naive search is O(|s|·|n|) in the worst case; charge for it.
             let (work, overflow) = s.utf8.count.multipliedReportingOverflow(by: n.utf8.count)
@@ -97,7 +105,7 @@ final class InNode: Node, @unchecked Sendable {
             return .bool(contains(s, n))
         case .array(let a):
             try env.charge(a.count / 16, at: self)
-            for e in a where strictEquals(e, needle) { return .bool(true) }
+            for e in a where try strictEquals(e, needle, &env, at: self) { return .bool(true) }
             return .bool(false)
         default:
             return .bool(false)
