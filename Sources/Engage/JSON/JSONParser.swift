@@ -254,7 +254,7 @@ struct _JSONParser {
         if base[pos] == zero {
             pos += 1
             if pos < end, isDigit(base[pos]) {
-                throw error(.syntax, "leading zeros are not allowed in numbers")
+                throw error(.syntax, "leading zeros are not allowed: expected '.', 'e' or the end of the number after '0', found \(found())")
             }
         } else {
             while pos < end, isDigit(base[pos]) {
@@ -350,7 +350,7 @@ struct _JSONParser {
         pos = i
         while true {
             guard pos < end else {
-                throw error(.syntax, "unterminated string (opened at byte \(start - 1))")
+                throw error(.syntax, "unterminated string opened at byte \(start - 1): expected '\"', found end of input")
             }
             let b = base[pos]
             if b == quote {
@@ -360,7 +360,7 @@ struct _JSONParser {
             if b == backslash {
                 try parseEscape()
             } else if b < 0x20 {
-                throw error(.syntax, "unescaped control character U+00\(hex2(b)) in a string")
+                throw error(.syntax, "unescaped control character U+00\(hex2(b)) in a string (expected it escaped, e.g. \\u00\(hex2(b)))")
             } else if b < 0x80 {
                 scratch.append(b)
                 pos += 1
@@ -380,7 +380,10 @@ struct _JSONParser {
 
     private mutating func parseEscape() throws(JSONParseError) {
         // base[pos] == backslash
-        guard pos + 1 < end else { throw error(.syntax, "unterminated escape sequence") }
+        guard pos + 1 < end else {
+            pos += 1
+            throw error(.syntax, "expected an escape character after '\\', found end of input")
+        }
         let c = base[pos + 1]
         switch c {
         case quote, backslash, slash: scratch.append(c)
@@ -412,7 +415,7 @@ struct _JSONParser {
             return
         default:
             pos += 1
-            throw error(.syntax, "invalid escape '\\\(printable(c))' in a string")
+            throw error(.syntax, "invalid escape '\\\(printable(c))' in a string (expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)")
         }
         pos += 2
     }
@@ -468,23 +471,28 @@ struct _JSONParser {
         case 0xF1...0xF3: n = 4
         case 0xF4: n = 4; hi = 0x8F
         default:
-            throw error(.encoding, "invalid UTF-8 lead byte 0x\(hex2(b0))")
-        }
-        guard i + n <= end else {
             pos = i
-            throw error(.encoding, "truncated UTF-8 sequence")
+            throw error(.encoding, "invalid UTF-8 lead byte 0x\(hex2(b0)) (expected ASCII or a lead byte 0xC2-0xF4)")
         }
-        let b1 = base[i + 1]
-        guard b1 >= lo, b1 <= hi else {
-            pos = i + 1
-            throw error(.encoding, "invalid UTF-8 continuation byte 0x\(hex2(b1))")
-        }
-        var k = 2
+        // Byte by byte, so the error names the first bad byte and end of input is
+        // reported only when the input really ends inside the sequence.
+        var k = 1
         while k < n {
-            let b = base[i + k]
-            guard b & 0xC0 == 0x80 else {
+            guard i + k < end else {
                 pos = i + k
-                throw error(.encoding, "invalid UTF-8 continuation byte 0x\(hex2(b))")
+                throw error(.encoding, "truncated UTF-8 sequence: lead byte 0x\(hex2(b0)) needs \(n) bytes, found end of input")
+            }
+            let b = base[i + k]
+            if k == 1 {
+                guard b >= lo, b <= hi else {
+                    pos = i + 1
+                    throw error(.encoding, "invalid UTF-8 byte 0x\(hex2(b)) after lead byte 0x\(hex2(b0)) (expected 0x\(hex2(lo))-0x\(hex2(hi)); overlong, surrogate or out-of-range sequences are invalid)")
+                }
+            } else {
+                guard b & 0xC0 == 0x80 else {
+                    pos = i + k
+                    throw error(.encoding, "invalid UTF-8 byte 0x\(hex2(b)) in a sequence led by 0x\(hex2(b0)) (expected a continuation byte 0x80-0xBF)")
+                }
             }
             k += 1
         }

@@ -1,6 +1,6 @@
 /// Writes ``JSON`` values as RFC 8259 text (UTF-8).
 ///
-/// - Integral numbers with magnitude below 2^53 are written as integers (`3`, not
+/// - Integral numbers with magnitude up to 2^53 are written as integers (`3`, not
 ///   `3.0`); every other number in the shortest form that reads back to the same
 ///   double (`0.1`, `1e+20`). Negative zero is written as `0`.
 /// - Strings escape `"`, `\` and the control characters U+0000–U+001F (the short
@@ -94,7 +94,7 @@ public enum JSONSerializer {
 
     /// Appends the shortest round-tripping text of a finite double.
     static func writeNumber(_ d: Double, into out: inout [UInt8]) {
-        if d == d.rounded(.towardZero), abs(d) < 9_007_199_254_740_992 {
+        if d == d.rounded(.towardZero), abs(d) <= 9_007_199_254_740_992 {
             writeInteger(Int64(d), into: &out)
             return
         }
