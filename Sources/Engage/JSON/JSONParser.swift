@@ -334,16 +334,22 @@ struct _JSONParser {
         let start = pos
         var i = pos
         // Fast path: printable ASCII without escapes needs no copy and no validation.
-        while i < end {
+        // It stops one byte past the length limit, so an over-long string is rejected
+        // without scanning (or, unterminated, copying) the rest of the document.
+        let limit = max(0, limits.maxStringBytes)
+        let stop = end - start > limit ? start + limit + 1 : end
+        while i < stop {
             let b = base[i]
             if b == quote {
-                let length = i - start
-                if length > limits.maxStringBytes { pos = start; throw stringTooLong() }
                 pos = i + 1
-                return String(decoding: UnsafeBufferPointer(start: base + start, count: length), as: UTF8.self)
+                return String(decoding: UnsafeBufferPointer(start: base + start, count: i - start), as: UTF8.self)
             }
             if b == backslash || b < 0x20 || b >= 0x80 { break }
             i += 1
+        }
+        if i == stop, stop < end {
+            pos = start
+            throw stringTooLong()
         }
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: UnsafeBufferPointer(start: base + start, count: i - start))
