@@ -7,7 +7,9 @@
 /// what was expected.
 ///
 /// Implementation-defined behaviours, chosen and tested:
-/// - **Duplicate keys**: the last value wins (see ``JSONObject``).
+/// - **Duplicate keys**: the last value wins, at the first key's position; keys are
+///   compared by their UTF-8 bytes, not by Unicode canonical equivalence (see
+///   ``JSONObject``).
 /// - **Lone surrogate escapes** (`"\uD800"` without its pair, or a lone `"\uDC00"`):
 ///   each becomes U+FFFD, the replacement character; a Swift `String` cannot hold a
 ///   lone surrogate, and rejecting them would make one bad character from a JavaScript
