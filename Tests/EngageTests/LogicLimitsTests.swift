@@ -235,15 +235,21 @@ private func expectQuick<T>(within seconds: Int = 20, _ body: () throws -> T,
         LogicCheck.releaseIteratively(deep)
     }
 
-    @Test(.disabled("bug: Compiler clamps CompileOptions.maxDepth to JSONLimits.depthCeiling (4096), but compiling recurses several frames per level and overflows the stack of a test thread near 1,800 levels (debug build): SIGSEGV"))
-    func depthAboveTheCeilingIsClamped() {
-        // Asking for more than JSONLimits.depthCeiling still stops there, and a rule
+    @Test func depthAboveTheCeilingIsClamped() {
+        // Asking for more than CompileOptions.depthCeiling still stops there, and a rule
         // as deep as the ceiling is rejected, not a stack overflow.
         let deep = LogicCheck.nested("!", depth: 1_000_000, leaf: 1)
         let e = LogicCheck.compileError(deep, options: CompileOptions(maxDepth: 10_000_000))
         #expect(e?.kind == .limitExceeded)
-        #expect(e?.message.contains(String(JSONLimits.depthCeiling)) == true)
+        #expect(e?.message.contains(String(CompileOptions.depthCeiling)) == true)
         LogicCheck.releaseIteratively(deep)
+    }
+
+    @Test func ruleJustUnderTheCeilingCompilesAndEvaluates() throws {
+        // Compiling and evaluating recurse; 1,023 levels fit on a test thread's stack.
+        let deepest = LogicCheck.nested("!", depth: CompileOptions.depthCeiling - 1, leaf: ["var": "x"])
+        let rule = try Rule(compiling: deepest, options: CompileOptions(maxDepth: 10_000_000))
+        #expect(try rule.evaluate(["x": 1]) == false) // an odd number (1023) of negations
     }
 
     @Test func millionDeepRuleTextIsRejectedByTheParser() {

@@ -1,7 +1,12 @@
 /// Options for compiling rules.
 public struct CompileOptions: Sendable {
+    /// The deepest rule any caller may configure. Compiling and evaluating recurse a few
+    /// frames per level; 1,024 levels stay well inside a 512 KiB thread stack (the
+    /// smallest a host is likely to run us on), even in a debug build.
+    public static let depthCeiling = 1024
+
     /// Deepest nesting of operators and arrays in a rule (clamped to
-    /// ``JSONLimits/depthCeiling``); the evaluator recurses once per level.
+    /// ``depthCeiling``); the evaluator recurses once per level.
     public var maxDepth: Int
     /// Most nodes (operators, arrays, constants) in one rule, segments included.
     public var maxNodes: Int
@@ -45,7 +50,7 @@ struct Compiler {
 
     init(options: CompileOptions) {
         self.options = options
-        self.maxDepth = max(1, min(options.maxDepth, JSONLimits.depthCeiling))
+        self.maxDepth = max(1, min(options.maxDepth, CompileOptions.depthCeiling))
     }
 
     static let operators: [String: OperatorSpec] = coreOperators.merging(domainOperators) { a, _ in a }
