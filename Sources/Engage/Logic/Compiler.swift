@@ -86,10 +86,8 @@ struct Compiler {
             }
             let node = try spec.build(&self, operand, opPath)
             if spec.foldable, allConstant(node.children) != nil {
-                let folded = try? Env.with(data: .null, limits: .default, context: .empty) {
-                    (env: inout Env) throws(LogicError) -> JSON in try node.eval(&env)
-                }
-                if let folded { return Literal(folded, path: opPath) }
+                var env = Env(data: .null, limits: .default, context: .empty)
+                if let value = try? node.eval(&env) { return Literal(value, path: opPath) }
             }
             return node
         default:

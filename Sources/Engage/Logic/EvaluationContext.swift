@@ -1,21 +1,60 @@
 /// What the domain operators read besides the data: the user, the clock, the user's
 /// time zone and behaviour history.
+///
+/// A value type whose fields live in one shared, copy-on-write box, so passing a
+/// context into every evaluation costs one reference count, not one per field.
 public struct EvaluationContext: Sendable {
-    /// The current time, in milliseconds since the Unix epoch (UTC).
-    public var now: Int64
-    /// The user the rule is evaluated for (rollout bucketing).
-    public var userID: String?
-    /// The user's IANA time zone name (e.g. `Asia/Seoul`); UTC when nil.
-    public var timeZone: String?
-    /// The user's behaviour history; behaviour operators see no events when nil.
-    public var history: (any EventHistory)?
+    final class Box: @unchecked Sendable {
+        // Mutated only through the struct's setters, after `isKnownUniquelyReferenced`.
+        var now: Int64
+        var userID: String?
+        var timeZone: String?
+        var history: (any EventHistory)?
+
+        init(now: Int64, userID: String?, timeZone: String?, history: (any EventHistory)?) {
+            self.now = now
+            self.userID = userID
+            self.timeZone = timeZone
+            self.history = history
+        }
+
+        func copy() -> Box { Box(now: now, userID: userID, timeZone: timeZone, history: history) }
+    }
+
+    private var box: Box
 
     public init(now: Int64 = 0, userID: String? = nil, timeZone: String? = nil,
                 history: (any EventHistory)? = nil) {
-        self.now = now
-        self.userID = userID
-        self.timeZone = timeZone
-        self.history = history
+        box = Box(now: now, userID: userID, timeZone: timeZone, history: history)
+    }
+
+    private mutating func unique() -> Box {
+        if !isKnownUniquelyReferenced(&box) { box = box.copy() }
+        return box
+    }
+
+    /// The current time, in milliseconds since the Unix epoch (UTC).
+    public var now: Int64 {
+        get { box.now }
+        set { unique().now = newValue }
+    }
+
+    /// The user the rule is evaluated for (rollout bucketing).
+    public var userID: String? {
+        get { box.userID }
+        set { unique().userID = newValue }
+    }
+
+    /// The user's IANA time zone name (e.g. `Asia/Seoul`); UTC when nil.
+    public var timeZone: String? {
+        get { box.timeZone }
+        set { unique().timeZone = newValue }
+    }
+
+    /// The user's behaviour history; behaviour operators see no events when nil.
+    public var history: (any EventHistory)? {
+        get { box.history }
+        set { unique().history = newValue }
     }
 
     /// No user, the epoch, UTC and no history.

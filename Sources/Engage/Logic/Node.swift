@@ -33,32 +33,13 @@ struct Env {
     var outer: [JSON] = []
     var steps: Int
     let limits: EvaluationLimits
-    /// Borrowed for the evaluation: copying the context would cost a retain per
-    /// reference it holds, on every evaluation.
-    let contextPointer: UnsafePointer<EvaluationContext>
+    let context: EvaluationContext
 
-    /// `context` must outlive the `Env`: create one only inside `withEnv`.
-    private init(data: JSON, limits: EvaluationLimits, context: UnsafePointer<EvaluationContext>) {
+    init(data: JSON, limits: EvaluationLimits, context: EvaluationContext) {
         self.current = data
         self.steps = limits.maxSteps
         self.limits = limits
-        self.contextPointer = context
-    }
-
-    /// Runs `body` with a fresh `Env` over `data` and `context`.
-    @inline(__always)
-    static func with<R>(data: JSON, limits: EvaluationLimits, context: EvaluationContext,
-                        _ body: (inout Env) throws(LogicError) -> R) throws(LogicError) -> R {
-        let result: Result<R, LogicError> = withUnsafePointer(to: context) { pointer in
-            var env = Env(data: data, limits: limits, context: pointer)
-            do throws(LogicError) { return .success(try body(&env)) } catch { return .failure(error) }
-        }
-        return try result.get()
-    }
-
-    /// The user, clock, zone and history, read in place.
-    var context: EvaluationContext {
-        unsafeAddress { contextPointer }
+        self.context = context
     }
 
     /// Charges `n` steps of work.

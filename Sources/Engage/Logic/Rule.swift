@@ -37,10 +37,8 @@ public struct Rule: Sendable {
     ///   or `Limit Exceeded`.
     public func evaluate(_ data: JSON, context: EvaluationContext = .empty,
                          limits: EvaluationLimits = .default) throws(LogicError) -> JSON {
-        let root = self.root
-        return try Env.with(data: data, limits: limits, context: context) { (env: inout Env) throws(LogicError) -> JSON in
-            try root.eval(&env)
-        }
+        var env = Env(data: data, limits: limits, context: context)
+        return try root.eval(&env)
     }
 
     /// Evaluates the rule and applies JSON Logic truthiness to the result.
