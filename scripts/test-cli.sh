@@ -12,6 +12,7 @@ bin=${1:?usage: $0 PATH-TO-ENGAGE-BINARY}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failures=0 checks=0
+printf '[{"name":"app_open","time":1000},{"name":"app_open","time":9000},{"name":"page_view","time":9500}]' >"$tmp/history.json"
 
 # expect NAME WANT_STATUS WANT_STDOUT STDERR_REGEX [STDIN] -- ARGS...
 # WANT_STDOUT is compared exactly; STDERR_REGEX (grep -E) must match stderr, "" = empty.
@@ -51,6 +52,14 @@ expect "unknown operator"     1 ''      '^[A-Za-z][A-Za-z ]*: .*nope' '' -- logi
 expect "malformed RULE"       1 ''      '^[A-Za-z][A-Za-z ]*: ' '' -- logic '{"==":[1,1]'
 expect "malformed DATA"       1 ''      '^[A-Za-z][A-Za-z ]*: ' '' -- logic '{"var":"a"}' '{"a":'
 expect "thrown error"         1 ''      '^[A-Za-z][A-Za-z ]*: ' '' -- logic '{"throw":"boom"}'
+# A map that returns the same 20,000-element array for each of 20,000 elements is small
+# in memory and ~2 GB as text: refused quickly instead of printed.
+big=$(seq -s, 1 20000)
+expect "huge result refused"  1 ''      '^Limit Exceeded: ' '' -- logic '{"map":[{"var":"xs"},{"val":[[2],"xs"]}]}' "{\"xs\":[$big]}" --max-output 100000
+expect "behaviour operator"   0 '2'     '' '' -- logic '{"event_count":["app_open","7d"]}' --now 10000 \
+  --history "$tmp/history.json"
+expect "local time in zone"   0 '"21:00"' '' '' -- logic '{"local_time":[]}' --now 1795176000000 --tz Asia/Seoul
+expect "bad window unit"      1 ''      'unknown unit "dd"' '' -- logic '{"event_count":["app_open","7dd"]}'
 
 echo "cli: $((checks - failures)) of $checks checks passed"
 [ "$failures" -eq 0 ]

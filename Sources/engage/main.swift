@@ -17,6 +17,8 @@ let usage = """
                             --user ID         the user id (rollout)
                             --history FILE    JSON array of {"name","time","properties"}
                             --segments FILE   JSON object: segment name -> rule
+                            --max-output N    refuse results longer than N bytes
+                                              as JSON (default 64 MiB)
       help                show this text
     """
 
@@ -27,6 +29,10 @@ enum Exit {
         exit(status)
     }
 }
+
+/// Results longer than this as JSON text are refused rather than printed: values can
+/// share subvalues, so a small result in memory can be enormous as text.
+let defaultMaxOutputBytes = 64 << 20
 
 /// The bytes of an argument: the text itself, or stdin for "-".
 func argumentBytes(_ arg: String, name: String) -> [UInt8] {
@@ -57,6 +63,7 @@ func runLogic(_ args: ArraySlice<String>) -> Never {
     var positional: [String] = []
     var context = EvaluationContext()
     var options = CompileOptions()
+    var maxOutputBytes = defaultMaxOutputBytes
     var rest = args
     while let arg = rest.popFirst() {
         func value() -> String {
@@ -68,6 +75,10 @@ func runLogic(_ args: ArraySlice<String>) -> Never {
             let v = value()
             guard let ms = Int64(v) else { Exit.fail("engage: --now takes milliseconds since the epoch, got \(v)", status: 2) }
             context.now = ms
+        case "--max-output":
+            let v = value()
+            guard let n = Int(v), n > 0 else { Exit.fail("engage: --max-output takes a byte count, got \(v)", status: 2) }
+            maxOutputBytes = n
         case "--tz": context.timeZone = value()
         case "--user": context.userID = value()
         case "--history":
@@ -101,7 +112,10 @@ func runLogic(_ args: ArraySlice<String>) -> Never {
     do {
         let rule = try Rule(compiling: ruleJSON, options: options)
         let result = try rule.evaluate(data, context: context)
-        print(JSONSerializer.string(result))
+        guard let text = JSONSerializer.bytes(result, maxBytes: maxOutputBytes) else {
+            Exit.fail("Limit Exceeded: the result is longer than \(maxOutputBytes) bytes as JSON")
+        }
+        print(String(decoding: text, as: UTF8.self))
         exit(0)
     } catch {
         let location = error.path.isEmpty ? "" : " (at \(error.path))"

@@ -217,7 +217,7 @@ import Testing
         #expect(d.maxBytes == 64 << 20)
         #expect(d.maxStringBytes == 1 << 20)
         #expect(d.maxElements == 4_000_000)
-        #expect(JSONLimits.depthCeiling == 4096)
+        #expect(JSONLimits.depthCeiling == 1024)
     }
 }
 

@@ -164,4 +164,17 @@ struct SeededGenerator: RandomNumberGenerator {
         }
         #expect(Self.text(v["limits"]?["big"] ?? nil) == "1.2345678901234568e+29")
     }
+
+    @Test func boundedOutputStopsEarly() throws {
+        let value: JSON = ["a": [1, 2, 3], "b": "text"]
+        let full = JSONSerializer.bytes(value)
+        #expect(JSONSerializer.bytes(value, maxBytes: full.count) == full)
+        #expect(JSONSerializer.bytes(value, maxBytes: full.count - 1) == nil)
+        #expect(JSONSerializer.bytes(value, pretty: true, maxBytes: 1 << 20) == JSONSerializer.bytes(value, pretty: true))
+        // 10,000 references to one 10,000-element array: 10^8 elements as text.
+        let inner = JSON.array(Array(repeating: 7, count: 10_000))
+        let shared = JSON.array(Array(repeating: inner, count: 10_000))
+        #expect(JSONSerializer.bytes(shared, maxBytes: 1 << 20) == nil)
+        #expect(JSONSerializer.bytes(shared, pretty: true, maxBytes: 1 << 20) == nil)
+    }
 }

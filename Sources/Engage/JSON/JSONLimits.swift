@@ -7,8 +7,9 @@
 public struct JSONLimits: Sendable, Equatable {
     /// The deepest nesting any caller may configure. The parser itself does not
     /// recurse, but values are released, compared and serialized recursively, so depth
-    /// is capped to keep those within an 8 MiB thread stack with a wide margin.
-    public static let depthCeiling = 4096
+    /// is capped to keep those within a 512 KiB thread stack (the smallest a host is
+    /// likely to call us on), as ``CompileOptions/depthCeiling`` does for rules.
+    public static let depthCeiling = 1024
 
     /// Maximum nesting of arrays and objects (a scalar at top level has depth 0,
     /// `[[1]]` depth 2). Values above ``depthCeiling`` are treated as the ceiling.

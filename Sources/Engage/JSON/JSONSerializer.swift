@@ -18,6 +18,23 @@ public enum JSONSerializer {
         return out
     }
 
+    /// The text of `value`, or nil when it is longer than `maxBytes`.
+    ///
+    /// Values an evaluation builds can share subvalues (a `map` returning the same large
+    /// array for every element), so a small value in memory can be enormous as text;
+    /// hosts that print results use this to stop early. Work is O(maxBytes).
+    public static func bytes(_ value: JSON, pretty: Bool = false, maxBytes: Int) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        let limit = max(0, maxBytes)
+        if pretty {
+            writePretty(value, into: &out, indent: 0, limit: limit)
+        } else {
+            writeCompact(value, into: &out, limit: limit)
+        }
+        return out.count > limit ? nil : out
+    }
+
     /// The compact text of `value`.
     public static func string(_ value: JSON, pretty: Bool = false) -> String {
         String(decoding: bytes(value, pretty: pretty), as: UTF8.self)
@@ -26,13 +43,14 @@ public enum JSONSerializer {
     /// Appends the text of `value` to `out`.
     public static func write(_ value: JSON, into out: inout [UInt8], pretty: Bool = false) {
         if pretty {
-            writePretty(value, into: &out, indent: 0)
+            writePretty(value, into: &out, indent: 0, limit: Int.max)
         } else {
-            writeCompact(value, into: &out)
+            writeCompact(value, into: &out, limit: Int.max)
         }
     }
 
-    private static func writeCompact(_ value: JSON, into out: inout [UInt8]) {
+    /// Writing stops soon after `out` grows past `limit`.
+    private static func writeCompact(_ value: JSON, into out: inout [UInt8], limit: Int) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
@@ -41,25 +59,27 @@ public enum JSONSerializer {
         case .array(let a):
             out.append(0x5B)
             for (i, v) in a.enumerated() {
+                if out.count > limit { return }
                 if i > 0 { out.append(0x2C) }
-                writeCompact(v, into: &out)
+                writeCompact(v, into: &out, limit: limit)
             }
             out.append(0x5D)
         case .object(let o):
             out.append(0x7B)
             var first = true
             for (k, v) in o {
+                if out.count > limit { return }
                 if !first { out.append(0x2C) }
                 first = false
                 writeString(k, into: &out)
                 out.append(0x3A)
-                writeCompact(v, into: &out)
+                writeCompact(v, into: &out, limit: limit)
             }
             out.append(0x7D)
         }
     }
 
-    private static func writePretty(_ value: JSON, into out: inout [UInt8], indent: Int) {
+    private static func writePretty(_ value: JSON, into out: inout [UInt8], indent: Int, limit: Int) {
         func newline(_ level: Int) {
             out.append(0x0A)
             for _ in 0..<level { out.append(contentsOf: [0x20, 0x20]) }
@@ -68,9 +88,10 @@ public enum JSONSerializer {
         case .array(let a) where !a.isEmpty:
             out.append(0x5B)
             for (i, v) in a.enumerated() {
+                if out.count > limit { return }
                 if i > 0 { out.append(0x2C) }
                 newline(indent + 1)
-                writePretty(v, into: &out, indent: indent + 1)
+                writePretty(v, into: &out, indent: indent + 1, limit: limit)
             }
             newline(indent)
             out.append(0x5D)
@@ -78,17 +99,18 @@ public enum JSONSerializer {
             out.append(0x7B)
             var first = true
             for (k, v) in o {
+                if out.count > limit { return }
                 if !first { out.append(0x2C) }
                 first = false
                 newline(indent + 1)
                 writeString(k, into: &out)
                 out.append(contentsOf: [0x3A, 0x20])
-                writePretty(v, into: &out, indent: indent + 1)
+                writePretty(v, into: &out, indent: indent + 1, limit: limit)
             }
             newline(indent)
             out.append(0x7D)
         default:
-            writeCompact(value, into: &out)
+            writeCompact(value, into: &out, limit: limit)
         }
     }
 
