@@ -142,42 +142,16 @@ private let context = EvaluationContext(now: now, userID: "user-1", timeZone: "U
 }
 
 @Suite struct RolloutTests {
-    struct Vectors {
-        let hashes: [(String, UInt32, Int)]
-        let rollout: [(String, String, Double, Int, Bool)]
-    }
-
-    static func vectors() throws -> Vectors {
-        let path = SharedFixtures.projectRoot + "/Tests/vectors/bucketing.json"
-        let doc = try JSONParser.parse([UInt8](try #require(FileManager.default.contents(atPath: path))))
-        let hashes = (doc["hashes"]?.arrayValue ?? []).map {
-            ($0["key"]?.stringValue ?? "", UInt32($0["murmur3"]?.doubleValue ?? -1), $0["bucket"]?.intValue ?? -1)
-        }
-        let rollout = (doc["rollout"]?.arrayValue ?? []).map {
-            ($0["salt"]?.stringValue ?? "", $0["user"]?.stringValue ?? "", $0["percent"]?.doubleValue ?? -1,
-             $0["bucket"]?.intValue ?? -1, $0["in"]?.boolValue ?? false)
-        }
-        return Vectors(hashes: hashes, rollout: rollout)
-    }
-
-    @Test func murmur3MatchesTheSharedVectors() throws {
-        let v = try Self.vectors()
-        #expect(v.hashes.count >= 10)
-        for (key, hash, bucket) in v.hashes {
-            #expect(Bucketing.murmur3(key.utf8) == hash, "murmur3(\(key))")
-            #expect(Bucketing.bucket(key) == bucket)
-        }
-    }
-
-    @Test func rolloutMatchesTheSharedVectors() throws {
-        let v = try Self.vectors()
-        #expect(v.rollout.count >= 40)
+    @Test func rolloutOperatorMatchesTheSharedVectors() throws {
+        let doc = try BucketingVectors.load()
+        let cases = doc["rollout"]?.arrayValue ?? []
+        #expect(cases.count >= 100)
         let r = try rule(#"{"rollout": [{"var": "salt"}, {"var": "percent"}]}"#)
-        for (salt, user, percent, bucket, expected) in v.rollout {
-            #expect(Bucketing.bucket(salt + ":" + user) == bucket)
-            let got = try r.evaluate(["salt": .string(salt), "percent": .number(percent)],
+        for c in cases {
+            let user = c["user"]?.stringValue ?? ""
+            let got = try r.evaluate(["salt": c["salt"] ?? nil, "percent": c["percent"] ?? nil],
                                      context: EvaluationContext(userID: user))
-            #expect(got == .bool(expected), "rollout \(salt) \(user) \(percent)")
+            #expect(got == .bool(c["in"]?.boolValue ?? false), "rollout \(c)")
         }
     }
 

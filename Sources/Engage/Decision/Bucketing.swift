@@ -1,0 +1,123 @@
+/// Deterministic assignment of users to buckets — for variants, holdouts, the global
+/// control group and percentage rollouts — specified at the byte level so every host
+/// and binding assigns the same user the same way (docs/bucketing.md).
+///
+/// Version 1:
+/// - **key**: the UTF-8 bytes of the fields, joined by a single 0x00 byte. A field
+///   containing U+0000 cannot be bucketed (the key would be ambiguous).
+/// - **hash**: MurmurHash3 x86 32-bit of the key, seed 0.
+/// - **bucket**: `(hash × 10000) >> 32`, in `0..<10000` — a multiply-shift range
+///   mapping, not a modulo (every bucket gets 429,496 or 429,497 of the 2^32 hashes).
+/// - **percent**: `threshold = floor(percent × 100 + 0.5)` clamped to `0...10000`; a
+///   user is in when `bucket < threshold` (so percentages resolve to 0.01%).
+/// - **fields by purpose**: rollout `["rollout", salt, user]`; holdout
+///   `["holdout", salt, campaign, user]`; global control `["control", salt, user]`;
+///   variant `["variant", salt, campaign, user]` — separate purposes keep the
+///   assignments independent of each other.
+/// - **variant**: with weights `w`, bound `i` is `floor(Σ_{j≤i} w_j / Σw × 10000 + 0.5)`
+///   (the last bound is 10000); the variant is the first whose bound exceeds the bucket.
+///
+/// The campaign set carries `bucketing_version`; a future version is a new function
+/// here, never a silent change to this one. Vectors: Tests/vectors/bucketing.json.
+public enum Bucketing {
+    /// The versions this library implements.
+    public static let supportedVersions: ClosedRange<Int> = 1...1
+    /// Buckets per assignment.
+    public static let bucketCount = 10_000
+
+    /// MurmurHash3 x86_32 of `bytes` with `seed`.
+    public static func murmur3(_ bytes: some Collection<UInt8>, seed: UInt32 = 0) -> UInt32 {
+        let c1: UInt32 = 0xCC9E_2D51, c2: UInt32 = 0x1B87_3593
+        var h = seed
+        var block: UInt32 = 0
+        var n = 0
+        for b in bytes {
+            block |= UInt32(b) << (8 * UInt32(n & 3))
+            n &+= 1
+            if n & 3 == 0 {
+                var k = block &* c1
+                k = (k << 15) | (k >> 17)
+                h ^= k &* c2
+                h = (h << 13) | (h >> 19)
+                h = h &* 5 &+ 0xE654_6B64
+                block = 0
+            }
+        }
+        if n & 3 != 0 {
+            var k = block &* c1
+            k = (k << 15) | (k >> 17)
+            h ^= k &* c2
+        }
+        h ^= UInt32(truncatingIfNeeded: n)
+        h ^= h >> 16
+        h = h &* 0x85EB_CA6B
+        h ^= h >> 13
+        h = h &* 0xC2B2_AE35
+        h ^= h >> 16
+        return h
+    }
+
+    /// The key bytes of `fields`, or nil when a field contains U+0000.
+    static func key(_ fields: [String]) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(fields.reduce(fields.count) { $0 + $1.utf8.count })
+        for (i, f) in fields.enumerated() {
+            if i > 0 { out.append(0) }
+            for b in f.utf8 {
+                if b == 0 { return nil }
+                out.append(b)
+            }
+        }
+        return out
+    }
+
+    /// The bucket of `fields` in `0..<10000`, or nil when a field contains U+0000.
+    public static func bucket(_ fields: [String]) -> Int? {
+        guard let k = key(fields) else { return nil }
+        return Int((UInt64(murmur3(k)) &* UInt64(bucketCount)) >> 32)
+    }
+
+    /// The number of buckets a percentage covers (0.01% resolution).
+    public static func threshold(percent: Double) -> Int {
+        guard percent.isFinite, percent > 0 else { return 0 }
+        guard percent < 100 else { return bucketCount }
+        return min(bucketCount, max(0, Int((percent * 100 + 0.5).rounded(.down))))
+    }
+
+    /// Whether `fields` fall in the first `percent` of buckets.
+    public static func isIn(_ fields: [String], percent: Double) -> Bool {
+        guard let b = bucket(fields) else { return false }
+        return b < threshold(percent: percent)
+    }
+
+    /// Whether `userID` is in a `percent` rollout salted with `salt`.
+    public static func inRollout(salt: String, percent: Double, userID: String) -> Bool {
+        isIn(["rollout", salt, userID], percent: percent)
+    }
+
+    /// Whether `userID` is in campaign `campaignID`'s holdout of `percent`.
+    public static func inHoldout(campaignID: String, salt: String, percent: Double, userID: String) -> Bool {
+        isIn(["holdout", salt, campaignID, userID], percent: percent)
+    }
+
+    /// Whether `userID` is in the global control group of `percent`.
+    public static func inControl(salt: String, percent: Double, userID: String) -> Bool {
+        isIn(["control", salt, userID], percent: percent)
+    }
+
+    /// The index of the variant `userID` gets among `weights` (non-negative, positive
+    /// sum), or nil when the weights are unusable or the ids contain U+0000.
+    public static func variant(campaignID: String, salt: String, weights: [Double], userID: String) -> Int? {
+        guard !weights.isEmpty, weights.allSatisfy({ $0.isFinite && $0 >= 0 }) else { return nil }
+        let total = weights.reduce(0, +)
+        guard total > 0, total.isFinite, let b = bucket(["variant", salt, campaignID, userID]) else { return nil }
+        var cumulative = 0.0
+        for (i, w) in weights.enumerated() {
+            cumulative += w
+            let bound = i == weights.count - 1
+                ? bucketCount : Int((cumulative / total * Double(bucketCount) + 0.5).rounded(.down))
+            if b < bound { return i }
+        }
+        return weights.count - 1
+    }
+}
