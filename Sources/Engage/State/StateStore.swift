@@ -1,0 +1,93 @@
+/// Where users' state lives: impressions, clicks, dismissals, conversions, behaviour
+/// events and conversation windows, per user, with bounded retention.
+///
+/// Four implementations are planned, and the operations are shaped so each can keep its
+/// promises cheaply:
+///
+/// | store | `load` | `commitImpression` atomicity |
+/// |---|---|---|
+/// | ``MemoryStore`` | copy of a value under a per-user-stripe lock | the stripe's lock |
+/// | SQLite (embedded, durable) | memory cache, file is the source of truth | one `BEGIN IMMEDIATE` transaction |
+/// | Redis (fleet of gateways) | one round trip (one hash / one script) | one Lua script (`EVALSHA`) |
+/// | host callbacks (C ABI) | one callback returning the state as JSON | the host's callback, documented as atomic |
+///
+/// Caps arrive at a store already resolved to instants (``CapCheck``: scope, half-open
+/// time range, limit): the engine turns rolling, calendar and lifetime windows in the
+/// user's time zone into ranges, so a store needs no time-zone data and re-checks a cap
+/// with one range count.
+///
+/// Times are milliseconds since the Unix epoch (UTC), the engine's injectable clock;
+/// stores never read a clock of their own, so retention pruning is measured from the
+/// newest record a user has (``UserState/newest``) or a `now` passed to ``prune(now:)``.
+///
+/// Every method is safe to call from any number of threads at once (`Sendable`).
+/// Every method validates its input with ``UserState/validate(userID:_:)`` before it
+/// changes anything and throws ``StateStoreError`` naming the offending field; a store
+/// that cannot reach its backing storage throws `unavailable` or `io`, never traps.
+public protocol StateStore: Sendable {
+    /// A snapshot of everything known about `userID` (an empty state for a user never
+    /// seen). The snapshot is a value: later writes do not change it.
+    ///
+    /// Atomicity: the snapshot is consistent — it reflects a prefix of the writes the
+    /// store has acknowledged for this user, never part of a write (a committed
+    /// impression appears in all its scopes or in none). Remote stores read it in one
+    /// round trip.
+    func load(userID: String) throws(StateStoreError) -> UserState
+
+    /// Records one event for `userID`. Acknowledged records survive as the store
+    /// promises (memory: until the process ends; SQLite with `sync: always`: a crash).
+    ///
+    /// Atomicity: one record is applied entirely or not at all; records for one user are
+    /// applied in the order they are acknowledged. An impression recorded here is not
+    /// checked against caps — it is the path for impressions decided elsewhere (e.g.
+    /// shown by the host later); decisions use ``commitImpression(userID:_:ifWithin:)``.
+    func record(userID: String, _ record: StateRecord) throws(StateStoreError)
+
+    /// Decide-and-commit: records `impression` only if every cap in `checks` still
+    /// allows one more — counted in the store, under the store's own atomicity — and
+    /// otherwise records nothing and returns the first full cap.
+    ///
+    /// Atomicity: linearizable per user. Of any number of concurrent commits for one
+    /// user (threads, processes, gateways sharing the store), at most `limit` are
+    /// committed for each cap range; no commit observes another half-applied. Commits
+    /// for different users do not wait for each other (in the memory store, unless
+    /// their ids share a lock stripe).
+    func commitImpression(userID: String, _ impression: Impression, ifWithin checks: [CapCheck]) throws(StateStoreError) -> CommitOutcome
+
+    /// Erases everything about `userID` (GDPR erasure): impressions, lifetime totals,
+    /// clicks, dismissals, conversions, behaviour, conversations. Afterwards ``load``
+    /// returns an empty state. Erasing an unknown user is not an error.
+    ///
+    /// Atomicity: writes for the user acknowledged before `forget` returns are erased;
+    /// a write racing with it is either erased or applied after it, never half of each.
+    func forget(userID: String) throws(StateStoreError)
+
+    /// Drops what every user's retention no longer keeps, measured from `now` (or the
+    /// user's newest record if later), and forgets users left with nothing. Stores with
+    /// native expiry (Redis TTLs) may do nothing. Not atomic across users.
+    func prune(now: Int64) throws(StateStoreError)
+}
+
+/// Why a store refused or failed an operation.
+public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Stable error codes.
+    public enum Code: String, Sendable {
+        /// A user id or record broke ``StateLimits``; `message` names the field.
+        case invalidRecord = "invalid_record"
+        /// The backing store could not be reached (Redis down, host callback failed).
+        case unavailable
+        /// The backing store failed to read or write (disk full, corrupt file).
+        case io
+    }
+
+    public let code: Code
+    /// What and where, e.g. `impression.tags[2]: 300 bytes (at most 256)`.
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}

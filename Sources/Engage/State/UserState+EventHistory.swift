@@ -1,0 +1,49 @@
+// The behaviour operators (`event_count`, `event_sum`, `last_seen`) read a UserState
+// directly: its hourly aggregates are replayed as events (see BehaviourSeries for the
+// precision), and unfiltered aggregates are answered from the buckets without replay.
+
+extension UserState: EventHistory {
+    public func forEachEvent(named name: String, from: Int64, through: Int64, _ body: (HistoryEvent) -> Bool) {
+        guard from <= through else { return }
+        // Every matching hour of every series with this name, newest first.
+        var picks: [(series: Int, hour: Int, last: Int64)] = []
+        for (s, series) in behaviour.enumerated() where series.name == name {
+            var h = series.hours.count - 1
+            while h >= 0 {
+                let last = series.hours[h].last
+                if last < from { break }
+                if last <= through { picks.append((s, h, last)) }
+                h -= 1
+            }
+        }
+        picks.sort { $0.last > $1.last }
+        for pick in picks {
+            let series = behaviour[pick.series]
+            let event = HistoryEvent(name: name, time: pick.last, properties: series.properties(hour: pick.hour))
+            var remaining = series.hours[pick.hour].count
+            while remaining > 0 {
+                if !body(event) { return }
+                remaining -= 1
+            }
+        }
+    }
+
+    public func aggregate(named name: String, from: Int64, through: Int64, sumOf property: String?) -> EventAggregate {
+        var result = EventAggregate()
+        guard from <= through else { return result }
+        for series in behaviour where series.name == name {
+            var h = series.hours.count - 1
+            while h >= 0 {
+                let hour = series.hours[h]
+                if hour.last < from { break }
+                if hour.last <= through {
+                    result.count += Int(hour.count)
+                    result.last = max(result.last ?? .min, hour.last)
+                    if let property { result.sum += series.sum(hour: h, key: property) }
+                }
+                h -= 1
+            }
+        }
+        return result
+    }
+}
