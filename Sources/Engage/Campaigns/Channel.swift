@@ -1,0 +1,37 @@
+/// A delivery channel.
+public enum Channel: String, Sendable, Hashable, CaseIterable {
+    /// Shown inside the app, only while it is in the foreground; free.
+    case inApp = "in_app"
+    case push
+    case rcs
+    /// Paid per message.
+    case sms
+    /// Paid per 24-hour conversation; free while one is open.
+    case whatsapp
+    case email
+}
+
+/// How a payload's strings are escaped when placeholders are filled.
+public enum PayloadFormat: String, Sendable, Hashable, CaseIterable {
+    /// No escaping.
+    case plain
+    /// HTML text and attribute escaping.
+    case html
+    /// Percent-encoding for URL components.
+    case url
+}
+
+/// The message a campaign sends on one channel: any JSON payload (usually an object
+/// such as `{"title": …, "body": …, "deep_link": …}`) whose strings may hold `{{path}}`
+/// placeholders, and the format those strings are escaped for.
+public struct ChannelMessage: Sendable {
+    public var channel: Channel
+    public var format: PayloadFormat
+    public var payload: JSON
+
+    public init(channel: Channel, format: PayloadFormat = .plain, payload: JSON) {
+        self.channel = channel
+        self.format = format
+        self.payload = payload
+    }
+}

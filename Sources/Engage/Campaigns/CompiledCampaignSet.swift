@@ -1,0 +1,190 @@
+/// A campaign set validated and compiled once at load, ready for decisions.
+///
+/// Loading checks the whole document and reports **every** problem (up to
+/// ``CampaignSetOptions/maxProblems``) with its JSON path; when there is none it holds:
+/// every rule compiled (audience, exclusion, trigger and exit filters, score) against
+/// one shared ``SegmentTable``; every window parsed; every time zone the set names
+/// loaded; and indexes of the campaigns by trigger event and by placement, so a
+/// decision touches only the campaigns that can apply.
+///
+/// ```swift
+/// let set = try CompiledCampaignSet(text: document)
+/// for i in set.campaigns(forPlacement: "app_home_popup") { … set.campaigns[i] … }
+/// ```
+///
+/// Complexity: loading is linear in the size of the document (hash maps for ids and
+/// indexes; no pairwise comparison of campaigns). The value is immutable and `Sendable`:
+/// one instance serves any number of concurrent decisions.
+public struct CompiledCampaignSet: Sendable {
+    /// The set as validated (plain data: rules as JSON, windows parsed).
+    public let set: CampaignSet
+    /// The campaigns in document order, each with its compiled rules.
+    public let campaigns: [CompiledCampaign]
+    /// The set's named segments, compiled; every campaign rule refers to these.
+    public let segments: SegmentTable
+    /// Every zone the set names (default zone, schedules, quiet hours), by name.
+    public let zones: [String: ZoneRules]
+    /// The set's default time zone, loaded.
+    public let defaultZone: ZoneRules
+
+    let byEvent: [String: [Int]]
+    let byPlacement: [String: [Int]]
+    let byID: [String: Int]
+
+    init(set: CampaignSet, campaigns: [CompiledCampaign], segments: SegmentTable,
+         zones: [String: ZoneRules], defaultZone: ZoneRules) {
+        self.set = set
+        self.campaigns = campaigns
+        self.segments = segments
+        self.zones = zones
+        self.defaultZone = defaultZone
+        var byEvent: [String: [Int]] = [:]
+        var byPlacement: [String: [Int]] = [:]
+        var byID: [String: Int] = [:]
+        byID.reserveCapacity(campaigns.count)
+        for (i, c) in campaigns.enumerated() {
+            byID[c.campaign.id] = i
+            var seenEvents: [String] = []
+            for t in c.triggers where !seenEvents.contains(t.event) {
+                seenEvents.append(t.event)
+                byEvent[t.event, default: []].append(i)
+            }
+            for p in c.campaign.placements { byPlacement[p, default: []].append(i) }
+        }
+        // Arbitration order: priority first, then document order.
+        let order: (Int, Int) -> Bool = { a, b in
+            let pa = campaigns[a].campaign.priority, pb = campaigns[b].campaign.priority
+            return pa != pb ? pa > pb : a < b
+        }
+        self.byEvent = byEvent.mapValues { $0.sorted(by: order) }
+        self.byPlacement = byPlacement.mapValues { $0.sorted(by: order) }
+        self.byID = byID
+    }
+
+    /// Validates and compiles a parsed campaign-set document.
+    ///
+    /// - Throws: ``CampaignSetLoadError`` listing every problem with its path.
+    public init(json: JSON, options: CampaignSetOptions = .default) throws(CampaignSetLoadError) {
+        var reader = CampaignSetReader(options: options)
+        guard let compiled = reader.read(json) else {
+            throw CampaignSetLoadError(problems: reader.problems, truncated: reader.truncated)
+        }
+        self = compiled
+    }
+
+    /// Parses (within ``CampaignSetOptions/jsonLimits``), validates and compiles a
+    /// campaign-set document given as UTF-8 bytes.
+    ///
+    /// - Throws: ``CampaignSetLoadError``; a JSON syntax error is one problem with code
+    ///   `invalid_json`, an empty path and the byte offset in its message.
+    public init(bytes: [UInt8], options: CampaignSetOptions = .default) throws(CampaignSetLoadError) {
+        let json: JSON
+        do throws(JSONParseError) {
+            json = try JSONParser.parse(bytes, limits: options.jsonLimits)
+        } catch {
+            throw CampaignSetLoadError(problems: [CampaignSetError(path: "", code: .invalidJSON, message: error.description)])
+        }
+        try self.init(json: json, options: options)
+    }
+
+    /// As ``init(bytes:options:)``, from text.
+    public init(text: String, options: CampaignSetOptions = .default) throws(CampaignSetLoadError) {
+        try self.init(bytes: Array(text.utf8), options: options)
+    }
+
+    /// Every problem in `json` (empty when it loads).
+    public static func validate(_ json: JSON, options: CampaignSetOptions = .default) -> [CampaignSetError] {
+        do throws(CampaignSetLoadError) {
+            _ = try CompiledCampaignSet(json: json, options: options)
+            return []
+        } catch {
+            return error.problems
+        }
+    }
+
+    /// Indexes into ``campaigns`` of those triggered by `event`, highest priority first
+    /// (ties in document order). O(1) expected.
+    public func campaigns(forEvent event: String) -> [Int] { byEvent[event] ?? [] }
+
+    /// Indexes into ``campaigns`` of those that fill `placement`, highest priority first
+    /// (ties in document order). O(1) expected.
+    public func campaigns(forPlacement placement: String) -> [Int] { byPlacement[placement] ?? [] }
+
+    /// The index of the campaign with id `id`. O(1) expected.
+    public func index(ofCampaign id: String) -> Int? { byID[id] }
+
+    /// The zone for `choice`: a named zone of the set, or `userZone` (falling back to
+    /// the set's default zone) for `.user`.
+    public func zone(for choice: ZoneChoice, userZone: ZoneRules? = nil) -> ZoneRules {
+        switch choice {
+        case .user: return userZone ?? defaultZone
+        case .named(let name): return zones[name] ?? defaultZone
+        }
+    }
+
+    /// The event names and placements that have at least one campaign, sorted.
+    public var eventNames: [String] { byEvent.keys.sorted() }
+    public var placementNames: [String] { byPlacement.keys.sorted() }
+}
+
+/// One campaign with its rules compiled.
+public struct CompiledCampaign: Sendable {
+    /// The campaign as validated.
+    public let campaign: Campaign
+    /// Position in ``CompiledCampaignSet/campaigns``.
+    public let index: Int
+    public let audience: Rule?
+    public let exclusion: Rule?
+    /// One per trigger, in document order.
+    public let triggers: [CompiledEventRule]
+    /// One per conversion event (exit criterion), in document order.
+    public let exit: [CompiledEventRule]
+    public let score: Rule?
+    /// The schedule's zone when it names one; nil when the schedule reads the user's
+    /// zone or there is no schedule.
+    public let scheduleZone: ZoneRules?
+    /// Sum of the variants' weights (0 when there are no variants).
+    public let totalVariantWeight: Int
+}
+
+/// An event name with its optional compiled filter (a trigger or an exit criterion).
+public struct CompiledEventRule: Sendable {
+    public let event: String
+    /// Applied to the event's properties; nil matches every event of that name.
+    public let filter: Rule?
+    /// The filter as written.
+    public let source: JSON?
+}
+
+/// Limits and sources for loading a campaign set.
+public struct CampaignSetOptions: Sendable {
+    /// Most problems listed before the rest are counted but not kept.
+    public var maxProblems: Int
+    /// Most campaigns in one set.
+    public var maxCampaigns: Int
+    /// Longest id, name, event, placement, tag or segment name, in UTF-8 bytes.
+    public var maxNameBytes: Int
+    /// Rule depth and size limits (see ``CompileOptions``).
+    public var maxRuleDepth: Int
+    public var maxRuleNodes: Int
+    /// Limits on the JSON document (for the byte and text initialisers).
+    public var jsonLimits: JSONLimits
+    /// Where time zones are loaded from.
+    public var zones: ZoneCache
+
+    /// 100 problems, 100,000 campaigns, 256-byte names, rules of depth 512 and
+    /// 100,000 nodes, the default JSON limits, the shared zone cache.
+    public init(maxProblems: Int = 100, maxCampaigns: Int = 100_000, maxNameBytes: Int = 256,
+                maxRuleDepth: Int = 512, maxRuleNodes: Int = 100_000,
+                jsonLimits: JSONLimits = .default, zones: ZoneCache = .shared) {
+        self.maxProblems = max(1, maxProblems)
+        self.maxCampaigns = maxCampaigns
+        self.maxNameBytes = maxNameBytes
+        self.maxRuleDepth = maxRuleDepth
+        self.maxRuleNodes = maxRuleNodes
+        self.jsonLimits = jsonLimits
+        self.zones = zones
+    }
+
+    public static let `default` = CampaignSetOptions()
+}
