@@ -1,0 +1,68 @@
+/// The engine's answer: the messages to show (at most `k` per placement), the
+/// holdout/control assignments made, and — when asked — why every campaign was or was
+/// not chosen.
+public struct Decision: Sendable {
+    /// One message to show.
+    public struct Message: Sendable {
+        public var campaignID: String
+        /// The placement the message fills, or nil for an event-triggered message.
+        public var placement: String?
+        public var variant: String?
+        public var channel: Channel
+        /// The channel's cost for this message (0 for in-app, or WhatsApp in an open
+        /// conversation).
+        public var cost: Double
+        /// The payload with placeholders filled and escaped for its format.
+        public var payload: JSON
+        public var priority: Int
+        public var score: Double?
+        /// Channels the campaign offers that were skipped, and why.
+        public var skippedChannels: [(channel: Channel, reason: String)]
+    }
+
+    /// A campaign the user was eligible for but is held out of (campaign holdout or the
+    /// global control group): nothing is shown; the assignment is recorded for uplift.
+    public struct Assignment: Sendable {
+        public var campaignID: String
+        public var group: ReasonCode   // .holdout or .control
+        public var variant: String?
+    }
+
+    public var userID: String
+    public var now: Int64
+    public var messages: [Message]
+    public var assignments: [Assignment]
+    /// Every campaign considered (when the request asked to explain): in set order.
+    public var traces: [CampaignTrace]?
+
+    /// The decision as JSON (docs/decisions.md).
+    public var json: JSON {
+        var members: [(String, JSON)] = [
+            ("user_id", .string(userID)),
+            ("now", .number(Double(now))),
+            ("messages", .array(messages.map { m in
+                var fields: [(String, JSON)] = [("campaign", .string(m.campaignID))]
+                if let p = m.placement { fields.append(("placement", .string(p))) }
+                if let v = m.variant { fields.append(("variant", .string(v))) }
+                fields.append(("channel", .string(m.channel.rawValue)))
+                fields.append(("cost", .number(m.cost)))
+                fields.append(("payload", m.payload))
+                if !m.skippedChannels.isEmpty {
+                    fields.append(("skipped_channels", .array(m.skippedChannels.map {
+                        .object(JSONObject([("channel", .string($0.channel.rawValue)), ("reason", .string($0.reason))]))
+                    })))
+                }
+                return .object(JSONObject(fields))
+            })),
+        ]
+        if !assignments.isEmpty {
+            members.append(("assignments", .array(assignments.map { a in
+                var fields: [(String, JSON)] = [("campaign", .string(a.campaignID)), ("group", .string(a.group.rawValue))]
+                if let v = a.variant { fields.append(("variant", .string(v))) }
+                return .object(JSONObject(fields))
+            })))
+        }
+        if let traces { members.append(("explanation", .array(traces.map(\.json)))) }
+        return .object(JSONObject(members))
+    }
+}

@@ -1,0 +1,170 @@
+/// A question to the engine: which message for this user, now, for this event or these
+/// placements?
+///
+/// Parsed from JSON (see docs/decisions.md):
+///
+/// ```json
+/// {"user_id": "u42", "time_zone": "Asia/Seoul",
+///  "event": {"name": "page_view", "properties": {"page": "/plans"}},
+///  "placements": ["app_home_popup"], "k": 1,
+///  "consent": {"marketing": {"push": true, "sms": false}, "service": true},
+///  "channels": ["push", "sms", "email"], "app": {"foreground": true},
+///  "user": {"plan": "5G-M", "age_band": "25-34"}, "explain": true}
+/// ```
+///
+/// The whole request is the data rules and message placeholders read
+/// (`{"var": "user.plan"}`, `{{user.first_name}}`).
+public struct DecisionRequest: Sendable {
+    public var userID: String
+    /// Milliseconds since the epoch; the engine's clock when nil.
+    public var now: Int64?
+    /// The user's IANA zone; the campaign set's default when nil.
+    public var timeZone: String?
+    public var eventName: String?
+    public var eventProperties: JSON
+    public var placements: [String]
+    /// Messages wanted per placement (top-k), 1…100.
+    public var k: Int
+    /// Channels the user can be reached on besides in-app. Nil means every channel.
+    public var reachable: Set<Channel>?
+    /// Whether the app is in the foreground (in-app messages need it).
+    public var foreground: Bool
+    /// Consent as sent: `{"marketing": true | false | {"push": true, ...}, ...}`.
+    public var consent: JSON
+    /// Whether to record the chosen impressions atomically with the decision.
+    public var commit: Bool
+    /// Whether to return every campaign's trace.
+    public var explain: Bool
+    /// The request as sent: what rules and placeholders read.
+    public var data: JSON
+
+    /// Reads a request, naming the path of every problem.
+    public init(json: JSON) throws(DecisionError) {
+        guard case .object(let o) = json else {
+            throw DecisionError(.invalidRequest, path: "", "a request is a JSON object, found \(json.typeName)")
+        }
+        func string(_ key: String, required: Bool = false) throws(DecisionError) -> String? {
+            switch o[key] {
+            case nil, .null?:
+                if required { throw DecisionError(.invalidRequest, path: key, "required") }
+                return nil
+            case .string(let s)?:
+                if s.utf8.count > 256 || s.utf8.contains(0) {
+                    throw DecisionError(.invalidRequest, path: key, "must be at most 256 bytes without NUL")
+                }
+                return s
+            case let v?:
+                throw DecisionError(.invalidRequest, path: key, "expected a string, found \(v.typeName)")
+            }
+        }
+        userID = try string("user_id", required: true) ?? ""
+        if userID.isEmpty { throw DecisionError(.invalidRequest, path: "user_id", "must not be empty") }
+        timeZone = try string("time_zone")
+        switch o["now"] {
+        case nil, .null?: now = nil
+        case .number(let d)? where d.rounded(.towardZero) == d && abs(d) < 9e15: now = Int64(d)
+        case let v?: throw DecisionError(.invalidRequest, path: "now", "expected milliseconds since the epoch, found \(describe(v))")
+        }
+        eventName = nil
+        eventProperties = .null
+        if let event = o["event"], !event.isNull {
+            guard case .object(let e) = event, case .string(let name)? = e["name"], !name.isEmpty else {
+                throw DecisionError(.invalidRequest, path: "event", "expected {\"name\": string, \"properties\": object}")
+            }
+            eventName = name
+            eventProperties = e["properties"] ?? .null
+        }
+        var placements: [String] = []
+        if let p = try string("placement") { placements.append(p) }
+        switch o["placements"] {
+        case nil, .null?: break
+        case .array(let a)?:
+            for (i, v) in a.enumerated() {
+                guard case .string(let s) = v, !s.isEmpty else {
+                    throw DecisionError(.invalidRequest, path: "placements[\(i)]", "expected a placement name")
+                }
+                if !placements.contains(s) { placements.append(s) }
+            }
+            if placements.count > 64 { throw DecisionError(.invalidRequest, path: "placements", "at most 64 placements") }
+        case let v?: throw DecisionError(.invalidRequest, path: "placements", "expected an array, found \(v.typeName)")
+        }
+        self.placements = placements
+        if eventName == nil && placements.isEmpty {
+            throw DecisionError(.invalidRequest, path: "", "a request names an event or at least one placement")
+        }
+        switch o["k"] {
+        case nil, .null?: k = 1
+        case .number(let d)? where d >= 1 && d <= 100 && d.rounded(.towardZero) == d: k = Int(d)
+        case let v?: throw DecisionError(.invalidRequest, path: "k", "expected an integer from 1 to 100, found \(describe(v))")
+        }
+        switch o["channels"] {
+        case nil, .null?: reachable = nil
+        case .array(let a)?:
+            var set = Set<Channel>()
+            for (i, v) in a.enumerated() {
+                guard case .string(let s) = v, let c = Channel(rawValue: s) else {
+                    throw DecisionError(.invalidRequest, path: "channels[\(i)]",
+                                        "unknown channel \(describe(v)) (expected \(Channel.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                set.insert(c)
+            }
+            reachable = set
+        case let v?: throw DecisionError(.invalidRequest, path: "channels", "expected an array, found \(v.typeName)")
+        }
+        switch o["app"]?["foreground"] {
+        case nil, .null?: foreground = false
+        case .bool(let b)?: foreground = b
+        case let v?: throw DecisionError(.invalidRequest, path: "app.foreground", "expected a boolean, found \(v.typeName)")
+        }
+        consent = o["consent"] ?? .null
+        if !consent.isNull, consent.objectValue == nil {
+            throw DecisionError(.invalidRequest, path: "consent", "expected an object, found \(consent.typeName)")
+        }
+        func flag(_ key: String, _ fallback: Bool) throws(DecisionError) -> Bool {
+            switch o[key] {
+            case nil, .null?: return fallback
+            case .bool(let b)?: return b
+            case let v?: throw DecisionError(.invalidRequest, path: key, "expected a boolean, found \(v.typeName)")
+            }
+        }
+        commit = try flag("commit", true)
+        explain = try flag("explain", false)
+        data = json
+    }
+
+    /// Whether the user consented to `purpose` on `channel`. Marketing needs an explicit
+    /// yes; service and transactional messages are allowed unless refused.
+    func consents(_ purpose: Purpose, _ channel: Channel?) -> Bool {
+        let defaultYes = purpose != .marketing
+        switch consent[purpose.rawValue] {
+        case .bool(let b)?: return b
+        case .object(let perChannel)?:
+            guard let channel else { return perChannel.values.contains { $0 == .bool(true) } || defaultYes && perChannel.isEmpty }
+            if case .bool(let b)? = perChannel[channel.rawValue] { return b }
+            return defaultYes
+        default: return defaultYes
+        }
+    }
+}
+
+/// A request the engine cannot answer, with the path of the bad field.
+public struct DecisionError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case invalidRequest = "invalid_request"
+        case invalidJSON = "invalid_json"
+        case noCampaignSet = "no_campaign_set"
+        case store
+    }
+
+    public let code: Code
+    public let path: String
+    public let message: String
+
+    public init(_ code: Code, path: String, _ message: String) {
+        self.code = code
+        self.path = path
+        self.message = message
+    }
+
+    public var description: String { path.isEmpty ? "\(code.rawValue): \(message)" : "\(code.rawValue): \(path): \(message)" }
+}

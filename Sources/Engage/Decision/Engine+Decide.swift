@@ -1,0 +1,454 @@
+// The decision pipeline, in the specification's order: status/schedule → trigger/
+// placement → consent → audience/exclusion → exit → cooldown → caps → quiet hours →
+// channel resolution; then arbitration, holdout/control, variant, personalisation and
+// the atomic commit. Each step that drops a campaign names a ReasonCode and the values
+// involved (docs/decisions.md).
+
+extension Engine {
+    /// Decides for `request`.
+    ///
+    /// - Throws: ``DecisionError`` for a request the engine cannot answer (no set
+    ///   loaded, unknown time zone, store failure). A campaign whose rule fails to
+    ///   evaluate is skipped with `rule_error`, never fails the decision.
+    public func decide(_ request: DecisionRequest) throws(DecisionError) -> Decision {
+        let started = ContinuousClock.now
+        guard let set = campaignSet else {
+            metrics.failed()
+            throw DecisionError(.noCampaignSet, path: "", "no campaign set is loaded")
+        }
+        var run = try DecisionRun(engine: self, set: set, request: request)
+        let decision = try run.execute()
+        let elapsed = ContinuousClock.now - started
+        let (seconds, attoseconds) = elapsed.components
+        metrics.decided(reasons: run.reasonCounts,
+                        nanoseconds: seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000)
+        return decision
+    }
+
+    /// Decides for a request given as JSON text.
+    public func decide(bytes: [UInt8], limits: JSONLimits = JSONLimits(maxDepth: 64, maxBytes: 1 << 20)) throws(DecisionError) -> Decision {
+        let json: JSON
+        do throws(JSONParseError) {
+            json = try JSONParser.parse(bytes, limits: limits)
+        } catch {
+            metrics.failed()
+            throw DecisionError(.invalidJSON, path: "", "\(error)")
+        }
+        return try decide(DecisionRequest(json: json))
+    }
+
+    /// Like ``decide(_:)`` with `explain` set: every campaign's trace is returned.
+    public func explain(_ request: DecisionRequest) throws(DecisionError) -> Decision {
+        var r = request
+        r.explain = true
+        return try decide(r)
+    }
+}
+
+/// An eligible campaign waiting for arbitration.
+private struct Candidate {
+    let index: Int
+    let campaign: Campaign
+    let score: Double
+    let slots: [String?]
+    let channel: Channel
+    let cost: Double
+    let skipped: [(channel: Channel, reason: String)]
+    let capChecks: [CapCheck]
+}
+
+/// One decision's working state.
+struct DecisionRun {
+    let engine: Engine
+    let set: CompiledCampaignSet
+    let request: DecisionRequest
+    let now: Int64
+    let zone: ZoneRules
+    let zoneName: String
+    let state: UserState
+    let context: EvaluationContext
+    let local: LocalDateTime
+    var traces: [Int: CampaignTrace] = [:]
+    var reasonCounts: [ReasonCode: Int] = [:]
+
+    init(engine: Engine, set: CompiledCampaignSet, request: DecisionRequest) throws(DecisionError) {
+        self.engine = engine
+        self.set = set
+        self.request = request
+        now = request.now ?? engine.clock()
+        if let name = request.timeZone {
+            do throws(TimeZoneError) {
+                zone = try engine.zones.zone(named: name)
+            } catch {
+                throw DecisionError(.invalidRequest, path: "time_zone", "\(error)")
+            }
+            zoneName = name
+        } else {
+            zone = set.defaultZone
+            zoneName = set.set.defaultTimeZone
+        }
+        do throws(StateStoreError) {
+            state = try engine.store.load(userID: request.userID)
+        } catch {
+            throw DecisionError(.store, path: "", "\(error)")
+        }
+        context = EvaluationContext(now: now, userID: request.userID, timeZone: zoneName, history: state)
+        local = zone.localTime(atUTC: Self.seconds(now))
+    }
+
+    static func seconds(_ ms: Int64) -> Int64 { ms / 1000 - (ms % 1000 < 0 ? 1 : 0) }
+
+    private mutating func drop(_ index: Int, _ reason: ReasonCode, _ detail: String) {
+        reasonCounts[reason, default: 0] += 1
+        if request.explain {
+            traces[index] = CampaignTrace(campaignID: set.campaigns[index].campaign.id, reason: reason, detail: detail)
+        }
+    }
+
+    // MARK: - Run
+
+    mutating func execute() throws(DecisionError) -> Decision {
+        var candidateIndexes: [Int] = []
+        var seen = Set<Int>()
+        if let event = request.eventName {
+            for i in set.byEvent[event] ?? [] where seen.insert(i).inserted { candidateIndexes.append(i) }
+        }
+        for p in request.placements {
+            for i in set.byPlacement[p] ?? [] where seen.insert(i).inserted { candidateIndexes.append(i) }
+        }
+        if request.explain {
+            for c in set.campaigns where !seen.contains(c.index) {
+                traces[c.index] = CampaignTrace(campaignID: c.campaign.id, reason: .trigger,
+                                                detail: "not triggered by this event or placement")
+            }
+        }
+        var eligible: [Candidate] = []
+        for i in candidateIndexes.sorted() {
+            if let c = evaluate(set.campaigns[i]) { eligible.append(c) }
+        }
+        // Arbitration: priority, then score, then campaign id (stable and documented).
+        eligible.sort { a, b in
+            if a.campaign.priority != b.campaign.priority { return a.campaign.priority > b.campaign.priority }
+            if a.score != b.score { return a.score > b.score }
+            return a.campaign.id.utf8.lexicographicallyPrecedes(b.campaign.id.utf8)
+        }
+        return try allocate(eligible)
+    }
+
+    // MARK: - Eligibility
+
+    private mutating func evaluate(_ compiled: CompiledCampaign) -> Candidate? {
+        let i = compiled.index
+        let c = compiled.campaign
+        guard c.status == .active else {
+            drop(i, .status, "status \(c.status.rawValue)")
+            return nil
+        }
+        if let s = c.schedule, let why = scheduleProblem(s, compiled.scheduleZone) {
+            drop(i, .schedule, why)
+            return nil
+        }
+        // Trigger / placement.
+        var slots: [String?] = request.placements.filter { c.placements.contains($0) }.map { Optional($0) }
+        if let event = request.eventName {
+            var matched = false
+            for t in compiled.triggers where t.event == event {
+                guard let filter = t.filter else { matched = true; break }
+                do throws(LogicError) {
+                    if try filter.matches(request.eventProperties, context: context) { matched = true; break }
+                } catch {
+                    drop(i, .ruleError, "trigger filter: \(error)")
+                    return nil
+                }
+            }
+            if matched { slots.insert(nil, at: 0) }
+        }
+        guard !slots.isEmpty else {
+            drop(i, .trigger, request.eventName.map { "event \($0) does not match" } ?? "placements do not match")
+            return nil
+        }
+        if c.purpose != .transactional, set.set.policies.suppression.contains(request.userID) {
+            drop(i, .suppressed, "user is on the suppression list")
+            return nil
+        }
+        guard request.consents(c.purpose, nil) else {
+            drop(i, .consent, "no \(c.purpose.rawValue) consent")
+            return nil
+        }
+        if let audience = compiled.audience {
+            do throws(LogicError) {
+                guard try audience.matches(request.data, context: context) else {
+                    drop(i, .audience, "audience rule is false")
+                    return nil
+                }
+            } catch {
+                drop(i, .ruleError, "audience: \(error)")
+                return nil
+            }
+        }
+        if let exclusion = compiled.exclusion {
+            do throws(LogicError) {
+                if try exclusion.matches(request.data, context: context) {
+                    drop(i, .exclusion, "exclusion rule is true")
+                    return nil
+                }
+            } catch {
+                drop(i, .ruleError, "exclusion: \(error)")
+                return nil
+            }
+        }
+        if let why = exitReason(compiled) {
+            drop(i, .exit, why)
+            return nil
+        }
+        if let cooldown = c.cooldownAfterDismiss, let last = state.activity(for: c.id)?.lastDismissal,
+           now &- last < cooldown.milliseconds {
+            drop(i, .cooldown, "dismissed \((now &- last) / 60_000) min ago; cooldown \(cooldown.text)")
+            return nil
+        }
+        // Campaign, tag and global caps.
+        var checks: [CapCheck] = []
+        for cap in c.caps { checks.append(check(.campaign(c.id), cap, "campaign")) }
+        for tc in set.set.policies.tagCaps where c.tags.contains(tc.tag) {
+            checks.append(check(.tag(tc.tag), tc.cap, "tag \(tc.tag)"))
+        }
+        for gc in set.set.policies.globalCaps where gc.purpose == nil || gc.purpose == c.purpose {
+            checks.append(check(gc.purpose.map { .purpose($0.rawValue) } ?? .all, gc.cap,
+                                gc.purpose.map { "global \($0.rawValue)" } ?? "global"))
+        }
+        if let (index, used) = state.firstFullCap(checks) {
+            drop(i, .cap, "cap \(checks[index].label): \(used) of \(checks[index].limit) used")
+            return nil
+        }
+        // Quiet hours, reachability, channel consent and caps, cost.
+        var best: (channel: Channel, cost: Double, checks: [CapCheck])? = nil
+        var skipped: [(channel: Channel, reason: String)] = []
+        var quietOnly = true
+        for message in c.channels {
+            let ch = message.channel
+            if let q = quietHours(for: c.purpose, ch) {
+                skipped.append((ch, q))
+                continue
+            }
+            quietOnly = false
+            if ch == .inApp ? !request.foreground : !(request.reachable?.contains(ch) ?? true) {
+                skipped.append((ch, ch == .inApp ? "app not in the foreground" : "not reachable"))
+                continue
+            }
+            guard request.consents(c.purpose, ch) else {
+                skipped.append((ch, "no \(c.purpose.rawValue) consent on \(ch.rawValue)"))
+                continue
+            }
+            var channelChecks = checks
+            for cc in set.set.policies.channelCaps where cc.channel == ch {
+                channelChecks.append(check(.channel(ch.rawValue), cc.cap, "channel \(ch.rawValue)"))
+            }
+            if let (index, used) = state.firstFullCap(Array(channelChecks[checks.count...])) {
+                let full = channelChecks[checks.count + index]
+                skipped.append((ch, "cap \(full.label): \(used) of \(full.limit) used"))
+                continue
+            }
+            var cost = set.set.policies.channelCosts[ch] ?? 0
+            if ch == .whatsapp, state.isConversationOpen(channel: ch.rawValue, at: now) { cost = 0 }
+            if best.map({ cost < $0.cost }) ?? true {
+                if let previous = best { skipped.append((previous.channel, "costs more than \(ch.rawValue)")) }
+                best = (ch, cost, channelChecks)
+            } else {
+                skipped.append((ch, "costs more than \(best?.channel.rawValue ?? "")"))
+            }
+        }
+        guard let chosen = best else {
+            let detail = skipped.map { "\($0.channel.rawValue): \($0.reason)" }.joined(separator: "; ")
+            drop(i, quietOnly && !c.channels.isEmpty ? .quietHours : .channel, detail.isEmpty ? "no channels" : detail)
+            return nil
+        }
+        var score = 0.0
+        if let rule = compiled.score {
+            do throws(LogicError) {
+                score = numericValue(try rule.evaluate(request.data, context: context)) ?? 0
+            } catch {
+                drop(i, .ruleError, "score: \(error)")
+                return nil
+            }
+        }
+        return Candidate(index: i, campaign: c, score: score, slots: slots, channel: chosen.channel,
+                         cost: chosen.cost, skipped: skipped, capChecks: chosen.checks)
+    }
+
+    private func scheduleProblem(_ s: Schedule, _ fixed: ZoneRules?) -> String? {
+        if let start = s.start, now < start { return "starts at \(start)" }
+        if let end = s.end, now >= end { return "ended at \(end)" }
+        let t = fixed.map { $0.localTime(atUTC: Self.seconds(now)) } ?? local
+        if !s.days.contains(isoWeekday: t.weekday) { return "not on \(WeekdaySet.names[max(0, min(6, t.weekday - 1))])" }
+        if let hours = s.hours, !hours.contains(minuteOfDay: t.hour * 60 + t.minute) {
+            return "outside \(hours) (local \(two(t.hour)):\(two(t.minute)))"
+        }
+        return nil
+    }
+
+    private func exitReason(_ compiled: CompiledCampaign) -> String? {
+        if state.activity(for: compiled.campaign.id)?.hasConverted == true { return "converted" }
+        for exit in compiled.exit {
+            var found = false
+            state.forEachEvent(named: exit.event, from: .min, through: now) { e in
+                if let filter = exit.filter {
+                    found = (try? filter.matches(e.properties, context: context)) ?? false
+                } else {
+                    found = true
+                }
+                return !found
+            }
+            if found { return "converted: \(exit.event)" }
+        }
+        return nil
+    }
+
+    private func quietHours(for purpose: Purpose, _ channel: Channel) -> String? {
+        for q in set.set.policies.quietHours where (q.purpose == nil || q.purpose == purpose) && q.channels.contains(channel) {
+            let t: LocalDateTime
+            let name: String
+            switch q.timeZone {
+            case .user:
+                t = local
+                name = zoneName
+            case .named(let n):
+                t = set.zones[n].map { $0.localTime(atUTC: Self.seconds(now)) } ?? local
+                name = n
+            }
+            if q.hours.contains(minuteOfDay: t.hour * 60 + t.minute) {
+                return "quiet hours \(q.purpose?.rawValue ?? "all")/\(channel.rawValue) \(q.hours) \(name), now \(two(t.hour)):\(two(t.minute))"
+            }
+        }
+        return nil
+    }
+
+    /// A cap resolved against now and the user's zone.
+    private func check(_ scope: CapScope, _ cap: Cap, _ label: String) -> CapCheck {
+        let range: Range<Int64>
+        let text: String
+        switch cap.window {
+        case .lifetime:
+            range = Int64.min..<Int64.max
+            text = "lifetime"
+        case .rolling(let w):
+            // The last `w` up to and including now.
+            range = (now &- w.milliseconds &+ 1)..<(now &+ 1)
+            text = w.text
+        case .calendar(let unit):
+            let r = zone.calendarWindow(unit, containingUTC: Self.seconds(now))
+            range = (r.lowerBound &* 1000)..<(r.upperBound &* 1000)
+            text = unit.rawValue
+        }
+        return CapCheck(scope: scope, range: range, limit: cap.count, label: "\(label)/\(text)")
+    }
+
+    // MARK: - Allocation
+
+    private mutating func allocate(_ eligible: [Candidate]) throws(DecisionError) -> Decision {
+        var messages: [Decision.Message] = []
+        var assignments: [Decision.Assignment] = []
+        var filled: [String?: Int] = [:]
+        var usedGroups = Set<String>()
+        let policies = set.set.policies
+        let inControl = policies.controlGroupPercent > 0
+            && Bucketing.inControl(salt: "", percent: policies.controlGroupPercent, userID: request.userID)
+        for candidate in eligible {
+            let c = candidate.campaign
+            guard let slot = candidate.slots.first(where: { (filled[$0] ?? 0) < request.k }) else {
+                drop(candidate.index, .arbitration, "slots already filled by higher-ranked campaigns")
+                continue
+            }
+            if let group = c.exclusionGroup, usedGroups.contains(group) {
+                drop(candidate.index, .arbitration, "exclusion group \(group) already used")
+                continue
+            }
+            let variant = chooseVariant(c)
+            if inControl || (c.holdoutPercent > 0 && Bucketing.inHoldout(campaignID: c.id, salt: "", percent: c.holdoutPercent, userID: request.userID)) {
+                let group: ReasonCode = inControl ? .control : .holdout
+                assignments.append(Decision.Assignment(campaignID: c.id, group: group, variant: variant?.id))
+                drop(candidate.index, group, inControl ? "global control group" : "holdout \(c.holdoutPercent)%")
+                exposure(c, group: group, variant: variant?.id, channel: nil, slot: slot)
+                filled[slot, default: 0] += 1
+                if let group = c.exclusionGroup { usedGroups.insert(group) }
+                continue
+            }
+            guard let message = c.message(for: candidate.channel) else { continue }
+            var payload = message.payload
+            if let override = variant?.overrides[candidate.channel] {
+                if case .object(let base) = payload, case .object(let over) = override {
+                    payload = .object(JSONObject(Array(base.map { ($0.key, $0.value) }) + Array(over.map { ($0.key, $0.value) })))
+                } else {
+                    payload = override
+                }
+            }
+            switch personalise(payload, format: message.format) {
+            case .success(let rendered): payload = rendered
+            case .failure(let why):
+                drop(candidate.index, .personalisation, why.description)
+                continue
+            }
+            if request.commit {
+                let impression = Impression(campaignID: c.id, time: now, channel: candidate.channel.rawValue,
+                                            purpose: c.purpose.rawValue, tags: c.tags)
+                let outcome: CommitOutcome
+                do throws(StateStoreError) {
+                    outcome = try engine.store.commitImpression(userID: request.userID, impression, ifWithin: candidate.capChecks)
+                } catch {
+                    throw DecisionError(.store, path: "", "\(error)")
+                }
+                if case .capReached(let index, let used) = outcome {
+                    let full = candidate.capChecks[max(0, min(index, candidate.capChecks.count - 1))]
+                    drop(candidate.index, .capRace, "cap \(full.label): \(used) of \(full.limit) used by a concurrent decision")
+                    continue
+                }
+            }
+            filled[slot, default: 0] += 1
+            if let group = c.exclusionGroup { usedGroups.insert(group) }
+            drop(candidate.index, .selected, "priority \(c.priority), score \(candidate.score), \(candidate.channel.rawValue) at \(candidate.cost)")
+            messages.append(Decision.Message(campaignID: c.id, placement: slot, variant: variant?.id,
+                                             channel: candidate.channel, cost: candidate.cost, payload: payload,
+                                             priority: c.priority, score: compiledScore(candidate),
+                                             skippedChannels: candidate.skipped))
+            exposure(c, group: .selected, variant: variant?.id, channel: candidate.channel, slot: slot)
+        }
+        var traceList: [CampaignTrace]? = nil
+        if request.explain {
+            traceList = set.campaigns.compactMap { traces[$0.index] }
+        }
+        return Decision(userID: request.userID, now: now, messages: messages, assignments: assignments, traces: traceList)
+    }
+
+    private func compiledScore(_ c: Candidate) -> Double? {
+        set.campaigns[c.index].score == nil ? nil : c.score
+    }
+
+    private func chooseVariant(_ c: Campaign) -> Variant? {
+        guard !c.variants.isEmpty else { return nil }
+        let weights = c.variants.map { Double($0.weight) }
+        guard let i = Bucketing.variant(campaignID: c.id, salt: "", weights: weights, userID: request.userID),
+              i < c.variants.count else { return nil }
+        return c.variants[i]
+    }
+
+    private func personalise(_ payload: JSON, format: PayloadFormat) -> Result<JSON, PersonalisationFailure> {
+        .success(payload)
+    }
+
+    private func exposure(_ c: Campaign, group: ReasonCode, variant: String?, channel: Channel?, slot: String?) {
+        var fields: [(String, JSON)] = [
+            ("user_id", .string(request.userID)), ("time", .number(Double(now))),
+            ("campaign", .string(c.id)), ("group", .string(group == .selected ? "treatment" : group.rawValue)),
+        ]
+        if let variant { fields.append(("variant", .string(variant))) }
+        if let channel { fields.append(("channel", .string(channel.rawValue))) }
+        if let slot { fields.append(("placement", .string(slot))) }
+        if let e = request.eventName { fields.append(("event", .string(e))) }
+        engine.exposures.append(userID: request.userID, .object(JSONObject(fields)))
+    }
+}
+
+struct PersonalisationFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
+private func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }

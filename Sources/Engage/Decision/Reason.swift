@@ -1,0 +1,62 @@
+/// Why a campaign was or was not chosen: one stable code per pipeline step, in the
+/// pipeline's order. Codes are part of the API (explanations, metrics, exposure
+/// records); new ones may be added, existing ones never change meaning.
+public enum ReasonCode: String, Sendable, CaseIterable, Hashable {
+    /// Status is not `active`.
+    case status
+    /// Outside the campaign's start/end, days or hours.
+    case schedule
+    /// Neither the request's event nor its placements match the campaign.
+    case trigger
+    /// The user is on the suppression (do-not-contact) list.
+    case suppressed
+    /// No consent for the campaign's purpose (unknown marketing consent means no).
+    case consent
+    /// The audience rule is false.
+    case audience
+    /// The exclusion rule is true.
+    case exclusion
+    /// The user already converted (an exit criterion was met).
+    case exit
+    /// Within the cooldown after the user dismissed the campaign.
+    case cooldown
+    /// A campaign, tag or global cap is used up.
+    case cap
+    /// Every channel left is in quiet hours.
+    case quietHours = "quiet_hours"
+    /// No channel the user is reachable and consented on (or all channel-capped).
+    case channel
+    /// A placeholder has no value and no default.
+    case personalisation
+    /// A rule failed to evaluate (NaN, thrown, limit): the campaign is skipped.
+    case ruleError = "rule_error"
+    /// Eligible, but another campaign won the slot.
+    case arbitration
+    /// Another decision took the last impression a cap allowed (decide-and-commit).
+    case capRace = "cap_race"
+    /// In the campaign's holdout: recorded, nothing shown.
+    case holdout
+    /// In the global control group: recorded, nothing shown.
+    case control
+    /// Chosen.
+    case selected
+}
+
+/// One campaign's path through the pipeline, for explanations: the step where it
+/// stopped and the values involved (`cap campaign/1d: 1 of 1 used`).
+public struct CampaignTrace: Sendable, Equatable {
+    public var campaignID: String
+    public var reason: ReasonCode
+    public var detail: String
+
+    public init(campaignID: String, reason: ReasonCode, detail: String) {
+        self.campaignID = campaignID
+        self.reason = reason
+        self.detail = detail
+    }
+
+    var json: JSON {
+        .object(JSONObject([("campaign", .string(campaignID)), ("reason", .string(reason.rawValue)),
+                            ("detail", .string(detail))]))
+    }
+}
