@@ -59,6 +59,12 @@ expect "huge result refused"  1 ''      '^Limit Exceeded: ' '' -- logic '{"map":
 expect "behaviour operator"   0 '2'     '' '' -- logic '{"event_count":["app_open","7d"]}' --now 10000 \
   --history "$tmp/history.json"
 expect "local time in zone"   0 '"21:00"' '' '' -- logic '{"local_time":[]}' --now 1795176000000 --tz Asia/Seoul
+set_file="$(dirname "$0")/../examples/campaigns/telco-full.json"
+expect "validate a good set"  0 'ok: 7 campaigns, 4 segments' '' '' -- validate "$set_file"
+expect "validate a bad set"   1 ''      'campaigns\[1\]\.caps\[0\]\.window: unknown unit "dd"' '' -- validate "$(dirname "$set_file")/invalid.json"
+expect "decide picks in-app"  0 "$(printf '%s' '{"user_id":"u1","now":1795150000000,"messages":[{"campaign":"agent-handoff","channel":"in_app","cost":0,"payload":{"text":"Talk to an agent","action":"tel:+82-2-0000-0000"}}]}')" '' '' -- \
+  decide --campaigns "$set_file" --now 1795150000000 '{"user_id":"u1","event":{"name":"page_dwell","properties":{"page":"/iptv","seconds":60}},"app":{"foreground":true},"user":{"support_preference":"agent"}}' --compact
+expect "bad request path"     1 ''      'user_id' '' -- decide --campaigns "$set_file" '{"placements":["x"]}'
 expect "bad window unit"      1 ''      'unknown unit "dd"' '' -- logic '{"event_count":["app_open","7dd"]}'
 
 echo "cli: $((checks - failures)) of $checks checks passed"

@@ -19,6 +19,12 @@ let usage = """
                             --segments FILE   JSON object: segment name -> rule
                             --max-output N    refuse results longer than N bytes
                                               as JSON (default 64 MiB)
+      validate FILE       check a campaign set; lists every problem with its path
+      decide --campaigns FILE [--state FILE] [--now MS] [--compact] [REQUEST|-]
+                          decide for a request (JSON text, or - for stdin) and
+                          print the decision; --state replays a JSON array of
+                          records (impressions, dismissals, events) first
+      explain ...         like decide, with every campaign's trace
       help                show this text
     """
 
@@ -123,10 +129,100 @@ func runLogic(_ args: ArraySlice<String>) -> Never {
     }
 }
 
+func readBytes(_ path: String, what: String) -> [UInt8] {
+    if path == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        Exit.fail("engage: cannot read \(what) file \(path)", status: 2)
+    }
+    return [UInt8](data)
+}
+
+func runValidate(_ args: ArraySlice<String>) -> Never {
+    guard args.count == 1, let path = args.first else { Exit.fail("usage: engage validate FILE", status: 2) }
+    do {
+        let set = try CompiledCampaignSet(bytes: readBytes(path, what: "campaign set"))
+        print("ok: \(set.campaigns.count) campaigns, \(set.segments.names.count) segments")
+        exit(0)
+    } catch {
+        for problem in error.problems { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
+        if error.truncated { FileHandle.standardError.write(Data("(more problems not listed)\n".utf8)) }
+        exit(1)
+    }
+}
+
+func runDecide(_ args: ArraySlice<String>, explain: Bool) -> Never {
+    var campaigns: String? = nil, statePath: String? = nil, now: Int64? = nil, compact = false
+    var positional: [String] = []
+    var rest = args
+    while let arg = rest.popFirst() {
+        func value() -> String {
+            guard let v = rest.popFirst() else { Exit.fail("engage: \(arg) needs a value", status: 2) }
+            return v
+        }
+        switch arg {
+        case "--campaigns": campaigns = value()
+        case "--state": statePath = value()
+        case "--compact": compact = true
+        case "--now":
+            let v = value()
+            guard let ms = Int64(v) else { Exit.fail("engage: --now takes milliseconds since the epoch, got \(v)", status: 2) }
+            now = ms
+        default:
+            if arg.hasPrefix("--") { Exit.fail("engage: unknown option \(arg)", status: 2) }
+            positional.append(arg)
+        }
+    }
+    guard let campaigns, positional.count == 1 else {
+        Exit.fail("usage: engage \(explain ? "explain" : "decide") --campaigns FILE [--state FILE] [--now MS] REQUEST|-", status: 2)
+    }
+    let fixedNow = now
+    let engine = Engine(clock: { fixedNow ?? SystemClock.milliseconds() })
+    do {
+        try engine.load(bytes: readBytes(campaigns, what: "campaign set"))
+    } catch {
+        for problem in error.problems { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
+        exit(1)
+    }
+    if let statePath {
+        guard case .array(let records) = readFile(statePath, what: "state") else {
+            Exit.fail("engage: --state needs a JSON array of records", status: 2)
+        }
+        for (i, r) in records.enumerated() {
+            do {
+                try engine.record(json: r)
+            } catch {
+                Exit.fail("Invalid Record: state[\(i)]\(error.path.isEmpty ? "" : ".\(error.path)"): \(error.message)")
+            }
+        }
+    }
+    let text = positional[0] == "-" ? [UInt8](FileHandle.standardInput.readDataToEndOfFile()) : Array(positional[0].utf8)
+    do {
+        let json = try JSONParser.parse(text)
+        var request = try DecisionRequest(json: json)
+        if explain { request.explain = true }
+        if request.now == nil, let fixedNow { request.now = fixedNow }
+        let decision = try engine.decide(request)
+        print(JSONSerializer.string(decision.json, pretty: !compact))
+        exit(0)
+    } catch let error as JSONParseError {
+        Exit.fail("Invalid JSON: REQUEST: \(error)")
+    } catch let error as DecisionError {
+        Exit.fail("Invalid Request: \(error)")
+    } catch {
+        Exit.fail("engage: \(error)")
+    }
+}
+
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "logic"?:
     runLogic(arguments.dropFirst())
+case "validate"?:
+    runValidate(arguments.dropFirst())
+case "decide"?:
+    runDecide(arguments.dropFirst(), explain: false)
+case "explain"?:
+    runDecide(arguments.dropFirst(), explain: true)
 case "help"?, "-h"?, "--help"?:
     print(usage)
 case let other?:

@@ -161,7 +161,8 @@ struct DecisionRun {
                     return nil
                 }
             }
-            if matched { slots.insert(nil, at: 0) }
+            // An event-triggered message fills a requested placement first, if any.
+            if matched { slots.append(nil) }
         }
         guard !slots.isEmpty else {
             drop(i, .trigger, request.eventName.map { "event \($0) does not match" } ?? "placements do not match")
@@ -404,7 +405,7 @@ struct DecisionRun {
             }
             filled[slot, default: 0] += 1
             if let group = c.exclusionGroup { usedGroups.insert(group) }
-            drop(candidate.index, .selected, "priority \(c.priority), score \(candidate.score), \(candidate.channel.rawValue) at \(candidate.cost)")
+            drop(candidate.index, .selected, "priority \(c.priority), score \(describe(.number(candidate.score))), \(candidate.channel.rawValue) costing \(describe(.number(candidate.cost)))")
             messages.append(Decision.Message(campaignID: c.id, placement: slot, variant: variant?.id,
                                              channel: candidate.channel, cost: candidate.cost, payload: payload,
                                              priority: c.priority, score: compiledScore(candidate),
