@@ -4,11 +4,12 @@
 /// older ones are folded into hourly counts (UTC hours) until retention drops them; the
 /// lifetime total is never pruned.
 ///
-/// Precision: a count over a range is exact whenever the range starts at or after the
-/// oldest exact time, which always holds when the range holds fewer impressions than
-/// the exact capacity — so a cap whose limit is at most the capacity is decided exactly.
-/// Otherwise an hourly count that straddles the range's start counts whole (the count
-/// errs high, so a cap may close early but is never exceeded).
+/// Precision: a count over a range is exact whenever the range holds fewer impressions
+/// than the exact capacity (the oldest exact time is then outside it, and so is every
+/// folded one). At or above the capacity, an hourly count that straddles the range's
+/// start counts whole: the count errs high, never low. Either way "used ≥ limit" is
+/// decided exactly for every limit up to the capacity, so such caps are exact; larger
+/// limits may close up to an hour early and are never exceeded.
 ///
 /// Memory: 8 bytes per exact time, 8 bytes per folded hour, plus two array headers.
 public struct ImpressionLedger: Sendable, Hashable {
