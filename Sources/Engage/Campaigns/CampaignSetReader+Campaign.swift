@@ -46,7 +46,7 @@ extension CampaignSetReader {
                 case "tags": tags = r.names(value) ?? []
                 case "score": score = r.scoreRule(value)
                 case "exclusion_group": exclusionGroup = r.name(value)
-                default: r.unknownField(key, known: Self.campaignFields)
+                default: r.unknownFieldHere(key, known: Self.campaignFields)
                 }
             }
         }
@@ -88,7 +88,7 @@ extension CampaignSetReader {
                 case "days": s.days = r.weekdays(value) ?? .all
                 case "hours": s.hours = r.hoursObject(value)
                 case "time_zone": s.timeZone = r.zone(value, allowUser: true) ?? s.timeZone
-                default: r.unknownField(key, known: ["start", "end", "days", "hours", "time_zone"])
+                default: r.unknownFieldHere(key, known: ["start", "end", "days", "hours", "time_zone"])
                 }
             }
         }
@@ -127,7 +127,7 @@ extension CampaignSetReader {
                 switch key {
                 case "from": from = r.timeOfDay(value, allowEndOfDay: false)
                 case "to": to = r.timeOfDay(value, allowEndOfDay: true)
-                default: r.unknownField(key, known: ["from", "to"])
+                default: r.unknownFieldHere(key, known: ["from", "to"])
                 }
             }
         }
@@ -150,7 +150,7 @@ extension CampaignSetReader {
                         switch key {
                         case "event": event = r.name(value, "an event name")
                         case "filter": filter = r.rule(value)
-                        default: r.unknownField(key, known: ["event", "filter"])
+                        default: r.unknownFieldHere(key, known: ["event", "filter"])
                         }
                     }
                 }
@@ -188,7 +188,7 @@ extension CampaignSetReader {
                         switch k {
                         case "format": format = r.choice(val, PayloadFormat.self, "payload format") ?? .plain
                         case "payload": break
-                        default: r.unknownField(k, known: ["format", "payload"])
+                        default: r.unknownFieldHere(k, known: ["format", "payload"])
                         }
                     }
                 }
@@ -225,7 +225,7 @@ extension CampaignSetReader {
                             for (ck, cv) in ov {
                                 if let c = r.at(ck, { $0.channel(key: ck) }) { overrides[c] = cv }
                             }
-                        default: r.unknownField(key, known: ["id", "weight", "overrides"])
+                        default: r.unknownFieldHere(key, known: ["id", "weight", "overrides"])
                         }
                     }
                 }

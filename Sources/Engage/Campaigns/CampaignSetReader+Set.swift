@@ -133,7 +133,7 @@ extension CampaignSetReader {
                     for (i, e) in a.enumerated() {
                         if let id = r.at(.index(i), { $0.name(e, "a user id") }) { p.suppression.insert(id) }
                     }
-                default: r.unknownField(key, known: Self.policyFields)
+                default: r.unknownFieldHere(key, known: Self.policyFields)
                 }
             }
         }
@@ -182,7 +182,7 @@ extension CampaignSetReader {
                         case "from": from = r.timeOfDay(value, allowEndOfDay: false)
                         case "to": to = r.timeOfDay(value, allowEndOfDay: true)
                         case "time_zone": zone = r.zone(value, allowUser: true)
-                        default: r.unknownField(key, known: known)
+                        default: r.unknownFieldHere(key, known: known)
                         }
                     }
                 }

@@ -125,7 +125,7 @@ extension CampaignSetReader {
         } catch {
             let shownName = Self.shown(.string(name))
             switch error.code {
-            case .unknownZone: report(.unknownZone, "unknown time zone \(shownName) (\(error.message))")
+            case .unknownZone: report(.unknownZone, "unknown time zone \(shownName) (not in the zoneinfo database)")
             case .invalidName: report(.unknownZone, "invalid time zone name \(shownName): \(error.message)")
             default: report(.unknownZone, "time zone \(shownName) cannot be loaded: \(error.message)")
             }

@@ -189,12 +189,17 @@ struct CampaignSetReader {
 
     // MARK: - Members
 
-    /// Reports each member of `o` not in `known` as an unknown field, with a suggestion
-    /// when one known name is a likely typo of it.
+    /// Reports member `key` of the object at the current path as an unknown field, with
+    /// a suggestion when one of the `known` names is a likely typo of it.
     mutating func unknownField(_ key: String, known: [String]) {
+        at(.key(key)) { $0.unknownFieldHere(key, known: known) }
+    }
+
+    /// As ``unknownField(_:known:)`` when the path already ends at `key`.
+    mutating func unknownFieldHere(_ key: String, known: [String]) {
         var message = "unknown field \(Self.shown(.string(key)))"
         if let guess = Self.closest(to: key, in: known) { message += " (did you mean \"\(guess)\"?)" }
-        at(.key(key)) { $0.report(.unknownField, message) }
+        report(.unknownField, message)
     }
 
     mutating func missing(_ field: String, _ expected: String) {

@@ -26,7 +26,7 @@ enum TimeText {
             return v
         }
         func byte(_ at: Int) -> UInt8? { at < b.count ? b[at] : nil }
-        guard b.count >= 20 else { return fail("too short") }
+        guard b.count >= 19 else { return fail("too short") }
         guard let year = digits(0, 4), byte(4) == UInt8(ascii: "-"), let month = digits(5, 2),
               byte(7) == UInt8(ascii: "-"), let day = digits(8, 2) else { return fail("bad date") }
         guard let sep = byte(10), sep == UInt8(ascii: "T") || sep == UInt8(ascii: "t") || sep == UInt8(ascii: " ") else {
