@@ -21,6 +21,8 @@ private struct CapVector {
     let expectedEnd: Int64?
     let used: Int
     let allowed: Bool
+    let cap: Cap
+    let firstWeekday: Int
 
     static func load() throws -> [CapVector] {
         let path = SharedFixtures.projectRoot + "/Tests/vectors/caps.json"
@@ -37,21 +39,29 @@ private struct CapVector {
             let zone = try zones.zone(named: zoneName)
             let firstWeekday = c["first_weekday"]?.intValue ?? 1
             let range: Range<Int64>
+            let capWindow: CapWindow
             switch window {
-            case .string("lifetime"): range = CapRange.lifetime
+            case .string("lifetime"):
+                range = CapRange.lifetime
+                capWindow = .lifetime
             case .string(let text):
-                guard case .success(let w) = Window.parse(text) else { throw VectorError("\(name): bad window") }
+                guard case .success(let w) = Window.parse(text), case .success(let rw) = RollingWindow.parse(text) else {
+                    throw VectorError("\(name): bad window")
+                }
                 range = CapRange.rolling(milliseconds: w.milliseconds, now: now)
+                capWindow = .rolling(rw)
             case .object(let o):
                 guard let unit = o["calendar"]?.stringValue.flatMap(CalendarUnit.init(rawValue:)) else {
                     throw VectorError("\(name): bad calendar unit")
                 }
                 range = CapRange.calendar(unit, now: now, zone: zone, firstWeekday: firstWeekday)
+                capWindow = .calendar(unit)
             default: throw VectorError("\(name): bad window")
             }
             return CapVector(name: name, zone: zone, now: now, impressions: imps.compactMap(\.int64), count: count,
                              range: range, expectedStart: c["window_start"]?.int64, expectedEnd: c["window_end"]?.int64,
-                             used: used, allowed: allowed)
+                             used: used, allowed: allowed, cap: Cap(count: count, window: capWindow),
+                             firstWeekday: firstWeekday)
         }
     }
 }
@@ -80,6 +90,10 @@ private func shown(_ campaign: String = "c1", at time: Int64, channel: String = 
         for v in vectors {
             #expect(v.range.lowerBound == (v.expectedStart ?? .min), "\(v.name): window start")
             #expect(v.range.upperBound == (v.expectedEnd ?? .max), "\(v.name): window end")
+            // The campaign-set model resolves to the same range.
+            let check = v.cap.check(scope: .campaign("c1"), now: v.now, zone: v.zone, firstWeekday: v.firstWeekday)
+            #expect(check.range == v.range, "\(v.name): Cap.check")
+            #expect(check.limit == v.count)
         }
     }
 
@@ -137,6 +151,15 @@ private func shown(_ campaign: String = "c1", at time: Int64, channel: String = 
         #expect(CapScope.tag("retention").label == "tag:retention")
         #expect(CapScope.channel("sms").label == "channel:sms")
         #expect(CapScope.all.label == "all")
+        if case .success(let w) = RollingWindow.parse("1d") {
+            let cap = Cap(count: 1, window: .rolling(w))
+            let c = cap.check(scope: .campaign("c1"), now: 2_000, zone: .utc)
+            #expect(state.usage(of: c).description == "cap campaign/1d: 1 of 1 used")
+            #expect(Cap(count: 2, window: .calendar(.week)).check(scope: .tag("t"), now: 0, zone: .utc).label == "tag:t/week")
+            #expect(Cap(count: 2, window: .lifetime).check(scope: .all, now: 0, zone: .utc, label: "global").label == "global/lifetime")
+        } else {
+            Issue.record("1d must parse")
+        }
     }
 }
 
