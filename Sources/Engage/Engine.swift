@@ -10,7 +10,8 @@ import Synchronization
 /// ```
 ///
 /// One engine is shared by many threads. `load` compiles the new set off to the side
-/// and swaps it in atomically; a decision keeps the set it started with. Decisions
+/// and swaps it in atomically; a decision keeps the set it started with, and reads it
+/// without taking a lock (``SnapshotCell``). Decisions
 /// that commit impressions do so through the store's atomic conditional commit, so
 /// concurrent decisions for one user never exceed a cap.
 public final class Engine: Sendable {
@@ -19,7 +20,8 @@ public final class Engine: Sendable {
     /// Time-zone rules for users' zones.
     public let zones: ZoneCache
     let clock: @Sendable () -> Int64
-    let loaded = Mutex<CompiledCampaignSet?>(nil)
+    /// The current set; decisions read it without a lock.
+    let loaded = SnapshotCell<CompiledCampaignSet>()
     let exposures: ExposureLog
     let metrics = EngineMetrics()
 
@@ -47,17 +49,18 @@ public final class Engine: Sendable {
     public func load(json: JSON, options: CampaignSetOptions = .default) throws(CampaignSetLoadError) {
         let compiled = try CompiledCampaignSet(json: json, options: options)
         _ = zones.preload(compiled.zones.keys)
-        loaded.withLock { $0 = compiled }
+        loaded.store(compiled)
     }
 
     /// Loads a campaign set from JSON text.
     public func load(bytes: [UInt8], options: CampaignSetOptions = .default) throws(CampaignSetLoadError) {
         let compiled = try CompiledCampaignSet(bytes: bytes, options: options)
-        loaded.withLock { $0 = compiled }
+        _ = zones.preload(compiled.zones.keys)
+        loaded.store(compiled)
     }
 
     /// The set decisions currently use.
-    public var campaignSet: CompiledCampaignSet? { loaded.withLock { $0 } }
+    public var campaignSet: CompiledCampaignSet? { loaded.load() }
 
     // MARK: - State
 
