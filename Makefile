@@ -34,7 +34,7 @@ export ENGAGE_SHARED := $(SHARED)
 SWIFT_FLAGS = --scratch-path $(SCRATCH) -c $(CONFIG)
 BIN_DIR     = $(SCRATCH)/$(CONFIG)
 
-.PHONY: all build test deps check-shared swift-test fuzz cli-test demo install bench clean help
+.PHONY: all build test deps check-shared swift-test fuzz cli-test schema-test demo install bench clean help
 
 all: build
 
@@ -56,7 +56,7 @@ build:
 
 ## test: deps, one build, then every suite; the build is reused by every step.
 test: deps check-shared build
-	$(MAKE) --no-print-directory swift-test fuzz cli-test
+	$(MAKE) --no-print-directory swift-test fuzz cli-test schema-test
 	@echo "make test: all suites passed"
 
 swift-test:
@@ -76,6 +76,15 @@ fuzz:
 	    fi; \
 	  done; \
 	fi
+
+# The JSON Schemas under schema/ against every example, with Python's jsonschema
+# (PyPI) in a venv kept in a .build folder.
+SCHEMA_VENV ?= .build-schema-venv
+schema-test:
+	@echo "== schema test"
+	@[ -x $(SCHEMA_VENV)/bin/python ] || python3 -m venv $(SCHEMA_VENV)
+	@$(SCHEMA_VENV)/bin/python -c 'import jsonschema' 2>/dev/null || $(SCHEMA_VENV)/bin/pip install -q jsonschema
+	$(SCHEMA_VENV)/bin/python Tests/schema/test_schema.py
 
 cli-test:
 	scripts/test-cli.sh "$(BIN_DIR)/engage-cli"
