@@ -66,7 +66,10 @@ struct DecisionRun {
     let zone: ZoneRules
     let zoneName: String
     let state: UserState
+    /// For rules on event properties (trigger and exit filters).
     let context: EvaluationContext
+    /// For rules on the request (audience, exclusion, score): remembers segment results.
+    let requestContext: EvaluationContext
     let local: LocalDateTime
     var traces: [Int: CampaignTrace] = [:]
     var reasonCounts: [ReasonCode: Int] = [:]
@@ -93,6 +96,9 @@ struct DecisionRun {
             throw DecisionError(.store, path: "", "\(error)")
         }
         context = EvaluationContext(now: now, userID: request.userID, timeZone: zoneName, history: state)
+        var withMemo = context
+        withMemo.segmentMemo = SegmentMemo()
+        requestContext = withMemo
         local = zone.localTime(atUTC: Self.seconds(now))
     }
 
@@ -178,7 +184,7 @@ struct DecisionRun {
         }
         if let audience = compiled.audience {
             do throws(LogicError) {
-                guard try audience.matches(request.data, context: context) else {
+                guard try audience.matches(request.data, context: requestContext) else {
                     drop(i, .audience, "audience rule is false")
                     return nil
                 }
@@ -189,7 +195,7 @@ struct DecisionRun {
         }
         if let exclusion = compiled.exclusion {
             do throws(LogicError) {
-                if try exclusion.matches(request.data, context: context) {
+                if try exclusion.matches(request.data, context: requestContext) {
                     drop(i, .exclusion, "exclusion rule is true")
                     return nil
                 }
@@ -266,7 +272,7 @@ struct DecisionRun {
         var score = 0.0
         if let rule = compiled.score {
             do throws(LogicError) {
-                score = numericValue(try rule.evaluate(request.data, context: context)) ?? 0
+                score = numericValue(try rule.evaluate(request.data, context: requestContext)) ?? 0
             } catch {
                 drop(i, .ruleError, "score: \(error)")
                 return nil
@@ -323,24 +329,9 @@ struct DecisionRun {
         return nil
     }
 
-    /// A cap resolved against now and the user's zone.
+    /// A cap resolved against now and the user's zone (semantics: docs/caps.md).
     private func check(_ scope: CapScope, _ cap: Cap, _ label: String) -> CapCheck {
-        let range: Range<Int64>
-        let text: String
-        switch cap.window {
-        case .lifetime:
-            range = Int64.min..<Int64.max
-            text = "lifetime"
-        case .rolling(let w):
-            // The last `w` up to and including now.
-            range = (now &- w.milliseconds &+ 1)..<(now &+ 1)
-            text = w.text
-        case .calendar(let unit):
-            let r = zone.calendarWindow(unit, containingUTC: Self.seconds(now))
-            range = (r.lowerBound &* 1000)..<(r.upperBound &* 1000)
-            text = unit.rawValue
-        }
-        return CapCheck(scope: scope, range: range, limit: cap.count, label: "\(label)/\(text)")
+        cap.check(scope: scope, now: now, zone: zone, label: label)
     }
 
     // MARK: - Allocation

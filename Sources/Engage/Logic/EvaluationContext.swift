@@ -10,15 +10,20 @@ public struct EvaluationContext: Sendable {
         var userID: String?
         var timeZone: String?
         var history: (any EventHistory)?
+        var segmentMemo: SegmentMemo?
 
-        init(now: Int64, userID: String?, timeZone: String?, history: (any EventHistory)?) {
+        init(now: Int64, userID: String?, timeZone: String?, history: (any EventHistory)?,
+             segmentMemo: SegmentMemo? = nil) {
             self.now = now
             self.userID = userID
             self.timeZone = timeZone
             self.history = history
+            self.segmentMemo = segmentMemo
         }
 
-        func copy() -> Box { Box(now: now, userID: userID, timeZone: timeZone, history: history) }
+        func copy() -> Box {
+            Box(now: now, userID: userID, timeZone: timeZone, history: history, segmentMemo: segmentMemo)
+        }
     }
 
     private var box: Box
@@ -57,6 +62,20 @@ public struct EvaluationContext: Sendable {
         set { unique().history = newValue }
     }
 
+    /// Where segment results are remembered across the rules of one decision. Set only
+    /// while every rule using this context is evaluated against the same data (the
+    /// engine's audience, exclusion and score rules on one request); nil otherwise.
+    var segmentMemo: SegmentMemo? {
+        get { box.segmentMemo }
+        set { unique().segmentMemo = newValue }
+    }
+
     /// No user, the epoch, UTC and no history.
     public static let empty = EvaluationContext()
+}
+
+/// Segment results of one decision. Used by one thread at a time (a decision runs on
+/// the thread that asked for it).
+final class SegmentMemo: @unchecked Sendable {
+    var values: [String: Bool] = [:]
 }

@@ -27,7 +27,7 @@ while let arg = args.popFirst() {
     case "--quick": quick = true
     case "--only": only = args.popFirst()
     case "-h", "--help":
-        print("usage: engage-bench [--json PATH] [--quick] [--only json|logic]")
+        print("usage: engage-bench [--json PATH] [--quick] [--only json|logic|decide|memory]")
         exit(0)
     default:
         printError("engage-bench: unknown argument \(arg)")
@@ -48,6 +48,12 @@ do {
     }
     if only == nil || only == "logic" {
         results += try LogicBench.run(batches: quick ? 51 : 501)
+    }
+    if only == nil || only == "decide" {
+        results += try EngineBench.run(samples: quick ? 5 : 21)
+    }
+    if only == nil || only == "memory" {
+        results += try EngineBench.memory(users: quick ? 5_000 : 100_000)
     }
 } catch {
     printError("engage-bench: \(error)")

@@ -79,6 +79,13 @@ final class SegmentNode: Node, @unchecked Sendable {
     }
     override func eval(_ env: inout Env) throws(LogicError) -> JSON {
         try env.charge(at: self)
+        // At the data's own scope a segment's value is fixed for the whole decision.
+        if env.outer.isEmpty, let memo = env.context.segmentMemo {
+            if let known = memo.values[name] { return .bool(known) }
+            let value = isTruthy(try body.eval(&env))
+            memo.values[name] = value
+            return .bool(value)
+        }
         return .bool(isTruthy(try body.eval(&env)))
     }
     override var readsScopes: Bool { body.readsScopes }
