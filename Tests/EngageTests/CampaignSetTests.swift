@@ -296,12 +296,17 @@ func lines(_ text: String) -> [String] {
         #expect(p.count == 3)
     }
 
+    /// Codes are API: new ones may be added, existing ones never change their names.
     @Test func codesAreStable() {
-        #expect(CampaignSetError.Code.allCases.map(\.rawValue) == [
+        let published = [
             "invalid_json", "unsupported_version", "missing_field", "unknown_field", "wrong_type", "unknown_value",
             "unknown_channel", "out_of_range", "duplicate_id", "invalid_weights", "invalid_window", "invalid_time",
             "empty_range", "unknown_zone", "unknown_operator", "invalid_rule", "limit_exceeded", "unreachable",
-        ])
+            "invalid_template",
+        ]
+        let current = Set(CampaignSetError.Code.allCases.map(\.rawValue))
+        for code in published { #expect(current.contains(code), "code \(code) was removed or renamed") }
+        #expect(current.count == CampaignSetError.Code.allCases.count)
     }
 
     @Test func segmentCyclesAndErrorsNameTheirPaths() {

@@ -38,6 +38,8 @@ public struct CampaignSetError: Error, Sendable, Hashable, CustomStringConvertib
         case invalidWeights = "invalid_weights"
         /// A rolling window that does not parse (`7dd`, `0h`, `x`).
         case invalidWindow = "invalid_window"
+        /// A message payload whose placeholders do not parse (`{{user.name`).
+        case invalidTemplate = "invalid_template"
         /// A timestamp or a local time of day that does not parse or does not exist.
         case invalidTime = "invalid_time"
         /// A range whose start is not before its end (schedule, hours).

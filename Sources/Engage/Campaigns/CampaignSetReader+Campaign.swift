@@ -70,9 +70,10 @@ extension CampaignSetReader {
             holdoutPercent: holdout, tags: tags, score: o["score"], exclusionGroup: exclusionGroup)
         var scheduleZone: ZoneRules?
         if case .named(let z)? = schedule?.timeZone { scheduleZone = zones[z] }
+        guard let templates = compileTemplates(campaign) else { return nil }
         return CompiledCampaign(campaign: campaign, index: index, audience: audience, exclusion: exclusion,
                                 triggers: triggers, exit: exits, score: score, scheduleZone: scheduleZone,
-                                totalVariantWeight: variants.reduce(0) { $0 + $1.weight })
+                                totalVariantWeight: variants.reduce(0) { $0 + $1.weight }, templates: templates)
     }
 
     /// `{"start", "end", "days", "hours": {"from", "to"}, "time_zone"}`.
@@ -263,4 +264,52 @@ extension CampaignSetReader {
             }
         }
     }
+}
+
+/// Which payload a template renders: a channel's, or a variant's for that channel.
+struct TemplateKey: Hashable, Sendable {
+    let variant: String?
+    let channel: Channel
+}
+
+extension CampaignSetReader {
+    /// Compiles every payload's placeholders (each channel's, and each variant's with its
+    /// overrides merged in), reporting problems at the payload's path. Nil when any
+    /// payload is malformed.
+    mutating func compileTemplates(_ c: Campaign) -> [TemplateKey: PayloadTemplate]? {
+        var out: [TemplateKey: PayloadTemplate] = [:]
+        var ok = true
+        for m in c.channels {
+            var problems: [TemplateError] = []
+            let path = renderedPath("channels.\(m.channel.rawValue).payload")
+            out[TemplateKey(variant: nil, channel: m.channel)] =
+                PayloadTemplate.compile(m.payload, format: m.format, path: path, problems: &problems)
+            for (vi, v) in c.variants.enumerated() {
+                guard let override = v.overrides[m.channel] else { continue }
+                let merged = mergePayload(m.payload, override)
+                let overridePath = renderedPath("variants[\(vi)].overrides.\(m.channel.rawValue)")
+                out[TemplateKey(variant: v.id, channel: m.channel)] =
+                    PayloadTemplate.compile(merged, format: m.format, path: overridePath, problems: &problems)
+            }
+            for p in problems {
+                ok = false
+                problemCount += 1
+                if hasRoom {
+                    problems_append(CampaignSetError(path: p.path, code: .invalidTemplate, message: p.message))
+                } else {
+                    truncated = true
+                }
+            }
+        }
+        return ok ? out : nil
+    }
+
+    private mutating func problems_append(_ e: CampaignSetError) { problems.append(e) }
+}
+
+/// A variant's override merged over a channel payload: objects member by member
+/// (shallow), any other override replacing the payload.
+func mergePayload(_ base: JSON, _ override: JSON) -> JSON {
+    guard case .object(let b) = base, case .object(let o) = override else { return override }
+    return .object(JSONObject(Array(b.map { ($0.key, $0.value) }) + Array(o.map { ($0.key, $0.value) })))
 }

@@ -145,6 +145,9 @@ public struct CompiledCampaign: Sendable {
     public let scheduleZone: ZoneRules?
     /// Sum of the variants' weights (0 when there are no variants).
     public let totalVariantWeight: Int
+    /// Payload templates, compiled at load: per channel, and per variant and channel
+    /// with the variant's overrides merged in.
+    let templates: [TemplateKey: PayloadTemplate]
 }
 
 /// An event name with its optional compiled filter (a trigger or an exit criterion).

@@ -364,19 +364,14 @@ struct DecisionRun {
                 if let group = c.exclusionGroup { usedGroups.insert(group) }
                 continue
             }
-            guard let message = c.message(for: candidate.channel) else { continue }
-            var payload = message.payload
-            if let override = variant?.overrides[candidate.channel] {
-                if case .object(let base) = payload, case .object(let over) = override {
-                    payload = .object(JSONObject(Array(base.map { ($0.key, $0.value) }) + Array(over.map { ($0.key, $0.value) })))
-                } else {
-                    payload = override
-                }
-            }
-            switch personalise(payload, format: message.format) {
-            case .success(let rendered): payload = rendered
-            case .failure(let why):
-                drop(candidate.index, .personalisation, why.description)
+            let compiled = set.campaigns[candidate.index]
+            guard let template = compiled.templates[TemplateKey(variant: variant?.id, channel: candidate.channel)]
+                    ?? compiled.templates[TemplateKey(variant: nil, channel: candidate.channel)] else { continue }
+            let payload: JSON
+            do throws(TemplateRenderError) {
+                payload = try template.render(request.data, maxBytes: Self.maxPayloadBytes)
+            } catch {
+                drop(candidate.index, .personalisation, error.reason)
                 continue
             }
             if request.commit {
@@ -422,9 +417,8 @@ struct DecisionRun {
         return c.variants[i]
     }
 
-    private func personalise(_ payload: JSON, format: PayloadFormat) -> Result<JSON, PersonalisationFailure> {
-        .success(payload)
-    }
+    /// The most text one rendered payload may hold.
+    static let maxPayloadBytes = 64 * 1024
 
     private func exposure(_ c: Campaign, group: ReasonCode, variant: String?, channel: Channel?, slot: String?) {
         var fields: [(String, JSON)] = [
@@ -437,10 +431,6 @@ struct DecisionRun {
         if let e = request.eventName { fields.append(("event", .string(e))) }
         engine.exposures.append(userID: request.userID, .object(JSONObject(fields)))
     }
-}
-
-struct PersonalisationFailure: Error, CustomStringConvertible {
-    let description: String
 }
 
 private func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
