@@ -43,9 +43,19 @@ public protocol EventHistory: Sendable {
     /// in `from...through`. Stores that keep bucketed aggregates answer this without
     /// visiting events; the default implementation visits them.
     func aggregate(named name: String, from: Int64, through: Int64, sumOf property: String?) -> EventAggregate
+
+    /// Like ``forEachEvent(named:from:through:_:)``, but identical events may come as one
+    /// call with their number (`count` ≥ 1), newest first — stores that keep bucketed
+    /// history pass a bucket once, so a filter is evaluated once per bucket. The default
+    /// passes each event with a count of 1.
+    func forEachEventGroup(named name: String, from: Int64, through: Int64, _ body: (HistoryEvent, Int) -> Bool)
 }
 
 extension EventHistory {
+    public func forEachEventGroup(named name: String, from: Int64, through: Int64, _ body: (HistoryEvent, Int) -> Bool) {
+        forEachEvent(named: name, from: from, through: through) { body($0, 1) }
+    }
+
     public func aggregate(named name: String, from: Int64, through: Int64, sumOf property: String?) -> EventAggregate {
         var result = EventAggregate()
         forEachEvent(named: name, from: from, through: through) { event in

@@ -4,6 +4,18 @@
 
 extension UserState: EventHistory {
     public func forEachEvent(named name: String, from: Int64, through: Int64, _ body: (HistoryEvent) -> Bool) {
+        forEachEventGroup(named: name, from: from, through: through) { event, count in
+            var remaining = count
+            while remaining > 0 {
+                if !body(event) { return false }
+                remaining -= 1
+            }
+            return true
+        }
+    }
+
+    /// One call per hourly bucket, with the bucket's event count.
+    public func forEachEventGroup(named name: String, from: Int64, through: Int64, _ body: (HistoryEvent, Int) -> Bool) {
         guard from <= through else { return }
         // Every matching hour of every series with this name, newest first.
         var picks: [(series: Int, hour: Int, last: Int64)] = []
@@ -20,11 +32,7 @@ extension UserState: EventHistory {
         for pick in picks {
             let series = behaviour[pick.series]
             let event = HistoryEvent(name: name, time: pick.last, properties: series.properties(hour: pick.hour))
-            var remaining = series.hours[pick.hour].count
-            while remaining > 0 {
-                if !body(event) { return }
-                remaining -= 1
-            }
+            if !body(event, Int(series.hours[pick.hour].count)) { return }
         }
     }
 

@@ -47,7 +47,8 @@ final class EventAggregateNode: Node, @unchecked Sendable {
         var aggregate = EventAggregate()
         var failure: LogicError? = nil
         var scratch = env
-        history.forEachEvent(named: name, from: from, through: now) { e in
+        // Identical events (a store's bucket) come as one group: the filter runs once.
+        history.forEachEventGroup(named: name, from: from, through: now) { e, count in
             do throws(LogicError) {
                 try scratch.charge(at: self)
                 scratch.push(meta: .null, e.properties)
@@ -58,9 +59,9 @@ final class EventAggregateNode: Node, @unchecked Sendable {
                 failure = error
                 return false
             }
-            aggregate.count += 1
+            aggregate.count += count
             if aggregate.last == nil { aggregate.last = e.time }
-            if let propertyName, case .number(let d)? = e.properties[propertyName] { aggregate.sum += d }
+            if let propertyName, case .number(let d)? = e.properties[propertyName] { aggregate.sum += d * Double(count) }
             // last_seen needs only the newest match.
             return kind != .last
         }
