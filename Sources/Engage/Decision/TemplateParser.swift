@@ -230,6 +230,8 @@ struct _TemplateStringParser {
         guard i < bytes.count else { return unterminated(open) }
         let found: String
         switch bytes[i] {
+        case _quote: found = "'\"'"
+        case _brace.open: found = "\"{\" (write a literal {{ as {{\"{{\"}})"
         case 0x20...0x7E: found = "\"\(Character(Unicode.Scalar(bytes[i])))\""
         case let b where b < 0x20 || b == 0x7F: found = "control character 0x\(hex2(b))"
         default: found = "a non-ASCII character"
