@@ -215,6 +215,7 @@ import Testing
         #expect(e?.code == .tooLarge)
         #expect(e?.reason == "personalisation: rendered payload exceeds 5 bytes at payload")
         #expect(Self.failure(template, ["n": "abc"], maxBytes: -1)?.code == .tooLarge)
+        #expect(try template.render(["n": "abc"], maxBytes: .max) == "Hi abc")
         // Escaped size is what counts.
         let url = try Self.compile("{{n}}", .url)
         #expect(try url.render(["n": "ü"], maxBytes: 6) == "%C3%BC")

@@ -35,7 +35,7 @@ struct _TemplateRenderer {
 
     private mutating func string(_ template: _TemplateString) throws(TemplateRenderError) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity(min(template.literalBytes + 32, limit - used + 1))
+        out.reserveCapacity(min(template.literalBytes + 32, limit - used))
         for segment in template.segments {
             switch segment {
             case .literal(let bytes):
