@@ -155,4 +155,17 @@ private func set(_ campaigns: [String], policies: String = "{}") -> String {
         let m = try decide(e, r).messages.first
         #expect(m?.channel == .whatsapp && m?.cost == 0)
     }
+
+    @Test func weekCapsFollowTheSetsWeekStart() throws {
+        // Friday 2026-11-20: an impression on Sunday the 15th is in the week that began
+        // Monday the 9th, but in the week that began Sunday the 15th.
+        let sunday: Int64 = now - 5 * 24 * hour
+        let capped = campaign("weekly", extra: #", "caps": [{"count": 1, "window": {"calendar": "week"}}]"#)
+        for (policies, shown) in [("{}", 1), (#"{"week_start": "sun"}"#, 0)] {
+            let e = try engine(set([capped], policies: policies))
+            try e.record(userID: "u", .impression(Impression(campaignID: "weekly", time: sunday, channel: "push", purpose: "service")))
+            #expect(try decide(e, #"{"user_id": "u", "placements": ["p"], "commit": false}"#).messages.count == shown, "\(policies)")
+        }
+        #expect(throws: CampaignSetLoadError.self) { try engine(set([capped], policies: #"{"week_start": "sunday"}"#)) }
+    }
 }

@@ -6,7 +6,7 @@ extension CampaignSetReader {
     static let rootFields = ["$schema", "version", "bucketing_version", "default_time_zone", "segments",
                              "policies", "campaigns"]
     static let policyFields = ["global_caps", "tag_caps", "channel_caps", "quiet_hours", "control_group_percent",
-                               "channel_costs", "suppression"]
+                               "channel_costs", "suppression", "week_start"]
 
     /// Reads the whole document. Returns nil when there were problems (see ``problems``).
     mutating func read(_ root: JSON) -> CompiledCampaignSet? {
@@ -133,6 +133,16 @@ extension CampaignSetReader {
                     for (i, e) in a.enumerated() {
                         if let id = r.at(.index(i), { $0.name(e, "a user id") }) { p.suppression.insert(id) }
                     }
+                case "week_start":
+                    guard case .string(let day) = value, let n = WeekdaySet.names.firstIndex(of: day) else {
+                        if case .string = value {
+                            r.report(.unknownValue, "unknown weekday \(Self.shown(value)) (expected \(WeekdaySet.names.joined(separator: ", ")))")
+                        } else {
+                            r.wrongType(value, expected: "a weekday (\"mon\" … \"sun\")")
+                        }
+                        return
+                    }
+                    p.weekStart = n + 1
                 default: r.unknownFieldHere(key, known: Self.policyFields)
                 }
             }

@@ -17,6 +17,9 @@ public struct Policies: Sendable {
     public var channelCosts: [Channel: Double]
     /// User ids that must never be contacted (do-not-contact list).
     public var suppression: Set<String>
+    /// First day of a calendar week for `{"calendar": "week"}` caps: ISO weekday,
+    /// 1 = Monday (the default) … 7 = Sunday (`"week_start": "sun"`).
+    public var weekStart: Int = 1
 
     public init(globalCaps: [PurposeCap] = [], tagCaps: [TagCap] = [], channelCaps: [ChannelCap] = [],
                 quietHours: [QuietHours] = [], controlGroupPercent: Double = 0,

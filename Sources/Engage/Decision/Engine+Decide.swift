@@ -331,7 +331,7 @@ struct DecisionRun {
 
     /// A cap resolved against now and the user's zone (semantics: docs/caps.md).
     private func check(_ scope: CapScope, _ cap: Cap, _ label: String) -> CapCheck {
-        cap.check(scope: scope, now: now, zone: zone, label: label)
+        cap.check(scope: scope, now: now, zone: zone, firstWeekday: set.set.policies.weekStart, label: label)
     }
 
     // MARK: - Allocation
