@@ -49,16 +49,13 @@ public struct DecisionRequest: Sendable {
                 if required { throw DecisionError(.invalidRequest, path: key, "required") }
                 return nil
             case .string(let s)?:
-                if s.utf8.count > 256 || s.utf8.contains(0) {
-                    throw DecisionError(.invalidRequest, path: key, "must be at most 256 bytes without NUL")
-                }
+                try Self.checkName(s, path: key)
                 return s
             case let v?:
                 throw DecisionError(.invalidRequest, path: key, "expected a string, found \(v.typeName)")
             }
         }
         userID = try string("user_id", required: true) ?? ""
-        if userID.isEmpty { throw DecisionError(.invalidRequest, path: "user_id", "must not be empty") }
         timeZone = try string("time_zone")
         switch o["now"] {
         case nil, .null?: now = nil
@@ -68,11 +65,16 @@ public struct DecisionRequest: Sendable {
         eventName = nil
         eventProperties = .null
         if let event = o["event"], !event.isNull {
-            guard case .object(let e) = event, case .string(let name)? = e["name"], !name.isEmpty else {
+            guard case .object(let e) = event, case .string(let name)? = e["name"] else {
                 throw DecisionError(.invalidRequest, path: "event", "expected {\"name\": string, \"properties\": object}")
             }
+            try Self.checkName(name, path: "event.name")
             eventName = name
-            eventProperties = e["properties"] ?? .null
+            switch e["properties"] {
+            case nil, .null?: eventProperties = .null
+            case .object?: eventProperties = e["properties"] ?? .null
+            case let v?: throw DecisionError(.invalidRequest, path: "event.properties", "expected an object, found \(v.typeName)")
+            }
         }
         var placements: [String] = []
         if let p = try string("placement") { placements.append(p) }
@@ -80,9 +82,10 @@ public struct DecisionRequest: Sendable {
         case nil, .null?: break
         case .array(let a)?:
             for (i, v) in a.enumerated() {
-                guard case .string(let s) = v, !s.isEmpty else {
-                    throw DecisionError(.invalidRequest, path: "placements[\(i)]", "expected a placement name")
+                guard case .string(let s) = v else {
+                    throw DecisionError(.invalidRequest, path: "placements[\(i)]", "expected a placement name, found \(v.typeName)")
                 }
+                try Self.checkName(s, path: "placements[\(i)]")
                 if !placements.contains(s) { placements.append(s) }
             }
             if placements.count > 64 { throw DecisionError(.invalidRequest, path: "placements", "at most 64 placements") }
@@ -130,6 +133,14 @@ public struct DecisionRequest: Sendable {
         commit = try flag("commit", true)
         explain = try flag("explain", false)
         data = json
+    }
+
+    /// Ids and names: 1–256 UTF-8 bytes, no NUL (which bucketing keys cannot carry).
+    static func checkName(_ s: String, path: String) throws(DecisionError) {
+        if s.isEmpty { throw DecisionError(.invalidRequest, path: path, "must not be empty") }
+        if s.utf8.count > 256 || s.utf8.contains(0) {
+            throw DecisionError(.invalidRequest, path: path, "must be at most 256 bytes without NUL")
+        }
     }
 
     /// Whether the user consented to `purpose` on `channel`. Marketing needs an explicit

@@ -20,41 +20,80 @@ public struct RecordRequest: Sendable {
             throw DecisionError(.invalidRequest, path: "", "a record is a JSON object, found \(json.typeName)")
         }
         func string(_ key: String) throws(DecisionError) -> String {
-            guard case .string(let s)? = o[key], !s.isEmpty, s.utf8.count <= 256 else {
+            guard case .string(let s)? = o[key] else {
                 throw DecisionError(.invalidRequest, path: key, "expected a non-empty string of at most 256 bytes")
             }
+            try DecisionRequest.checkName(s, path: key)
             return s
+        }
+        func channel(_ key: String) throws(DecisionError) -> String {
+            let name = try string(key)
+            guard Channel(rawValue: name) != nil else {
+                throw DecisionError(.invalidRequest, path: key,
+                                    "unknown channel \"\(name.prefix(32))\" (expected \(Channel.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return name
+        }
+        let type = try string("type")
+        let allowed: Set<String>
+        switch type {
+        case "impression": allowed = ["user_id", "type", "time", "campaign", "channel", "purpose", "tags"]
+        case "click", "dismissal", "conversion": allowed = ["user_id", "type", "time", "campaign"]
+        case "event": allowed = ["user_id", "type", "time", "name", "properties"]
+        case "conversation": allowed = ["user_id", "type", "time", "channel"]
+        default:
+            throw DecisionError(.invalidRequest, path: "type",
+                                "unknown record type \"\(type.prefix(32))\" (expected impression, click, dismissal, conversion, event, conversation)")
+        }
+        for key in o.keys where !allowed.contains(key) {
+            throw DecisionError(.invalidRequest, path: key.utf8.count <= 64 ? key : "", "unknown field for a \(type) record")
         }
         userID = try string("user_id")
         let time: Int64
         switch o["time"] {
         case nil, .null?: time = now
-        case .number(let d)? where d.rounded(.towardZero) == d && abs(d) < 9e15: time = Int64(d)
+        case .number(let d)? where d.rounded(.towardZero) == d && abs(d) <= Double(StateLimits.times.upperBound):
+            time = Int64(d)
         case let v?: throw DecisionError(.invalidRequest, path: "time", "expected milliseconds since the epoch, found \(describe(v))")
         }
-        let type = try string("type")
         switch type {
         case "impression":
             let id = try string("campaign")
-            let channelName = try string("channel")
-            guard Channel(rawValue: channelName) != nil else {
-                throw DecisionError(.invalidRequest, path: "channel", "unknown channel \"\(channelName)\"")
-            }
+            let channelName = try channel("channel")
             let campaign = set?.campaign(id: id)
             var purpose = campaign?.purpose.rawValue ?? "marketing"
-            if case .string(let p)? = o["purpose"] { purpose = p }
+            if o["purpose"] != nil {
+                let p = try string("purpose")
+                guard Purpose(rawValue: p) != nil else {
+                    throw DecisionError(.invalidRequest, path: "purpose", "unknown purpose \"\(p.prefix(32))\" (expected marketing, service, transactional)")
+                }
+                purpose = p
+            }
             var tags = campaign?.tags ?? []
-            if case .array(let a)? = o["tags"] { tags = a.compactMap(\.stringValue) }
+            if let t = o["tags"] {
+                guard case .array(let a) = t else {
+                    throw DecisionError(.invalidRequest, path: "tags", "expected an array of tags, found \(t.typeName)")
+                }
+                tags = []
+                for (i, v) in a.enumerated() {
+                    guard case .string(let tag) = v else {
+                        throw DecisionError(.invalidRequest, path: "tags[\(i)]", "expected a tag, found \(v.typeName)")
+                    }
+                    try DecisionRequest.checkName(tag, path: "tags[\(i)]")
+                    tags.append(tag)
+                }
+            }
             record = .impression(Impression(campaignID: id, time: time, channel: channelName, purpose: purpose, tags: tags))
         case "click": record = .click(campaignID: try string("campaign"), time: time)
         case "dismissal": record = .dismissal(campaignID: try string("campaign"), time: time)
         case "conversion": record = .conversion(campaignID: try string("campaign"), time: time)
         case "event":
-            record = .behaviour(HistoryEvent(name: try string("name"), time: time, properties: o["properties"] ?? .null))
-        case "conversation": record = .conversation(channel: try string("channel"), time: time)
-        default:
-            throw DecisionError(.invalidRequest, path: "type",
-                                "unknown record type \"\(type.prefix(32))\" (expected impression, click, dismissal, conversion, event, conversation)")
+            let properties = o["properties"] ?? .null
+            guard properties.isNull || properties.objectValue != nil else {
+                throw DecisionError(.invalidRequest, path: "properties", "expected an object, found \(properties.typeName)")
+            }
+            record = .behaviour(HistoryEvent(name: try string("name"), time: time, properties: properties))
+        default: record = .conversation(channel: try channel("channel"), time: time)
         }
     }
 }
