@@ -280,22 +280,22 @@ extension CampaignSetReader {
         var out: [TemplateKey: PayloadTemplate] = [:]
         var ok = true
         for m in c.channels {
-            var problems: [TemplateError] = []
+            var templateProblems: [TemplateError] = []
             let path = renderedPath("channels.\(m.channel.rawValue).payload")
             out[TemplateKey(variant: nil, channel: m.channel)] =
-                PayloadTemplate.compile(m.payload, format: m.format, path: path, problems: &problems)
+                PayloadTemplate.compile(m.payload, format: m.format, path: path, problems: &templateProblems)
             for (vi, v) in c.variants.enumerated() {
                 guard let override = v.overrides[m.channel] else { continue }
                 let merged = mergePayload(m.payload, override)
                 let overridePath = renderedPath("variants[\(vi)].overrides.\(m.channel.rawValue)")
                 out[TemplateKey(variant: v.id, channel: m.channel)] =
-                    PayloadTemplate.compile(merged, format: m.format, path: overridePath, problems: &problems)
+                    PayloadTemplate.compile(merged, format: m.format, path: overridePath, problems: &templateProblems)
             }
-            for p in problems {
+            for p in templateProblems {
                 ok = false
                 problemCount += 1
                 if hasRoom {
-                    problems_append(CampaignSetError(path: p.path, code: .invalidTemplate, message: p.message))
+                    problems.append(CampaignSetError(path: p.path, code: .invalidTemplate, message: p.message))
                 } else {
                     truncated = true
                 }
@@ -303,8 +303,6 @@ extension CampaignSetReader {
         }
         return ok ? out : nil
     }
-
-    private mutating func problems_append(_ e: CampaignSetError) { problems.append(e) }
 }
 
 /// A variant's override merged over a channel payload: objects member by member
