@@ -4,17 +4,22 @@
 public struct Decision: Sendable {
     /// One message to show.
     public struct Message: Sendable {
+        /// The campaign shown.
         public var campaignID: String
         /// The placement the message fills, or nil for an event-triggered message.
         public var placement: String?
+        /// The assigned variant, when the campaign has variants.
         public var variant: String?
+        /// The channel chosen: the cheapest the user is reachable and consented on.
         public var channel: Channel
         /// The channel's cost for this message (0 for in-app, or WhatsApp in an open
         /// conversation).
         public var cost: Double
         /// The payload with placeholders filled and escaped for its format.
         public var payload: JSON
+        /// The campaign's priority (arbitration's first key).
         public var priority: Int
+        /// The campaign's score when it has a score rule (arbitration's second key).
         public var score: Double?
         /// Channels the campaign offers that were skipped, and why.
         public var skippedChannels: [(channel: Channel, reason: String)]
@@ -23,14 +28,21 @@ public struct Decision: Sendable {
     /// A campaign the user was eligible for but is held out of (campaign holdout or the
     /// global control group): nothing is shown; the assignment is recorded for uplift.
     public struct Assignment: Sendable {
+        /// The campaign the user is held out of.
         public var campaignID: String
+        /// `.holdout` (the campaign's holdout) or `.control` (the global control group).
         public var group: ReasonCode   // .holdout or .control
+        /// The variant the user would have had.
         public var variant: String?
     }
 
+    /// The user decided for.
     public var userID: String
+    /// The decision's time, milliseconds since the epoch.
     public var now: Int64
+    /// Messages to show, at most `k` per placement, in slot order.
     public var messages: [Message]
+    /// Holdout and control assignments made by this decision.
     public var assignments: [Assignment]
     /// Every campaign considered (when the request asked to explain): in set order.
     public var traces: [CampaignTrace]?

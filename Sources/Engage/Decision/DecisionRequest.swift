@@ -15,13 +15,17 @@
 /// The whole request is the data rules and message placeholders read
 /// (`{"var": "user.plan"}`, `{{user.first_name}}`).
 public struct DecisionRequest: Sendable {
+    /// The user asking: 1–256 bytes, no NUL.
     public var userID: String
     /// Milliseconds since the epoch; the engine's clock when nil.
     public var now: Int64?
     /// The user's IANA zone; the campaign set's default when nil.
     public var timeZone: String?
+    /// The event that happened, if any.
     public var eventName: String?
+    /// The event's properties (an object, or null): what trigger filters read.
     public var eventProperties: JSON
+    /// The placements asked for, each at most once.
     public var placements: [String]
     /// Messages wanted per placement (top-k), 1…100.
     public var k: Int
@@ -160,6 +164,7 @@ public struct DecisionRequest: Sendable {
 
 /// A request the engine cannot answer, with the path of the bad field.
 public struct DecisionError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Stable error categories.
     public enum Code: String, Sendable {
         case invalidRequest = "invalid_request"
         case invalidJSON = "invalid_json"
@@ -167,10 +172,14 @@ public struct DecisionError: Error, Sendable, Equatable, CustomStringConvertible
         case store
     }
 
+    /// The category.
     public let code: Code
+    /// Where in the request (`channels[0]`); empty for the whole request.
     public let path: String
+    /// What was wrong, and what was expected.
     public let message: String
 
+    /// An error at `path`.
     public init(_ code: Code, path: String, _ message: String) {
         self.code = code
         self.path = path

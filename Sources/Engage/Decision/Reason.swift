@@ -45,10 +45,14 @@ public enum ReasonCode: String, Sendable, CaseIterable, Hashable {
 /// One campaign's path through the pipeline, for explanations: the step where it
 /// stopped and the values involved (`cap campaign/1d: 1 of 1 used`).
 public struct CampaignTrace: Sendable, Equatable {
+    /// The campaign traced.
     public var campaignID: String
+    /// The step where it stopped (or `.selected`).
     public var reason: ReasonCode
+    /// The values involved, e.g. `cap campaign/1d: 1 of 1 used`.
     public var detail: String
 
+    /// A trace.
     public init(campaignID: String, reason: ReasonCode, detail: String) {
         self.campaignID = campaignID
         self.reason = reason

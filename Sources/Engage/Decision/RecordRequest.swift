@@ -11,7 +11,9 @@
 /// defaults to the engine's clock. An impression's purpose and tags default to its
 /// campaign's in the loaded set.
 public struct RecordRequest: Sendable {
+    /// The user the record is about.
     public var userID: String
+    /// The change to apply.
     public var record: StateRecord
 
     /// Reads a record; `now` fills a missing time and `set` a missing purpose/tags.

@@ -15,6 +15,7 @@ public struct CompileOptions: Sendable {
     /// Where time-zone rules come from (zones written in rules load at compile time).
     public var zones: ZoneCache
 
+    /// Options with the documented defaults.
     public init(maxDepth: Int = 512, maxNodes: Int = 100_000, segments: SegmentTable = .empty,
                 zones: ZoneCache = .shared) {
         self.maxDepth = maxDepth
@@ -23,6 +24,7 @@ public struct CompileOptions: Sendable {
         self.zones = zones
     }
 
+    /// Depth 512, 100,000 nodes, no segments, the system zoneinfo.
     public static let `default` = CompileOptions()
 }
 

@@ -28,6 +28,7 @@ public struct EvaluationContext: Sendable {
 
     private var box: Box
 
+    /// A context; every field is optional.
     public init(now: Int64 = 0, userID: String? = nil, timeZone: String? = nil,
                 history: (any EventHistory)? = nil) {
         box = Box(now: now, userID: userID, timeZone: timeZone, history: history)

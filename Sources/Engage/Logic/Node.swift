@@ -19,6 +19,7 @@ public struct EvaluationLimits: Sendable, Equatable {
         self.maxValueDepth = maxValueDepth
     }
 
+    /// The defaults.
     public static let `default` = EvaluationLimits()
 }
 

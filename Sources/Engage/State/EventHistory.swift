@@ -7,6 +7,7 @@ public struct HistoryEvent: Sendable, Equatable {
     /// Its properties (an object, or null), e.g. `{"page": "/plans", "dwell_s": 42}`.
     public var properties: JSON
 
+    /// An event.
     public init(name: String, time: Int64, properties: JSON = .null) {
         self.name = name
         self.time = time
@@ -16,12 +17,14 @@ public struct HistoryEvent: Sendable, Equatable {
 
 /// Count, sum and most recent time of a set of events.
 public struct EventAggregate: Sendable, Equatable {
+    /// How many events.
     public var count: Int
     /// Sum of a numeric property over the events (non-numeric values are skipped).
     public var sum: Double
     /// The most recent event's time, or nil when there is none.
     public var last: Int64?
 
+    /// An aggregate; empty by default.
     public init(count: Int = 0, sum: Double = 0, last: Int64? = nil) {
         self.count = count
         self.sum = sum
