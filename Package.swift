@@ -4,6 +4,7 @@
 //
 // Targets are split where a dependency direction must hold:
 //   Engage       — the pure-Swift core (no Foundation); the only public Swift API.
+//   EngageC      — the C ABI: @_cdecl functions only (libengage.so).
 //   engage-cli   — the `engage` command-line tool (installed as `engage`).
 // Test targets mirror the sources.
 import PackageDescription
@@ -17,6 +18,9 @@ let package = Package(
     name: "libengage",
     products: [
         .library(name: "Engage", targets: ["Engage"]),
+        // libengage.so: the C ABI (include/engage.h). `make lib` links it with the Swift
+        // runtime statically and exports only engage_* symbols.
+        .library(name: "engage", type: .dynamic, targets: ["EngageC"]),
         .executable(name: "engage-cli", targets: ["engage-cli"]),
     ],
     targets: [
@@ -26,6 +30,12 @@ let package = Package(
             swiftSettings: strict,
             // Double.rounded() and friends call libm; the core imports no Glibc/Foundation.
             linkerSettings: [.linkedLibrary("m")]
+        ),
+        .target(
+            name: "EngageC",
+            dependencies: ["Engage"],
+            path: "Sources/EngageC",
+            swiftSettings: strict
         ),
         .executableTarget(
             name: "engage-cli",

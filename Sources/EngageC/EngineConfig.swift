@@ -1,0 +1,67 @@
+import Engage
+
+/// The engine config document (docs/engine-config.md) as far as this build implements
+/// it: the in-memory store, request limits and a fixed clock. Members this build does not
+/// implement yet (other store kinds, max_steps, history_retention, defaults.time_zone)
+/// are refused with a message rather than silently ignored.
+struct EngineConfig {
+    var limits = ABILimits()
+    var fixedClock: Int64? = nil
+
+    struct Problem: Error {
+        let path: String
+        let message: String
+    }
+
+    static func read(_ json: JSON) -> Result<EngineConfig, Problem> {
+        guard case .object(let root) = json else {
+            return .failure(Problem(path: "", message: "the config is a JSON object, found \(json.typeName)"))
+        }
+        var config = EngineConfig()
+        for (key, value) in root {
+            switch key {
+            case "$schema": continue
+            case "store":
+                guard case .string(let kind)? = value["kind"] else {
+                    return .failure(Problem(path: "store.kind", message: "expected memory, sqlite, redis or callbacks"))
+                }
+                guard kind == "memory" else {
+                    return .failure(Problem(path: "store.kind", message: "store \"\(kind.prefix(32))\" is not available in this build (memory is)"))
+                }
+                if let extra = value.objectValue?.keys.first(where: { $0 != "kind" }) {
+                    return .failure(Problem(path: "store.\(extra.prefix(32))", message: "unknown member for the memory store"))
+                }
+            case "limits":
+                guard case .object(let o) = value else { return .failure(Problem(path: "limits", message: "expected an object")) }
+                for (k, v) in o {
+                    guard let n = v.intValue else { return .failure(Problem(path: "limits.\(k.prefix(32))", message: "expected an integer")) }
+                    switch k {
+                    case "max_request_bytes":
+                        guard (1...(64 << 20)).contains(n) else { return .failure(Problem(path: "limits.max_request_bytes", message: "expected 1 to 67108864")) }
+                        config.limits.maxRequestBytes = n
+                    case "max_depth":
+                        guard (1...1024).contains(n) else { return .failure(Problem(path: "limits.max_depth", message: "expected 1 to 1024")) }
+                        config.limits.requestDepth = n
+                    default:
+                        return .failure(Problem(path: "limits.\(k.prefix(32))", message: "not available in this build (max_request_bytes and max_depth are)"))
+                    }
+                }
+            case "defaults":
+                guard case .object(let o) = value else { return .failure(Problem(path: "defaults", message: "expected an object")) }
+                for (k, v) in o {
+                    guard k == "fixed_clock_ms" else {
+                        return .failure(Problem(path: "defaults.\(k.prefix(32))", message: "not available in this build (fixed_clock_ms is)"))
+                    }
+                    if v.isNull { continue }
+                    guard let ms = v.intValue, abs(ms) < 1 << 47 else {
+                        return .failure(Problem(path: "defaults.fixed_clock_ms", message: "expected milliseconds since the epoch"))
+                    }
+                    config.fixedClock = Int64(ms)
+                }
+            default:
+                return .failure(Problem(path: String(key.prefix(64)), message: "unknown member (expected store, limits, defaults)"))
+            }
+        }
+        return .success(config)
+    }
+}

@@ -1,0 +1,220 @@
+// The exported engage_* functions. Each: check arguments → one call → status + JSON.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Engage
+
+public typealias OutText = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+public typealias OutLen = UnsafeMutablePointer<Int>?
+
+@_cdecl("engage_version")
+public func engage_version() -> UnsafePointer<CChar> {
+    UnsafeRawPointer(versionString.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+@_cdecl("engage_abi_version")
+public func engage_abi_version() -> Int32 { abiVersion }
+
+@_cdecl("engage_status_string")
+public func engage_status_string(_ status: Int32) -> UnsafePointer<CChar> {
+    let s: StaticString = statusStrings[status] ?? "unknown status"
+    return UnsafeRawPointer(s.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+@_cdecl("engage_free")
+public func engage_free(_ p: UnsafeMutableRawPointer?) {
+    free(p)
+}
+
+@_cdecl("engage_engine_open")
+public func engage_engine_open(_ config: UnsafePointer<CChar>?, _ configLen: Int,
+                               _ engineOut: UnsafeMutablePointer<OpaquePointer?>?,
+                               _ out: OutText, _ outLen: OutLen) -> Int32 {
+    out?.pointee = nil
+    guard let engineOut else { return fail(ENGAGE_MISUSE, code: "misuse", "engine must not be NULL", out, outLen) }
+    engineOut.pointee = nil
+    guard let bytes = input(config, configLen) else {
+        return fail(ENGAGE_MISUSE, code: "misuse", "config is NULL with a non-zero length", out, outLen)
+    }
+    var json = JSON.object(JSONObject())
+    if bytes.count > 0 {
+        switch parse(bytes, limits: JSONLimits(maxDepth: 16, maxBytes: 1 << 20)) {
+        case .success(let j): json = j
+        case .failure(let e): return fail(ENGAGE_INVALID_JSON, code: e.code.rawValue, "config: \(e)", out, outLen)
+        }
+    }
+    switch EngineConfig.read(json) {
+    case .failure(let e):
+        return fail(ENGAGE_INVALID_REQUEST, code: "invalid_config", path: e.path, e.message, out, outLen)
+    case .success(let config):
+        let fixed = config.fixedClock
+        let engine = Engine(clock: { fixed ?? SystemClock.milliseconds() })
+        let handle = EngineHandle(engine: engine, limits: config.limits)
+        engineOut.pointee = OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
+        outLen?.pointee = 0
+        return ENGAGE_OK
+    }
+}
+
+@_cdecl("engage_engine_close")
+public func engage_engine_close(_ handle: OpaquePointer?) {
+    guard let handle else { return }
+    let h = Unmanaged<EngineHandle>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    let (closed, _) = h.magic.compareExchange(expected: EngineHandle.liveMagic, desired: 0, ordering: .acquiringAndReleasing)
+    guard closed else { return }
+    // Calls in flight hold their own reference; the engine goes when they finish. The
+    // handle itself stays allocated (its +1 is never released) so later calls see it
+    // closed.
+    h.engine.withLock { $0 = nil }
+}
+
+@_cdecl("engage_load_campaigns")
+public func engage_load_campaigns(_ handle: OpaquePointer?, _ json: UnsafePointer<CChar>?, _ len: Int,
+                                  _ out: OutText, _ outLen: OutLen) -> Int32 {
+    out?.pointee = nil
+    guard let (engine, limits) = engine(handle) else {
+        return fail(ENGAGE_MISUSE, code: "misuse", "the engine is NULL or closed", out, outLen)
+    }
+    guard let bytes = input(json, len) else {
+        return fail(ENGAGE_MISUSE, code: "misuse", "json is NULL with a non-zero length", out, outLen)
+    }
+    guard bytes.count <= limits.maxCampaignBytes else {
+        return fail(ENGAGE_TOO_BIG, code: "too_big", "campaign set is \(bytes.count) bytes, over \(limits.maxCampaignBytes)", out, outLen)
+    }
+    do throws(CampaignSetLoadError) {
+        try engine.load(bytes: Array(bytes))
+        _ = give(Array("{\"status\":\"ok\"}".utf8), out, outLen)
+        return ENGAGE_OK
+    } catch {
+        let invalidJSON = error.problems.count == 1 && error.problems.first?.code == .invalidJSON
+        let problems = JSON.array(error.problems.map {
+            .object(JSONObject([("path", .string($0.path)), ("code", .string($0.code.rawValue)), ("message", .string($0.message))]))
+        })
+        let status = invalidJSON ? ENGAGE_INVALID_JSON : ENGAGE_INVALID_CAMPAIGNS
+        let body = JSON.object(JSONObject([
+            ("status", .string(statusName(status))), ("code", .string(invalidJSON ? "invalid_json" : "invalid_campaigns")),
+            ("path", .string(error.problems.first?.path ?? "")),
+            ("message", .string(error.problems.first.map { "\($0)" } ?? "invalid campaign set")),
+            ("problems", problems), ("truncated", .bool(error.truncated)),
+        ]))
+        return give(JSONSerializer.bytes(body), out, outLen) ? status : ENGAGE_NOMEM
+    }
+}
+
+/// Decides and returns the status with the text to hand back.
+func decideText(_ handle: OpaquePointer?, _ request: UnsafePointer<CChar>?, _ len: Int) -> (Int32, [UInt8]) {
+    guard let (engine, limits) = engine(handle) else {
+        return (ENGAGE_MISUSE, errorJSON(ENGAGE_MISUSE, code: "misuse", "the engine is NULL or closed"))
+    }
+    guard let bytes = input(request, len) else {
+        return (ENGAGE_MISUSE, errorJSON(ENGAGE_MISUSE, code: "misuse", "request is NULL with a non-zero length"))
+    }
+    guard bytes.count <= limits.maxRequestBytes else {
+        return (ENGAGE_TOO_BIG, errorJSON(ENGAGE_TOO_BIG, code: "too_big", "request is \(bytes.count) bytes, over \(limits.maxRequestBytes)"))
+    }
+    let json: JSON
+    switch parse(bytes, limits: JSONLimits(maxDepth: limits.requestDepth, maxBytes: limits.maxRequestBytes)) {
+    case .success(let j): json = j
+    case .failure(let e): return (ENGAGE_INVALID_JSON, errorJSON(ENGAGE_INVALID_JSON, code: e.code.rawValue, "\(e)"))
+    }
+    do throws(DecisionError) {
+        let decision = try engine.decide(DecisionRequest(json: json))
+        return (ENGAGE_OK, JSONSerializer.bytes(decision.json))
+    } catch {
+        let s = status(for: error)
+        return (s, errorJSON(s, code: error.code.rawValue, path: error.path, error.message))
+    }
+}
+
+@_cdecl("engage_decide")
+public func engage_decide(_ handle: OpaquePointer?, _ request: UnsafePointer<CChar>?, _ len: Int,
+                          _ out: OutText, _ outLen: OutLen) -> Int32 {
+    out?.pointee = nil
+    let (status, text) = decideText(handle, request, len)
+    return give(text, out, outLen) ? status : ENGAGE_NOMEM
+}
+
+@_cdecl("engage_decide_into")
+public func engage_decide_into(_ handle: OpaquePointer?, _ request: UnsafePointer<CChar>?, _ len: Int,
+                               _ buf: UnsafeMutablePointer<CChar>?, _ cap: Int, _ outLen: OutLen) -> Int32 {
+    guard let outLen else { return ENGAGE_MISUSE }
+    let (status, text) = decideText(handle, request, len)
+    outLen.pointee = text.count
+    guard let buf, cap > text.count else { return status == ENGAGE_OK ? ENGAGE_TOO_BIG : status }
+    text.withUnsafeBufferPointer { b in
+        if let base = b.baseAddress { memcpy(buf, base, b.count) }
+    }
+    buf[text.count] = 0
+    return status
+}
+
+@_cdecl("engage_record")
+public func engage_record(_ handle: OpaquePointer?, _ record: UnsafePointer<CChar>?, _ len: Int,
+                          _ out: OutText, _ outLen: OutLen) -> Int32 {
+    out?.pointee = nil
+    guard let (engine, limits) = engine(handle) else {
+        return fail(ENGAGE_MISUSE, code: "misuse", "the engine is NULL or closed", out, outLen)
+    }
+    guard let bytes = input(record, len) else {
+        return fail(ENGAGE_MISUSE, code: "misuse", "record is NULL with a non-zero length", out, outLen)
+    }
+    guard bytes.count <= limits.maxRequestBytes else {
+        return fail(ENGAGE_TOO_BIG, code: "too_big", "record is \(bytes.count) bytes, over \(limits.maxRequestBytes)", out, outLen)
+    }
+    switch parse(bytes, limits: JSONLimits(maxDepth: limits.requestDepth, maxBytes: limits.maxRequestBytes)) {
+    case .failure(let e):
+        return fail(ENGAGE_INVALID_JSON, code: e.code.rawValue, "\(e)", out, outLen)
+    case .success(let json):
+        do throws(DecisionError) {
+            try engine.record(json: json)
+            _ = give(Array("{\"status\":\"ok\"}".utf8), out, outLen)
+            return ENGAGE_OK
+        } catch {
+            return fail(status(for: error), code: error.code.rawValue, path: error.path, error.message, out, outLen)
+        }
+    }
+}
+
+@_cdecl("engage_forget_user")
+public func engage_forget_user(_ handle: OpaquePointer?, _ userID: UnsafePointer<CChar>?, _ len: Int,
+                               _ out: OutText, _ outLen: OutLen) -> Int32 {
+    out?.pointee = nil
+    guard let (engine, _) = engine(handle) else {
+        return fail(ENGAGE_MISUSE, code: "misuse", "the engine is NULL or closed", out, outLen)
+    }
+    guard let bytes = input(userID, len), bytes.count > 0, bytes.count <= 512 else {
+        return fail(ENGAGE_INVALID_REQUEST, code: "invalid_request", path: "user_id", "expected 1-512 bytes", out, outLen)
+    }
+    guard let id = String(validating: bytes, as: UTF8.self) else {
+        return fail(ENGAGE_INVALID_REQUEST, code: "invalid_request", path: "user_id", "not valid UTF-8", out, outLen)
+    }
+    do throws(StateStoreError) {
+        try engine.forget(userID: id)
+        _ = give(Array("{\"status\":\"ok\"}".utf8), out, outLen)
+        return ENGAGE_OK
+    } catch {
+        let s = error.code == .invalidRecord ? ENGAGE_INVALID_REQUEST : ENGAGE_STORE
+        return fail(s, code: error.code.rawValue, path: "user_id", error.message, out, outLen)
+    }
+}
+
+@_cdecl("engage_drain_exposures")
+public func engage_drain_exposures(_ handle: OpaquePointer?, _ max: Int, _ out: OutText, _ outLen: OutLen) -> Int32 {
+    out?.pointee = nil
+    guard let (engine, _) = engine(handle) else {
+        return fail(ENGAGE_MISUSE, code: "misuse", "the engine is NULL or closed", out, outLen)
+    }
+    let records = engine.drainExposures(max: max == 0 ? .max : max)
+    return give(JSONSerializer.bytes(.array(records)), out, outLen) ? ENGAGE_OK : ENGAGE_NOMEM
+}
+
+@_cdecl("engage_stats")
+public func engage_stats(_ handle: OpaquePointer?, _ out: OutText, _ outLen: OutLen) -> Int32 {
+    out?.pointee = nil
+    guard let (engine, _) = engine(handle) else {
+        return fail(ENGAGE_MISUSE, code: "misuse", "the engine is NULL or closed", out, outLen)
+    }
+    return give(JSONSerializer.bytes(engine.stats()), out, outLen) ? ENGAGE_OK : ENGAGE_NOMEM
+}

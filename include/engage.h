@@ -1,0 +1,138 @@
+/*
+** libengage — embeddable campaign decisioning.
+**
+** Which message should this user be shown now, on which channel — or none? This header
+** is the whole C interface: anything not declared here is not API.
+**
+** Conventions (they hold for every function below):
+**
+**   - JSON in, JSON out. Inputs are a pointer and an explicit length in bytes; nothing
+**     reads past the length and no NUL terminator is needed. A NULL pointer with length
+**     0 is an empty input.
+**   - Every fallible call returns an ENGAGE_* status code. ENGAGE_OK is 0.
+**   - Results come back through `char **out, size_t *out_len`: the library allocates the
+**     buffer, writes its length (not counting a trailing NUL it always adds), and the
+**     caller releases it with engage_free(). On failure `*out` holds an error object
+**     `{"status": "...", "code": "...", "path": "...", "message": "..."}` that names
+**     what was wrong and where; free it the same way. `out` and `out_len` may be NULL
+**     when the caller does not want the text.
+**   - Threads: one engine may be used from any number of threads at once. Decisions
+**     that commit impressions never exceed a cap, however many run concurrently.
+**   - Safety: no input — malformed or hostile JSON, invalid UTF-8, huge or deeply
+**     nested documents, NULL pointers, a NULL or closed engine — crashes or hangs the
+**     process; each gets a status code and a message.
+**
+** The formats are documented in docs/decisions.md, docs/campaigns.md and
+** docs/engine-config.md, with JSON Schemas under schema/.
+*/
+#ifndef ENGAGE_H
+#define ENGAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Compile-time version of this header; engage_version() and engage_abi_version()
+** give the library's at run time. A binding refuses to load a library whose ABI
+** version differs from the one it was written for. */
+#define ENGAGE_VERSION        "0.1.0"
+#define ENGAGE_VERSION_NUMBER 1000      /* major * 1000000 + minor * 1000 + patch */
+#define ENGAGE_ABI_VERSION    1
+
+/* Status codes. */
+#define ENGAGE_OK                0  /* success */
+#define ENGAGE_ERROR             1  /* an internal error; the message says which */
+#define ENGAGE_MISUSE            2  /* NULL, never-opened or closed engine; bad arguments */
+#define ENGAGE_INVALID_JSON      3  /* input is not valid JSON (the message gives the byte offset) */
+#define ENGAGE_INVALID_REQUEST   4  /* a request, record or config that breaks its format (path given) */
+#define ENGAGE_INVALID_CAMPAIGNS 5  /* a campaign set with problems (every problem listed) */
+#define ENGAGE_NO_CAMPAIGNS      6  /* engage_decide before any campaign set was loaded */
+#define ENGAGE_STORE             7  /* the state store failed */
+#define ENGAGE_TOO_BIG           8  /* input over a configured limit, or a caller's buffer too small */
+#define ENGAGE_NOMEM             9  /* an allocation failed */
+
+/* An engine: a campaign set, user state and counters. Opaque. */
+typedef struct engage_engine engage_engine;
+
+/* The library's version string ("0.1.0"). Static storage: never free it. */
+const char *engage_version(void);
+
+/* The library's ABI version (ENGAGE_ABI_VERSION of the header it was built with). */
+int32_t engage_abi_version(void);
+
+/* A short English name for a status code ("ok", "invalid json", ...). Static
+** storage; an unknown code gives "unknown status". */
+const char *engage_status_string(int32_t status);
+
+/* Opens an engine configured by `config` (JSON, docs/engine-config.md; NULL/0 means
+** the defaults: in-memory store, default limits, wall clock). On success `*engine`
+** is a new engine the caller closes with engage_engine_close(). On failure `*engine`
+** is NULL and `*out` (if wanted) holds the error.
+** Returns ENGAGE_OK, ENGAGE_MISUSE (engine is NULL), ENGAGE_INVALID_JSON,
+** ENGAGE_INVALID_REQUEST (a config that breaks its format, e.g. a store kind this
+** build does not include). */
+int32_t engage_engine_open(const char *config, size_t config_len, engage_engine **engine,
+                           char **out, size_t *out_len);
+
+/* Closes an engine. Calls already running on other threads finish normally; calls
+** made after closing return ENGAGE_MISUSE (the handle's few bytes stay allocated so
+** a stale pointer is detected, not dereferenced into freed memory). NULL is a
+** harmless no-op, and so is closing twice. */
+void engage_engine_close(engage_engine *engine);
+
+/* Validates, compiles and loads a campaign set, replacing the current one atomically:
+** decisions already running keep the set they started with. On failure the current
+** set stays and `*out` lists every problem with its path.
+** Returns ENGAGE_OK, ENGAGE_MISUSE, ENGAGE_INVALID_JSON, ENGAGE_INVALID_CAMPAIGNS,
+** ENGAGE_TOO_BIG. */
+int32_t engage_load_campaigns(engage_engine *engine, const char *json, size_t len,
+                              char **out, size_t *out_len);
+
+/* Decides for a request (docs/decisions.md) and writes the decision JSON to `*out`.
+** With "commit" (the default) the chosen impressions are recorded atomically.
+** Returns ENGAGE_OK, ENGAGE_MISUSE, ENGAGE_INVALID_JSON, ENGAGE_INVALID_REQUEST,
+** ENGAGE_NO_CAMPAIGNS, ENGAGE_STORE, ENGAGE_TOO_BIG. */
+int32_t engage_decide(engage_engine *engine, const char *request, size_t len,
+                      char **out, size_t *out_len);
+
+/* Like engage_decide, but writes the decision (or the error) into the caller's
+** buffer `buf` of `cap` bytes, so the hot path allocates nothing for the result.
+** `*out_len` receives the length the text needs (excluding a NUL, which is written
+** when it fits). When `cap` is too small, returns ENGAGE_TOO_BIG with `*out_len` set
+** and the decision already taken: call engage_decide or retry with "commit": false.
+** `out_len` must not be NULL. */
+int32_t engage_decide_into(engage_engine *engine, const char *request, size_t len,
+                           char *buf, size_t cap, size_t *out_len);
+
+/* Records a state change (docs/decisions.md, schema/record.schema.json): an
+** impression, click, dismissal, conversion, behaviour event or conversation.
+** Returns ENGAGE_OK, ENGAGE_MISUSE, ENGAGE_INVALID_JSON, ENGAGE_INVALID_REQUEST,
+** ENGAGE_STORE. */
+int32_t engage_record(engage_engine *engine, const char *record, size_t len,
+                      char **out, size_t *out_len);
+
+/* Erases everything the engine holds about a user (GDPR erasure): state in the store
+** and queued exposure records. `user_id` is UTF-8 of `len` bytes.
+** Returns ENGAGE_OK, ENGAGE_MISUSE, ENGAGE_INVALID_REQUEST, ENGAGE_STORE. */
+int32_t engage_forget_user(engage_engine *engine, const char *user_id, size_t len,
+                           char **out, size_t *out_len);
+
+/* Removes up to `max` queued exposure records, oldest first, and writes them to
+** `*out` as a JSON array (0 means all). Returns ENGAGE_OK or ENGAGE_MISUSE. */
+int32_t engage_drain_exposures(engage_engine *engine, size_t max, char **out, size_t *out_len);
+
+/* Writes the engine's counters (decisions, per reason code, latency histogram,
+** exposures) to `*out` as JSON. Returns ENGAGE_OK or ENGAGE_MISUSE. */
+int32_t engage_stats(engage_engine *engine, char **out, size_t *out_len);
+
+/* Releases a buffer this library returned. NULL is a harmless no-op. */
+void engage_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ENGAGE_H */
