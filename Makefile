@@ -3,7 +3,9 @@
 #   make demo                 the main job (for now: `engage logic` over examples/logic)
 #   make test                 install missing system packages, build once, run every suite
 #   make build                debug build of every target and the tests
-#   make install PREFIX=DIR   release build; installs DIR/bin/engage (and the C header)
+#   make install PREFIX=DIR   release build; installs bin/engage, include/engage.h,
+#                             lib/libengage.so and lib/pkgconfig/engage.pc under DIR
+#   make lib                  libengage.so (release, static Swift runtime, engage_* only)
 #   make bench                release build of bench/ and run it (writes bench/results.json)
 #   make clean                remove the build folders this Makefile uses
 #
@@ -27,14 +29,18 @@ FUZZ_TARGETS ?= FuzzJSON FuzzLogic
 
 # One list, so a later issue adds what it needs in one place
 # (e.g. libsqlite3-dev libhiredis-dev redis-server nginx valgrind).
-APT_PACKAGES ?= tzdata
+APT_PACKAGES ?= tzdata pkg-config
 
 export ENGAGE_SHARED := $(SHARED)
 
 SWIFT_FLAGS = --scratch-path $(SCRATCH) -c $(CONFIG)
 BIN_DIR     = $(SCRATCH)/$(CONFIG)
+# libengage.so is always a release build of its own, with the Swift runtime linked in
+# and only engage_* exported (include/engage.map).
+LIB_SCRATCH ?= $(SCRATCH)-lib
+LIB_DIR      = $(LIB_SCRATCH)/release
 
-.PHONY: all build test deps check-shared swift-test fuzz cli-test schema-test demo install bench clean help
+.PHONY: all build test deps check-shared swift-test fuzz cli-test schema-test lib lib-test demo install bench clean help
 
 all: build
 
@@ -56,7 +62,7 @@ build:
 
 ## test: deps, one build, then every suite; the build is reused by every step.
 test: deps check-shared build
-	$(MAKE) --no-print-directory swift-test fuzz cli-test schema-test
+	$(MAKE) --no-print-directory swift-test fuzz cli-test schema-test lib-test
 	@echo "make test: all suites passed"
 
 swift-test:
@@ -86,6 +92,15 @@ schema-test:
 	@$(SCHEMA_VENV)/bin/python -c 'import jsonschema' 2>/dev/null || $(SCHEMA_VENV)/bin/pip install -q jsonschema
 	$(SCHEMA_VENV)/bin/python Tests/schema/test_schema.py
 
+## lib: libengage.so for C, Go, Python and Lua hosts.
+lib:
+	$(SWIFT) build --scratch-path $(LIB_SCRATCH) -c release --product engage \
+	  -Xswiftc -static-stdlib -Xlinker --version-script=$(CURDIR)/include/engage.map
+
+## lib-test: exports, dependencies, and an install linked from a clean folder.
+lib-test: lib
+	scripts/test-lib.sh "$(LIB_DIR)/libengage.so"
+
 cli-test:
 	scripts/test-cli.sh "$(BIN_DIR)/engage-cli"
 
@@ -96,17 +111,15 @@ demo:
 
 ## install: release build; PREFIX/bin/engage, and PREFIX/include/engage.h once it exists.
 # The Swift runtime is linked statically so the installed tool runs without the toolchain.
-install:
+install: lib
 	$(SWIFT) build --scratch-path $(SCRATCH) -c release --static-swift-stdlib --product engage-cli
-	install -d "$(PREFIX)/bin"
+	install -d "$(PREFIX)/bin" "$(PREFIX)/include" "$(PREFIX)/lib/pkgconfig"
 	install -m 755 "$(SCRATCH)/release/engage-cli" "$(PREFIX)/bin/engage"
-	@if [ -f include/engage.h ]; then \
-	  install -d "$(PREFIX)/include" && install -m 644 include/engage.h "$(PREFIX)/include/engage.h" && \
-	  echo "installed $(PREFIX)/include/engage.h"; \
-	fi
-	@# TODO(issue 5): the C ABI library — build the EngageC product and install
-	@# $(PREFIX)/lib/libengage.so, $(PREFIX)/lib/libengage.a and $(PREFIX)/lib/pkgconfig/engage.pc here.
-	@echo "installed $(PREFIX)/bin/engage"
+	install -m 644 include/engage.h "$(PREFIX)/include/engage.h"
+	install -m 755 "$(LIB_DIR)/libengage.so" "$(PREFIX)/lib/libengage.so"
+	sed -e 's|@PREFIX@|$(abspath $(PREFIX))|' -e "s|@VERSION@|$$(sed -n 's/^#define ENGAGE_VERSION *"\(.*\)"/\1/p' include/engage.h)|" \
+	  scripts/engage.pc.in > "$(PREFIX)/lib/pkgconfig/engage.pc"
+	@echo "installed $(PREFIX)/bin/engage, include/engage.h, lib/libengage.so, lib/pkgconfig/engage.pc"
 
 ## bench: release build of the separate bench/ package, then run it.
 bench:
@@ -114,4 +127,4 @@ bench:
 	"$(BENCH_SCRATCH)/release/engage-bench" --json bench/results.json $(BENCH_ARGS)
 
 clean:
-	rm -rf "$(SCRATCH)" "$(BENCH_SCRATCH)" bench/results.json
+	rm -rf "$(SCRATCH)" "$(BENCH_SCRATCH)" "$(LIB_SCRATCH)" bench/results.json

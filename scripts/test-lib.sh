@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# libengage.so: exports exactly the header's functions, needs no Swift library, and an
+# install into a clean folder links and runs through pkg-config.
+set -euo pipefail
+lib=${1:?usage: $0 PATH/TO/libengage.so}
+root=$(cd "$(dirname "$0")/.." && pwd)
+fail=0
+check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi; }
+
+exported=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[A-Z]$/ {print $3}' | sort)
+declared=$(grep -oE '\bengage_[a-z_]+\(' "$root/include/engage.h" | tr -d '(' | sort -u)
+check "exports exactly the header's functions" '[ "$exported" = "$declared" ]'
+[ "$exported" = "$declared" ] || diff <(echo "$exported") <(echo "$declared") || true
+check "no Swift runtime library needed (ldd)" '! ldd "$lib" | grep -qi swift'
+
+# Install into a clean folder and link a C program there with pkg-config.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/prefix/lib/pkgconfig" "$tmp/prefix/include"
+cp "$lib" "$tmp/prefix/lib/"
+cp "$root/include/engage.h" "$tmp/prefix/include/"
+sed -e "s|@PREFIX@|$tmp/prefix|" -e "s|@VERSION@|0.1.0|" "$root/scripts/engage.pc.in" > "$tmp/prefix/lib/pkgconfig/engage.pc"
+cat > "$tmp/smoke.c" <<'C'
+#include <engage.h>
+#include <stdio.h>
+#include <string.h>
+int main(void) {
+    if (engage_abi_version() != ENGAGE_ABI_VERSION) return 1;
+    engage_engine *e = NULL;
+    char *out = NULL; size_t n = 0;
+    const char *cfg = "{\"defaults\": {\"fixed_clock_ms\": 1795150000000}}";
+    if (engage_engine_open(cfg, strlen(cfg), &e, &out, &n) != ENGAGE_OK) return 2;
+    const char *set = "{\"version\":1,\"campaigns\":[{\"id\":\"hi\",\"purpose\":\"service\",\"status\":\"active\","
+                      "\"placements\":[\"home\"],\"channels\":{\"push\":{\"payload\":{\"t\":\"hello\"}}}}]}";
+    if (engage_load_campaigns(e, set, strlen(set), &out, &n) != ENGAGE_OK) return 3;
+    engage_free(out);
+    const char *req = "{\"user_id\":\"u1\",\"placements\":[\"home\"]}";
+    if (engage_decide(e, req, strlen(req), &out, &n) != ENGAGE_OK) return 4;
+    int ok = strstr(out, "\"campaign\":\"hi\"") != NULL && n == strlen(out);
+    engage_free(out);
+    if (engage_decide(e, "{", 1, &out, &n) != ENGAGE_INVALID_JSON) return 5;
+    engage_free(out);
+    engage_engine_close(e);
+    if (engage_decide(e, req, strlen(req), &out, &n) != ENGAGE_MISUSE) return 6;
+    engage_free(out);
+    engage_engine_close(e);
+    engage_engine_close(NULL);
+    engage_free(NULL);
+    printf("smoke: %s %s\n", engage_version(), ok ? "decided" : "WRONG");
+    return ok ? 0 : 7;
+}
+C
+export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig"
+check "links from a clean install with pkg-config" 'cc -o "$tmp/smoke" "$tmp/smoke.c" $(pkg-config --cflags --libs engage)'
+check "runs from the clean install" '"$tmp/smoke"'
+[ $fail -eq 0 ] && echo "lib: all checks passed" || { echo "lib: checks failed"; exit 1; }
