@@ -40,7 +40,7 @@ BIN_DIR     = $(SCRATCH)/$(CONFIG)
 LIB_SCRATCH ?= $(SCRATCH)-lib
 LIB_DIR      = $(LIB_SCRATCH)/release
 
-.PHONY: all build test deps check-shared swift-test fuzz cli-test schema-test lib lib-test demo install bench clean help
+.PHONY: all build test deps check-shared swift-test fuzz cli-test schema-test lib lib-test swift-app-test demo install bench clean help
 
 all: build
 
@@ -62,7 +62,7 @@ build:
 
 ## test: deps, one build, then every suite; the build is reused by every step.
 test: deps check-shared build
-	$(MAKE) --no-print-directory swift-test fuzz cli-test schema-test lib-test
+	$(MAKE) --no-print-directory swift-test fuzz cli-test schema-test lib-test swift-app-test
 	@echo "make test: all suites passed"
 
 swift-test:
@@ -101,6 +101,10 @@ lib:
 lib-test: lib
 	scripts/test-lib.sh "$(LIB_DIR)/libengage.so"
 
+## swift-app-test: examples/swift-app, a package that depends on this one by path.
+swift-app-test:
+	cd examples/swift-app && $(SWIFT) run --scratch-path "$(abspath $(SCRATCH))-swift-app" swift-app
+
 cli-test:
 	scripts/test-cli.sh "$(BIN_DIR)/engage-cli"
 
@@ -127,4 +131,4 @@ bench:
 	"$(BENCH_SCRATCH)/release/engage-bench" --json bench/results.json $(BENCH_ARGS)
 
 clean:
-	rm -rf "$(SCRATCH)" "$(BENCH_SCRATCH)" "$(LIB_SCRATCH)" bench/results.json
+	rm -rf "$(SCRATCH)" "$(BENCH_SCRATCH)" "$(LIB_SCRATCH)" "$(SCRATCH)-swift-app" bench/results.json
