@@ -50,7 +50,8 @@ FOLDERS = {
     "config": "engine-config.schema.json",
 }
 # example folders that hold something other than schema documents
-NOT_SCHEMA_FOLDERS = {"logic"}
+# Folders of example programs (and rule samples), not JSON documents of a format.
+NOT_SCHEMA_FOLDERS = {"logic", "swift-app", "c-host", "go-gateway", "nginx", "telco"}
 
 
 def where(error) -> str:
