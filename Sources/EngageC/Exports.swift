@@ -68,6 +68,7 @@ public func engage_engine_close(_ handle: OpaquePointer?) {
     // handle itself stays allocated (its +1 is never released) so later calls see it
     // closed.
     h.engine.withLock { $0 = nil }
+    closedHandles.withLock { $0.append(h) }
 }
 
 @_cdecl("engage_load_campaigns")
@@ -184,7 +185,10 @@ public func engage_forget_user(_ handle: OpaquePointer?, _ userID: UnsafePointer
     guard let (engine, _) = engine(handle) else {
         return fail(ENGAGE_MISUSE, code: "misuse", "the engine is NULL or closed", out, outLen)
     }
-    guard let bytes = input(userID, len), bytes.count > 0, bytes.count <= 512 else {
+    guard let bytes = input(userID, len) else {
+        return fail(ENGAGE_MISUSE, code: "misuse", "user_id is NULL with a non-zero length", out, outLen)
+    }
+    guard bytes.count > 0, bytes.count <= 512 else {
         return fail(ENGAGE_INVALID_REQUEST, code: "invalid_request", path: "user_id", "expected 1-512 bytes", out, outLen)
     }
     guard let id = String(validating: bytes, as: UTF8.self) else {
@@ -206,7 +210,9 @@ public func engage_drain_exposures(_ handle: OpaquePointer?, _ max: Int, _ out: 
     guard let (engine, _) = engine(handle) else {
         return fail(ENGAGE_MISUSE, code: "misuse", "the engine is NULL or closed", out, outLen)
     }
-    let records = engine.drainExposures(max: max == 0 ? .max : max)
+    // size_t arrives as Int: a `max` over Int.max (SIZE_MAX, say) reads as negative and
+    // means "all", as 0 does, rather than draining nothing.
+    let records = engine.drainExposures(max: max <= 0 ? .max : max)
     return give(JSONSerializer.bytes(.array(records)), out, outLen) ? ENGAGE_OK : ENGAGE_NOMEM
 }
 
