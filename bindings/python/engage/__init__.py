@@ -1,0 +1,357 @@
+"""Python binding for libengage (ctypes, no compiled extension).
+
+    import engage
+    with engage.Engine() as eng:
+        eng.load_campaigns(open("telco-full.json", "rb").read())
+        decision = eng.decide({"user_id": "u42", "placement": "app_home_popup"})
+
+The shared library is found through, in order:
+
+1. ``ENGAGE_LIB`` — the path of ``libengage.so`` itself;
+2. ``ENGAGE_PREFIX`` — an install prefix (``make install PREFIX=...``), using
+   ``$ENGAGE_PREFIX/lib/libengage.so``;
+3. the system loader (``ldconfig`` paths, ``LD_LIBRARY_PATH``).
+
+Importing the module fails with ImportError when the library cannot be loaded or its
+ABI version is not the one this binding was written for (``ABI_VERSION``).
+
+One Engine may be shared by any number of threads: the library is thread-safe and
+ctypes releases the GIL for the duration of every call.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import json
+import os
+import threading
+from ctypes import POINTER, byref, c_char, c_char_p, c_int32, c_size_t, c_void_p
+from typing import Any, Dict, List, Optional, Union
+
+__all__ = [
+    "ABI_VERSION",
+    "Engine",
+    "EngageError",
+    "InternalError",
+    "MisuseError",
+    "InvalidJSONError",
+    "InvalidRequestError",
+    "InvalidCampaignsError",
+    "NoCampaignsError",
+    "StoreError",
+    "TooBigError",
+    "OutOfMemoryError",
+    "library_path",
+    "status_string",
+    "version",
+]
+
+#: The ABI version this binding was written for (ENGAGE_ABI_VERSION in engage.h).
+ABI_VERSION = 1
+
+# Status codes (engage.h).
+OK = 0
+ERROR = 1
+MISUSE = 2
+INVALID_JSON = 3
+INVALID_REQUEST = 4
+INVALID_CAMPAIGNS = 5
+NO_CAMPAIGNS = 6
+STORE = 7
+TOO_BIG = 8
+NOMEM = 9
+
+Json = Union[Dict[str, Any], List[Any], str, bytes, bytearray, memoryview]
+
+
+# --------------------------------------------------------------------------- loading
+
+def _load_library():
+    tried = []
+    lib_env = os.environ.get("ENGAGE_LIB")
+    prefix = os.environ.get("ENGAGE_PREFIX")
+    if lib_env:
+        candidates = [lib_env]
+    elif prefix:
+        candidates = [os.path.join(prefix, "lib", "libengage.so")]
+    else:
+        candidates = []
+        found = ctypes.util.find_library("engage")
+        if found:
+            candidates.append(found)
+        candidates.append("libengage.so")
+    for path in candidates:
+        try:
+            return ctypes.CDLL(path), path
+        except OSError as e:
+            tried.append("%s (%s)" % (path, e))
+    hint = ("set ENGAGE_LIB to the path of libengage.so, or ENGAGE_PREFIX to the prefix "
+            "it was installed under (make install PREFIX=...)")
+    raise ImportError("engage: cannot load libengage: tried " + "; ".join(tried) + "; " + hint)
+
+
+def _declare(lib):
+    P_OUT = POINTER(POINTER(c_char))
+    P_LEN = POINTER(c_size_t)
+    sigs = {
+        # Static strings: c_char_p is right here (never freed).
+        "engage_version": (c_char_p, []),
+        "engage_abi_version": (c_int32, []),
+        "engage_status_string": (c_char_p, [c_int32]),
+        "engage_engine_open": (c_int32, [c_char_p, c_size_t, POINTER(c_void_p), P_OUT, P_LEN]),
+        "engage_engine_close": (None, [c_void_p]),
+        "engage_load_campaigns": (c_int32, [c_void_p, c_char_p, c_size_t, P_OUT, P_LEN]),
+        "engage_decide": (c_int32, [c_void_p, c_char_p, c_size_t, P_OUT, P_LEN]),
+        "engage_record": (c_int32, [c_void_p, c_char_p, c_size_t, P_OUT, P_LEN]),
+        "engage_forget_user": (c_int32, [c_void_p, c_char_p, c_size_t, P_OUT, P_LEN]),
+        "engage_drain_exposures": (c_int32, [c_void_p, c_size_t, P_OUT, P_LEN]),
+        "engage_stats": (c_int32, [c_void_p, P_OUT, P_LEN]),
+        "engage_free": (None, [c_void_p]),
+    }
+    for name, (restype, argtypes) in sigs.items():
+        try:
+            fn = getattr(lib, name)
+        except AttributeError:
+            raise ImportError("engage: %s does not export %s" % (_lib_path, name)) from None
+        fn.restype = restype
+        fn.argtypes = argtypes
+
+
+_lib, _lib_path = _load_library()
+_declare(_lib)
+_abi = _lib.engage_abi_version()
+if _abi != ABI_VERSION:
+    raise ImportError(
+        "engage: %s has ABI version %d, but this binding needs ABI version %d; "
+        "install a matching libengage or binding" % (_lib_path, _abi, ABI_VERSION))
+
+_free = _lib.engage_free
+
+
+def version() -> str:
+    """The library's version string, e.g. "0.1.0"."""
+    return _lib.engage_version().decode("utf-8")
+
+
+def library_path() -> str:
+    """The path (or name) libengage was loaded from."""
+    return _lib_path
+
+
+def status_string(status: int) -> str:
+    """A short English name for a status code ("ok", "invalid json", ...)."""
+    return _lib.engage_status_string(int(status)).decode("utf-8", "replace")
+
+
+# ---------------------------------------------------------------------------- errors
+
+class EngageError(Exception):
+    """A call failed. ``status`` is the ENGAGE_* code (int); ``code``, ``path`` and
+    ``message`` come from the library's error object."""
+
+    def __init__(self, status: int, code: str = "", path: str = "", message: str = ""):
+        self.status = status
+        self.code = code
+        self.path = path
+        self.message = message
+        super().__init__(status, code, path, message)
+
+    def __str__(self) -> str:
+        where = (self.path + ": ") if self.path else ""
+        code = (" [%s]" % self.code) if self.code else ""
+        return "%s%s%s (%s)" % (where, self.message, code, status_string(self.status))
+
+
+class InternalError(EngageError):
+    """ENGAGE_ERROR: an internal error."""
+
+
+class MisuseError(EngageError):
+    """ENGAGE_MISUSE: a closed or never-opened engine, or bad arguments."""
+
+
+class InvalidJSONError(EngageError):
+    """ENGAGE_INVALID_JSON: the input is not valid JSON."""
+
+
+class InvalidRequestError(EngageError):
+    """ENGAGE_INVALID_REQUEST: a request, record or config that breaks its format."""
+
+
+class InvalidCampaignsError(EngageError):
+    """ENGAGE_INVALID_CAMPAIGNS: a campaign set with problems (every problem listed)."""
+
+
+class NoCampaignsError(EngageError):
+    """ENGAGE_NO_CAMPAIGNS: decide before any campaign set was loaded."""
+
+
+class StoreError(EngageError):
+    """ENGAGE_STORE: the state store failed."""
+
+
+class TooBigError(EngageError):
+    """ENGAGE_TOO_BIG: input over a configured limit."""
+
+
+class OutOfMemoryError(EngageError):
+    """ENGAGE_NOMEM: an allocation failed."""
+
+
+_ERRORS = {
+    ERROR: InternalError,
+    MISUSE: MisuseError,
+    INVALID_JSON: InvalidJSONError,
+    INVALID_REQUEST: InvalidRequestError,
+    INVALID_CAMPAIGNS: InvalidCampaignsError,
+    NO_CAMPAIGNS: NoCampaignsError,
+    STORE: StoreError,
+    TOO_BIG: TooBigError,
+    NOMEM: OutOfMemoryError,
+}
+
+
+def _error(status: int, text: Optional[bytes]) -> EngageError:
+    cls = _ERRORS.get(status, EngageError)
+    code = path = ""
+    message = ""
+    if text:
+        try:
+            obj = json.loads(text)
+            code = str(obj.get("code", ""))
+            path = str(obj.get("path", ""))
+            message = str(obj.get("message", ""))
+        except (ValueError, AttributeError):
+            message = text.decode("utf-8", "replace")
+    if not message:
+        message = status_string(status)
+    return cls(status, code, path, message)
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _encode(doc: Json) -> bytes:
+    if isinstance(doc, bytes):
+        return doc
+    if isinstance(doc, (bytearray, memoryview)):
+        return bytes(doc)
+    if isinstance(doc, str):
+        # surrogatepass: a lone surrogate reaches the library as invalid UTF-8, which
+        # it reports as an error, rather than failing here with a UnicodeError.
+        return doc.encode("utf-8", "surrogatepass")
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8", "surrogatepass")
+
+
+def _call(fn, *args) -> bytes:
+    """Calls fn(*args, &out, &out_len); returns the result bytes or raises. The buffer
+    is read with POINTER(c_char) + string_at (a c_char_p would copy and lose the
+    pointer, leaking it) and always released with engage_free."""
+    out = POINTER(c_char)()
+    out_len = c_size_t(0)
+    try:
+        status = fn(*args, byref(out), byref(out_len))
+        text = ctypes.string_at(out, out_len.value) if out else b""
+    finally:
+        if out:
+            _free(out)
+    if status != OK:
+        raise _error(status, text)
+    return text
+
+
+# ---------------------------------------------------------------------------- engine
+
+class Engine:
+    """An engine: a campaign set, user state and counters.
+
+    ``config`` is the engine configuration (docs/engine-config.md) as a dict, JSON text
+    or bytes; None means the defaults (in-memory store). Close it with ``close()`` or
+    use it as a context manager; calls on a closed engine raise MisuseError.
+    """
+
+    def __init__(self, config: Optional[Json] = None):
+        self._lib = _lib  # keep the library alive for __del__ at interpreter exit
+        self._handle = c_void_p(None)
+        self._closed = False
+        self._close_lock = threading.Lock()
+        data = None if config is None else _encode(config)
+        handle = c_void_p(None)
+        _call(_lib.engage_engine_open, data, 0 if data is None else len(data), byref(handle))
+        self._handle = handle
+
+    # The closed handle is still passed to the library after close(): engage.h
+    # guarantees a closed handle is detected and answered with ENGAGE_MISUSE.
+
+    def close(self) -> None:
+        """Closes the engine; calls already running on other threads finish normally.
+        Closing twice is harmless."""
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._handle:
+                self._lib.engage_engine_close(self._handle)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self):
+        try:
+            if not self._closed and self._handle:
+                self._closed = True
+                self._lib.engage_engine_close(self._handle)
+        except Exception:
+            pass
+
+    def __repr__(self) -> str:
+        return "<engage.Engine %s>" % ("closed" if self._closed else "open")
+
+    # -- API
+
+    def load_campaigns(self, campaign_set: Json) -> None:
+        """Validates, compiles and loads a campaign set, replacing the current one
+        atomically. Raises InvalidCampaignsError listing every problem."""
+        data = _encode(campaign_set)
+        _call(_lib.engage_load_campaigns, self._handle, data, len(data))
+
+    def decide_bytes(self, request: Json) -> bytes:
+        """Like decide, but returns the decision's JSON text undecoded."""
+        data = _encode(request)
+        return _call(_lib.engage_decide, self._handle, data, len(data))
+
+    def decide(self, request: Json) -> Dict[str, Any]:
+        """Decides for a request (docs/decisions.md) and returns the decision."""
+        return json.loads(self.decide_bytes(request))
+
+    def record(self, record: Json) -> None:
+        """Records a state change: impression, click, dismissal, conversion, event or
+        conversation (schema/record.schema.json)."""
+        data = _encode(record)
+        _call(_lib.engage_record, self._handle, data, len(data))
+
+    def forget_user(self, user_id: Union[str, bytes]) -> None:
+        """Erases everything the engine holds about a user (state and queued exposures)."""
+        data = user_id if isinstance(user_id, bytes) else str(user_id).encode(
+            "utf-8", "surrogatepass")
+        _call(_lib.engage_forget_user, self._handle, data, len(data))
+
+    def drain_exposures(self, max: int = 0) -> List[Dict[str, Any]]:
+        """Removes and returns up to ``max`` queued exposure records, oldest first
+        (0: all of them)."""
+        if max < 0:
+            raise ValueError("max must be >= 0")
+        return json.loads(_call(_lib.engage_drain_exposures, self._handle, max))
+
+    def stats(self) -> Dict[str, Any]:
+        """The engine's counters: decisions, per reason code, latency histogram,
+        exposures."""
+        return json.loads(_call(_lib.engage_stats, self._handle))
