@@ -119,12 +119,18 @@ def _declare(lib):
 
 
 _lib, _lib_path = _load_library()
-_declare(_lib)
-_abi = _lib.engage_abi_version()
+try:
+    _abi_fn = _lib.engage_abi_version
+except AttributeError:
+    raise ImportError("engage: %s is not libengage (no engage_abi_version)" % _lib_path) from None
+_abi_fn.restype = c_int32
+_abi_fn.argtypes = []
+_abi = _abi_fn()
 if _abi != ABI_VERSION:
     raise ImportError(
         "engage: %s has ABI version %d, but this binding needs ABI version %d; "
         "install a matching libengage or binding" % (_lib_path, _abi, ABI_VERSION))
+_declare(_lib)
 
 _free = _lib.engage_free
 
@@ -150,16 +156,30 @@ class EngageError(Exception):
     """A call failed. ``status`` is the ENGAGE_* code (int); ``code``, ``path`` and
     ``message`` come from the library's error object."""
 
-    def __init__(self, status: int, code: str = "", path: str = "", message: str = ""):
+    def __init__(self, status: int, code: str = "", path: str = "", message: str = "",
+                 problems: Optional[List[Dict[str, Any]]] = None, details: Optional[Dict[str, Any]] = None):
         self.status = status
         self.code = code
         self.path = path
         self.message = message
+        #: For InvalidCampaignsError: every problem, each {"path", "code", "message"}.
+        self.problems = list(problems or [])
+        #: The library's whole error object (empty when it gave none).
+        self.details = dict(details or {})
         super().__init__(status, code, path, message)
 
     def __str__(self) -> str:
-        where = (self.path + ": ") if self.path else ""
-        code = (" [%s]" % self.code) if self.code else ""
+        if len(self.problems) > 1:
+            lines = ["%d problems (%s):" % (len(self.problems), status_string(self.status))]
+            for p in self.problems:
+                where = (p.get("path", "") + ": ") if p.get("path") else ""
+                lines.append("  %s%s [%s]" % (where, p.get("message", ""), p.get("code", "")))
+            if self.details.get("truncated"):
+                lines.append("  (more problems were found)")
+            return "\n".join(lines)
+        # The library's message may already start with the path.
+        where = (self.path + ": ") if self.path and not self.message.startswith(self.path + ":") else ""
+        code = (" [%s]" % self.code) if self.code and ("[%s]" % self.code) not in self.message else ""
         return "%s%s%s (%s)" % (where, self.message, code, status_string(self.status))
 
 
@@ -214,19 +234,25 @@ _ERRORS = {
 
 def _error(status: int, text: Optional[bytes]) -> EngageError:
     cls = _ERRORS.get(status, EngageError)
-    code = path = ""
-    message = ""
+    code = path = message = ""
+    problems: List[Dict[str, Any]] = []
+    obj: Dict[str, Any] = {}
     if text:
         try:
-            obj = json.loads(text)
+            parsed = json.loads(text)
+            if not isinstance(parsed, dict):
+                raise ValueError("not an object")
+            obj = parsed
             code = str(obj.get("code", ""))
             path = str(obj.get("path", ""))
             message = str(obj.get("message", ""))
-        except (ValueError, AttributeError):
+            if isinstance(obj.get("problems"), list):
+                problems = [p for p in obj["problems"] if isinstance(p, dict)]
+        except ValueError:
             message = text.decode("utf-8", "replace")
     if not message:
         message = status_string(status)
-    return cls(status, code, path, message)
+    return cls(status, code, path, message, problems, obj)
 
 
 # --------------------------------------------------------------------------- helpers
