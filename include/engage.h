@@ -51,7 +51,9 @@ extern "C" {
 #define ENGAGE_INVALID_CAMPAIGNS 5  /* a campaign set with problems (every problem listed) */
 #define ENGAGE_NO_CAMPAIGNS      6  /* engage_decide before any campaign set was loaded */
 #define ENGAGE_STORE             7  /* the state store failed */
-#define ENGAGE_TOO_BIG           8  /* input over a configured limit, or a caller's buffer too small */
+#define ENGAGE_TOO_BIG           8  /* input over max_request_bytes, or a caller's buffer too small
+                                       (nesting and string limits inside a document are
+                                       ENGAGE_INVALID_JSON with code "limit") */
 #define ENGAGE_NOMEM             9  /* an allocation failed */
 
 /* An engine: a campaign set, user state and counters. Opaque. */
@@ -100,10 +102,11 @@ int32_t engage_decide(engage_engine *engine, const char *request, size_t len,
 
 /* Like engage_decide, but writes the decision (or the error) into the caller's
 ** buffer `buf` of `cap` bytes, so the hot path allocates nothing for the result.
-** `*out_len` receives the length the text needs (excluding a NUL, which is written
-** when it fits). When `cap` is too small, returns ENGAGE_TOO_BIG with `*out_len` set
-** and the decision already taken: call engage_decide or retry with "commit": false.
-** `out_len` must not be NULL. */
+** `*out_len` receives the length of the text (excluding the NUL). The text and a NUL
+** are written only when `cap >= *out_len + 1`; otherwise nothing is written and the
+** call returns ENGAGE_TOO_BIG for a decision (which was already taken: call
+** engage_decide, or retry with "commit": false) or the request's own error status
+** for a bad request. `out_len` must not be NULL (ENGAGE_MISUSE). */
 int32_t engage_decide_into(engage_engine *engine, const char *request, size_t len,
                            char *buf, size_t cap, size_t *out_len);
 
