@@ -257,6 +257,10 @@ def _error(status: int, text: Optional[bytes]) -> EngageError:
 
 # --------------------------------------------------------------------------- helpers
 
+# Stateless once built, so one instance serves every thread.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _encode(doc: Json) -> bytes:
     if isinstance(doc, bytes):
         return doc
@@ -266,8 +270,7 @@ def _encode(doc: Json) -> bytes:
         # surrogatepass: a lone surrogate reaches the library as invalid UTF-8, which
         # it reports as an error, rather than failing here with a UnicodeError.
         return doc.encode("utf-8", "surrogatepass")
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(
-        "utf-8", "surrogatepass")
+    return _ENCODER.encode(doc).encode("utf-8", "surrogatepass")
 
 
 def _call(fn, *args) -> bytes:
