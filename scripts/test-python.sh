@@ -14,6 +14,7 @@ pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
 "$venv/bin/python" -c 'import pytest' 2>/dev/null || "${pip[@]}" install pytest
 # Reinstall every time (not editable), so the tests exercise what pip installs.
 "${pip[@]}" install --force-reinstall --no-deps "$root/bindings/python"
+rm -rf "$root/bindings/python/build" "$root/bindings/python/engage.egg-info"   # setuptools' in-tree leftovers
 
 # Run from outside the source tree so `import engage` is the installed package.
 cd "$venv"
