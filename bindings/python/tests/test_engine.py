@@ -628,3 +628,23 @@ def test_readme_snippet(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "plan-change-nudge in_app" in out
     assert "invalid_request channels[0]" in out
+
+
+def test_bucketing_control_vectors():
+    """Control-group vectors whose salt is the default (empty), through
+    policies.control_group_percent (the set has no control salt field)."""
+    usable = [v for v in _vectors()["control"]
+              if v["salt"] == "" and 1 <= len(v["user"].encode("utf-8")) <= 256]
+    if not usable:
+        pytest.skip("no control vector with the default salt")
+    with engage.Engine() as e:
+        for v in usable:
+            e.load_campaigns({"version": 1, "policies": {"control_group_percent": v["percent"]},
+                              "campaigns": [{
+                                  "id": "c", "purpose": "service", "status": "active",
+                                  "placements": ["h"], "channels": {"in_app": {"payload": {}}}}]})
+            d = e.decide({"user_id": v["user"], "placement": "h", "app": {"foreground": True},
+                          "commit": False, "now": NOW})
+            control = any(a.get("group") == "control" for a in d.get("assignments", []))
+            assert control == v["in"], v
+            assert bool(d["messages"]) == (not v["in"]), v
