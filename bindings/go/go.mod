@@ -1,0 +1,3 @@
+module libengage.dev/engage
+
+go 1.19
