@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -613,7 +615,7 @@ func TestBucketingControlVectors(t *testing.T) {
 // 64 goroutines decide for one user against a cap of 3: exactly 3 messages overall,
 // while other goroutines read stats, record events and drain exposures.
 func TestGoroutinesHammerOneEngine(t *testing.T) {
-	const goroutines, perGoroutine = 64, 40
+	const goroutines, perGoroutine = 64, 100
 	e := open(t, nil)
 	load(t, e, cappedSet(3))
 	req := mustJSON(t, homeRequest("hammered", nil))
@@ -735,5 +737,51 @@ func TestCloseWhileDeciding(t *testing.T) {
 	wg.Wait()
 	if other != nil || ok == 0 || misuse == 0 {
 		t.Errorf("ok %d, misuse %d, other %v", ok, misuse, other)
+	}
+}
+
+// ------------------------------------------------------------------------ README
+
+// The README's Go snippet, built as its own module that requires this one by a
+// replace directive, and run from the repository root.
+func TestReadmeSnippet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a program")
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.SplitN(string(readme), "```go\n", 2)
+	if len(parts) != 2 {
+		t.Fatal("no ```go block in README.md")
+	}
+	src := strings.SplitN(parts[1], "```", 2)[0]
+	here, _ := filepath.Abs(".")
+	dir := t.TempDir()
+	gomod := "module example.com/snippet\n\ngo 1.19\n\nrequire libengage.dev/engage v0.0.0\n\nreplace libengage.dev/engage => " + here + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(gomod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	build := exec.Command(gobin, "build", "-o", filepath.Join(dir, "snippet"), ".")
+	build.Dir = dir
+	build.Env = append(os.Environ(), "GOFLAGS=", "GOPROXY=off")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	run := exec.Command(filepath.Join(dir, "snippet"))
+	run.Dir = repo(t)
+	out, err := run.CombinedOutput()
+	if err != nil {
+		t.Fatalf("snippet: %v\n%s", err, out)
+	}
+	for _, want := range []string{"plan-change-nudge in_app", "4 invalid_request channels[0]", `"decisions":1`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("snippet output lacks %q:\n%s", want, out)
+		}
 	}
 }
