@@ -785,3 +785,68 @@ func TestReadmeSnippet(t *testing.T) {
 		}
 	}
 }
+
+// A library built for another ABI version: Open refuses it with an *Error (and the
+// program does not panic). The fake library stubs every symbol the package uses.
+func TestABIMismatchRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a library and a program")
+	}
+	cc, err := exec.LookPath("cc")
+	if err != nil {
+		t.Skip("needs a C compiler")
+	}
+	dir := t.TempDir()
+	libdir := filepath.Join(dir, "lib")
+	os.Mkdir(libdir, 0o755)
+	fake := `#include <stddef.h>
+#include <stdint.h>
+int32_t engage_abi_version(void) { return 2; }
+const char *engage_version(void) { return "9.9.9"; }
+const char *engage_status_string(int32_t s) { (void)s; return "fake"; }
+#define STUB(name, ...) int32_t name(__VA_ARGS__) { return 1; }
+STUB(engage_engine_open, const char *c, size_t n, void **e, char **o, size_t *l)
+STUB(engage_load_campaigns, void *e, const char *j, size_t n, char **o, size_t *l)
+STUB(engage_decide, void *e, const char *j, size_t n, char **o, size_t *l)
+STUB(engage_record, void *e, const char *j, size_t n, char **o, size_t *l)
+STUB(engage_forget_user, void *e, const char *j, size_t n, char **o, size_t *l)
+STUB(engage_drain_exposures, void *e, size_t m, char **o, size_t *l)
+STUB(engage_stats, void *e, char **o, size_t *l)
+void engage_engine_close(void *e) { (void)e; }
+void engage_free(void *p) { (void)p; }
+`
+	os.WriteFile(filepath.Join(libdir, "fake.c"), []byte(fake), 0o644)
+	if out, err := exec.Command(cc, "-shared", "-fPIC", "-o", filepath.Join(libdir, "libengage.so"), filepath.Join(libdir, "fake.c")).CombinedOutput(); err != nil {
+		t.Fatalf("cc: %v\n%s", err, out)
+	}
+	here, _ := filepath.Abs(".")
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/abi\n\ngo 1.19\n\nrequire libengage.dev/engage v0.0.0\n\nreplace libengage.dev/engage => "+here+"\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte(`package main
+
+import (
+	"errors"
+	"fmt"
+
+	"libengage.dev/engage"
+)
+
+func main() {
+	e, err := engage.Open(nil)
+	var x *engage.Error
+	fmt.Println(e == nil, errors.As(err, &x), err)
+}
+`), 0o644)
+	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", filepath.Join(dir, "abi"), ".")
+	build.Dir = dir
+	build.Env = append(os.Environ(), "GOFLAGS=", "GOPROXY=off", "CGO_LDFLAGS=-L"+libdir+" -Wl,-rpath,"+libdir)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(filepath.Join(dir, "abi")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.HasPrefix(string(out), "true true ") || !strings.Contains(string(out), "ABI version 2") {
+		t.Errorf("ABI mismatch not refused: %s", out)
+	}
+}
