@@ -29,7 +29,7 @@ FUZZ_TARGETS ?= FuzzJSON FuzzLogic
 
 # One list, so a later issue adds what it needs in one place
 # (e.g. libsqlite3-dev libhiredis-dev redis-server nginx valgrind).
-APT_PACKAGES ?= tzdata pkg-config libjson-c-dev valgrind
+APT_PACKAGES ?= tzdata pkg-config libjson-c-dev valgrind golang-go
 
 export ENGAGE_SHARED := $(SHARED)
 
@@ -40,7 +40,7 @@ BIN_DIR     = $(SCRATCH)/$(CONFIG)
 LIB_SCRATCH ?= $(SCRATCH)-lib
 LIB_DIR      = $(LIB_SCRATCH)/release
 
-.PHONY: all build test deps check-shared swift-test fuzz cli-test schema-test lib lib-test c-host-test swift-app-test demo install bench clean help
+.PHONY: all build test deps check-shared swift-test fuzz cli-test schema-test lib lib-test c-host-test python-test go-test swift-app-test demo install bench clean help
 
 all: build
 
@@ -62,7 +62,7 @@ build:
 
 ## test: deps, one build, then every suite; the build is reused by every step.
 test: deps check-shared build
-	$(MAKE) --no-print-directory swift-test fuzz cli-test schema-test lib-test c-host-test swift-app-test
+	$(MAKE) --no-print-directory swift-test fuzz cli-test schema-test lib-test c-host-test python-test go-test swift-app-test
 	@echo "make test: all suites passed"
 
 swift-test:
@@ -105,6 +105,14 @@ lib-test: lib
 ## under valgrind (no errors, no definite leaks).
 c-host-test: lib
 	scripts/test-c-host.sh "$(abspath $(LIB_DIR))"
+
+## python-test: bindings/python (ctypes) with pytest against the release libengage.so.
+python-test: lib
+	scripts/test-python.sh "$(abspath $(LIB_DIR))"
+
+## go-test: bindings/go — go vet and go test -race against the release libengage.so.
+go-test: lib
+	scripts/test-go.sh "$(abspath $(LIB_DIR))"
 
 ## swift-app-test: examples/swift-app, a package that depends on this one by path.
 swift-app-test:

@@ -87,7 +87,9 @@ void engage_engine_close(engage_engine *engine);
 
 /* Validates, compiles and loads a campaign set, replacing the current one atomically:
 ** decisions already running keep the set they started with. On failure the current
-** set stays and `*out` lists every problem with its path.
+** set stays and `*out` holds the error object with, besides the first problem in
+** "path"/"message", every problem in "problems" (`[{"path", "code", "message"}]`) and
+** "truncated" (true when more problems were found than listed).
 ** Returns ENGAGE_OK, ENGAGE_MISUSE, ENGAGE_INVALID_JSON, ENGAGE_INVALID_CAMPAIGNS,
 ** ENGAGE_TOO_BIG. */
 int32_t engage_load_campaigns(engage_engine *engine, const char *json, size_t len,

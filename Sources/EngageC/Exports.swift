@@ -188,8 +188,8 @@ public func engage_forget_user(_ handle: OpaquePointer?, _ userID: UnsafePointer
     guard let bytes = input(userID, len) else {
         return fail(ENGAGE_MISUSE, code: "misuse", "user_id is NULL with a non-zero length", out, outLen)
     }
-    guard bytes.count > 0, bytes.count <= 512 else {
-        return fail(ENGAGE_INVALID_REQUEST, code: "invalid_request", path: "user_id", "expected 1-512 bytes", out, outLen)
+    guard bytes.count > 0, bytes.count <= 256, !bytes.contains(0) else {
+        return fail(ENGAGE_INVALID_REQUEST, code: "invalid_request", path: "user_id", "expected 1-256 bytes without NUL", out, outLen)
     }
     guard let id = String(validating: bytes, as: UTF8.self) else {
         return fail(ENGAGE_INVALID_REQUEST, code: "invalid_request", path: "user_id", "not valid UTF-8", out, outLen)
