@@ -112,6 +112,60 @@ int32_t engage_decide(engage_engine *engine, const char *request, size_t len,
 int32_t engage_decide_into(engage_engine *engine, const char *request, size_t len,
                            char *buf, size_t cap, size_t *out_len);
 
+/* ---- Contexts: one user's document parsed once, asked many questions ----------------
+**
+** A gateway that asks several questions about one user during one page view (a popup
+** placement, a banner placement, the page_view event) sends the user's document — id,
+** time zone, consent, channels, customer attributes: most of a request's bytes — once,
+** to engage_context_open, then only the question to engage_context_decide:
+**
+**     engage_context *ctx;
+**     engage_context_open(e, user_json, user_len, &ctx, NULL, NULL);
+**     engage_context_decide(ctx, "{\"placements\":[\"home_banner\"]}", 31, &out, &n);
+**     engage_free(out);
+**     engage_context_decide(ctx, "{\"event\":{\"name\":\"page_view\"}}", 31, &out, &n);
+**     engage_free(out);
+**     engage_context_close(ctx);
+**
+** A question's top-level members replace the context's members of the same name (a
+** shallow merge), so the decision equals engage_decide's for the merged request; any
+** request member may live in either, except `user_id`, which only the context sets.
+*/
+
+/* A parsed user context bound to one engine. Opaque. */
+typedef struct engage_context engage_context;
+
+/* Parses and checks `json` (a JSON object: `user_id` and any other request members,
+** docs/decisions.md) and returns a new context in `*context`, to be closed with
+** engage_context_close(). The context is immutable: it may be used from any number of
+** threads at once. It holds no reference the engine waits on: closing the engine
+** makes the context's calls return ENGAGE_MISUSE (the context must still be closed).
+** A context that breaks the request format fails here, with the path, not at every
+** question. On failure `*context` is NULL.
+** Returns ENGAGE_OK, ENGAGE_MISUSE (engine NULL or closed, context NULL),
+** ENGAGE_INVALID_JSON, ENGAGE_INVALID_REQUEST, ENGAGE_TOO_BIG. */
+int32_t engage_context_open(engage_engine *engine, const char *json, size_t len,
+                            engage_context **context, char **out, size_t *out_len);
+
+/* Decides for `question` (a JSON object of request members, e.g. `{"placements":
+** ["home"]}` or `{"event": {...}, "now": ...}`; NULL/0 means `{}`) asked in `context`,
+** and writes the decision to `*out`, as engage_decide does.
+** Returns engage_decide's codes; ENGAGE_MISUSE for a NULL or closed context or a
+** closed engine; ENGAGE_INVALID_REQUEST for a question that sets `user_id`. */
+int32_t engage_context_decide(engage_context *context, const char *question, size_t len,
+                              char **out, size_t *out_len);
+
+/* engage_context_decide into the caller's buffer, with engage_decide_into's rules. */
+int32_t engage_context_decide_into(engage_context *context, const char *question, size_t len,
+                                   char *buf, size_t cap, size_t *out_len);
+
+/* Closes a context. NULL is a no-op, and so is closing twice. A closed context's
+** handle is kept by its engine for reuse — like a file descriptor, a later
+** engage_context_open on the same engine may return the same pointer — so a stale
+** pointer is never dereferenced into freed memory: until reused, calls with it return
+** ENGAGE_MISUSE. Do not close a context while another thread is still using it. */
+void engage_context_close(engage_context *context);
+
 /* Records a state change (docs/decisions.md, schema/record.schema.json): an
 ** impression, click, dismissal, conversion, behaviour event or conversation.
 ** Returns ENGAGE_OK, ENGAGE_MISUSE, ENGAGE_INVALID_JSON, ENGAGE_INVALID_REQUEST,

@@ -31,6 +31,9 @@ final class EngineHandle: Sendable {
     let magic = Atomic<UInt64>(EngineHandle.liveMagic)
     let engine: Mutex<Engine?>
     let limits: ABILimits
+    /// Context handles opened on this engine: every one ever made, and those closed and
+    /// free for reuse.
+    let contexts = Mutex<ContextPool>(ContextPool())
 
     init(engine: Engine, limits: ABILimits) {
         self.engine = Mutex(engine)
@@ -51,6 +54,19 @@ struct ABILimits: Sendable {
     var requestDepth = 64
 }
 
+struct ContextPool: ~Copyable {
+    var all: [ContextHandle] = []
+    var free: [ContextHandle] = []
+}
+
+/// The handle object of a live engine, or nil (NULL, foreign or closed).
+func liveHandle(_ handle: OpaquePointer?) -> EngineHandle? {
+    guard let handle else { return nil }
+    let h = Unmanaged<EngineHandle>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    guard h.magic.load(ordering: .acquiring) == EngineHandle.liveMagic else { return nil }
+    return h
+}
+
 /// The engine behind a handle, or nil for NULL, a foreign pointer's magic, or a
 /// closed handle. A strong reference: a concurrent close cannot free it mid-call.
 func engine(_ handle: OpaquePointer?) -> (Engine, ABILimits)? {
@@ -59,6 +75,74 @@ func engine(_ handle: OpaquePointer?) -> (Engine, ABILimits)? {
     guard h.magic.load(ordering: .acquiring) == EngineHandle.liveMagic else { return nil }
     guard let e = h.engine.withLock({ $0 }) else { return nil }
     return (e, h.limits)
+}
+
+/// A call refused before or by the engine: its status and the error object to return.
+struct CallFailure: Error {
+    let status: Int32
+    let body: [UInt8]
+
+    init(_ status: Int32, code: String, path: String = "", _ message: String) {
+        self.status = status
+        self.body = errorJSON(status, code: code, path: path, message)
+    }
+
+    init(_ error: DecisionError) {
+        self.init(EngageC.status(for: error), code: error.code.rawValue, path: error.path, error.message)
+    }
+}
+
+/// The checks every call that takes an engine and a JSON document starts with: a live
+/// engine, a non-NULL input within `limits.maxRequestBytes` (or `maxBytes`), parsed
+/// with the configured depth. A refusal is counted in the engine's failed requests
+/// when `counted`.
+func prepare(_ handle: OpaquePointer?, _ p: UnsafePointer<CChar>?, _ len: Int, what: String,
+             counted: Bool = false) -> Result<(Engine, ABILimits, JSON), CallFailure> {
+    guard let (engine, limits) = engine(handle) else {
+        return .failure(CallFailure(ENGAGE_MISUSE, code: "misuse", "the engine is NULL or closed"))
+    }
+    switch parseInput(p, len, what: what, limits: limits) {
+    case .success(let json): return .success((engine, limits, json))
+    case .failure(let f):
+        if counted { engine.countFailedRequest() }
+        return .failure(f)
+    }
+}
+
+/// A non-NULL input within the request size limit, parsed with the configured depth.
+func parseInput(_ p: UnsafePointer<CChar>?, _ len: Int, what: String,
+                limits: ABILimits) -> Result<JSON, CallFailure> {
+    guard let bytes = input(p, len) else {
+        return .failure(CallFailure(ENGAGE_MISUSE, code: "misuse", "\(what) is NULL with a non-zero length"))
+    }
+    guard bytes.count <= limits.maxRequestBytes else {
+        return .failure(CallFailure(ENGAGE_TOO_BIG, code: "too_big", "\(what) is \(bytes.count) bytes, over \(limits.maxRequestBytes)"))
+    }
+    switch parse(bytes, limits: JSONLimits(maxDepth: limits.requestDepth, maxBytes: limits.maxRequestBytes)) {
+    case .success(let json): return .success(json)
+    case .failure(let e): return .failure(CallFailure(ENGAGE_INVALID_JSON, code: e.code.rawValue, "\(what): \(e)"))
+    }
+}
+
+/// Hands `text` back through `out`/`outLen`; `status`, or ENGAGE_NOMEM when the copy
+/// cannot be allocated.
+func respond(_ status: Int32, _ text: [UInt8], _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+             _ outLen: UnsafeMutablePointer<Int>?) -> Int32 {
+    give(text, out, outLen) ? status : ENGAGE_NOMEM
+}
+
+/// Writes `text` and a NUL into the caller's buffer when it fits (`cap > count`);
+/// `*outLen` always receives the text's length. A decision that does not fit is
+/// ENGAGE_TOO_BIG; an error keeps its own status.
+func respondInto(_ status: Int32, _ text: [UInt8], _ buf: UnsafeMutablePointer<CChar>?, _ cap: Int,
+                 _ outLen: UnsafeMutablePointer<Int>) -> Int32 {
+    outLen.pointee = text.count
+    guard let buf, cap > text.count else { return status == ENGAGE_OK ? ENGAGE_TOO_BIG : status }
+    text.withUnsafeBufferPointer { b in
+        if let base = b.baseAddress { memcpy(buf, base, b.count) }
+    }
+    buf[text.count] = 0
+    return status
 }
 
 /// Copies `bytes` into a malloc'd, NUL-terminated buffer for the caller.

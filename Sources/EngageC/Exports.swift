@@ -104,28 +104,17 @@ public func engage_load_campaigns(_ handle: OpaquePointer?, _ json: UnsafePointe
     }
 }
 
-/// Decides and returns the status with the text to hand back.
+/// Decides for the request document and returns the status with the text to hand back.
 func decideText(_ handle: OpaquePointer?, _ request: UnsafePointer<CChar>?, _ len: Int) -> (Int32, [UInt8]) {
-    guard let (engine, limits) = engine(handle) else {
-        return (ENGAGE_MISUSE, errorJSON(ENGAGE_MISUSE, code: "misuse", "the engine is NULL or closed"))
-    }
-    guard let bytes = input(request, len) else {
-        return (ENGAGE_MISUSE, errorJSON(ENGAGE_MISUSE, code: "misuse", "request is NULL with a non-zero length"))
-    }
-    guard bytes.count <= limits.maxRequestBytes else {
-        return (ENGAGE_TOO_BIG, errorJSON(ENGAGE_TOO_BIG, code: "too_big", "request is \(bytes.count) bytes, over \(limits.maxRequestBytes)"))
-    }
-    let json: JSON
-    switch parse(bytes, limits: JSONLimits(maxDepth: limits.requestDepth, maxBytes: limits.maxRequestBytes)) {
-    case .success(let j): json = j
-    case .failure(let e): return (ENGAGE_INVALID_JSON, errorJSON(ENGAGE_INVALID_JSON, code: e.code.rawValue, "\(e)"))
-    }
-    do throws(DecisionError) {
-        let decision = try engine.decide(DecisionRequest(json: json))
-        return (ENGAGE_OK, JSONSerializer.bytes(decision.json))
-    } catch {
-        let s = status(for: error)
-        return (s, errorJSON(s, code: error.code.rawValue, path: error.path, error.message))
+    switch prepare(handle, request, len, what: "request", counted: true) {
+    case .failure(let f): return (f.status, f.body)
+    case .success(let (engine, _, json)):
+        do throws(DecisionError) {
+            return (ENGAGE_OK, JSONSerializer.bytes(try engine.decide(json: json).json))
+        } catch {
+            let f = CallFailure(error)
+            return (f.status, f.body)
+        }
     }
 }
 
@@ -134,7 +123,7 @@ public func engage_decide(_ handle: OpaquePointer?, _ request: UnsafePointer<CCh
                           _ out: OutText, _ outLen: OutLen) -> Int32 {
     out?.pointee = nil
     let (status, text) = decideText(handle, request, len)
-    return give(text, out, outLen) ? status : ENGAGE_NOMEM
+    return respond(status, text, out, outLen)
 }
 
 @_cdecl("engage_decide_into")
@@ -142,38 +131,22 @@ public func engage_decide_into(_ handle: OpaquePointer?, _ request: UnsafePointe
                                _ buf: UnsafeMutablePointer<CChar>?, _ cap: Int, _ outLen: OutLen) -> Int32 {
     guard let outLen else { return ENGAGE_MISUSE }
     let (status, text) = decideText(handle, request, len)
-    outLen.pointee = text.count
-    guard let buf, cap > text.count else { return status == ENGAGE_OK ? ENGAGE_TOO_BIG : status }
-    text.withUnsafeBufferPointer { b in
-        if let base = b.baseAddress { memcpy(buf, base, b.count) }
-    }
-    buf[text.count] = 0
-    return status
+    return respondInto(status, text, buf, cap, outLen)
 }
 
 @_cdecl("engage_record")
 public func engage_record(_ handle: OpaquePointer?, _ record: UnsafePointer<CChar>?, _ len: Int,
                           _ out: OutText, _ outLen: OutLen) -> Int32 {
     out?.pointee = nil
-    guard let (engine, limits) = engine(handle) else {
-        return fail(ENGAGE_MISUSE, code: "misuse", "the engine is NULL or closed", out, outLen)
-    }
-    guard let bytes = input(record, len) else {
-        return fail(ENGAGE_MISUSE, code: "misuse", "record is NULL with a non-zero length", out, outLen)
-    }
-    guard bytes.count <= limits.maxRequestBytes else {
-        return fail(ENGAGE_TOO_BIG, code: "too_big", "record is \(bytes.count) bytes, over \(limits.maxRequestBytes)", out, outLen)
-    }
-    switch parse(bytes, limits: JSONLimits(maxDepth: limits.requestDepth, maxBytes: limits.maxRequestBytes)) {
-    case .failure(let e):
-        return fail(ENGAGE_INVALID_JSON, code: e.code.rawValue, "\(e)", out, outLen)
-    case .success(let json):
+    switch prepare(handle, record, len, what: "record") {
+    case .failure(let f): return respond(f.status, f.body, out, outLen)
+    case .success(let (engine, _, json)):
         do throws(DecisionError) {
             try engine.record(json: json)
-            _ = give(Array("{\"status\":\"ok\"}".utf8), out, outLen)
-            return ENGAGE_OK
+            return respond(ENGAGE_OK, Array("{\"status\":\"ok\"}".utf8), out, outLen)
         } catch {
-            return fail(status(for: error), code: error.code.rawValue, path: error.path, error.message, out, outLen)
+            let f = CallFailure(error)
+            return respond(f.status, f.body, out, outLen)
         }
     }
 }

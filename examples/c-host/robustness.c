@@ -2,7 +2,8 @@
 ** robustness.c — nothing a caller passes may take the process down. Every malformed input
 ** gets a non-OK status and an error object json-c can parse; misuse (NULL or closed
 ** engine, NULL pointers with lengths, small buffers) gets the documented status; caps hold
-** across 16 threads deciding at once on one engine.
+** across 16 threads deciding at once on one engine (some through a context per decision);
+** contexts (engage_context_*) give the same decisions and survive the same misuse.
 **
 **   ./robustness [corpus-dir] [campaigns.json]
 **   ROBUST_DECISIONS=2000   decisions per thread in the cap test (fewer under valgrind)
@@ -23,11 +24,18 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A string literal and its length. */
+#define S(lit) lit, (sizeof(lit) - 1)
+/* VALID_REQUEST split into a user context and a question. */
+#define USER_CONTEXT "{\"user_id\": \"sub-0417-2231\", \"consent\": {\"service\": true}, \"app\": {\"foreground\": true}, \"user\": {\"plan\": \"5G-Premium\", \"plan_includes_ott\": true, \"ott_linked\": false, \"ott_provider\": \"streamflix\"}}"
+#define QUESTION "{\"placements\": [\"app_home_banner\"], \"commit\": false}"
 #define FIXED_CONFIG "{\"defaults\": {\"fixed_clock_ms\": 1795150000000}}"
 #define VALID_REQUEST "{\"user_id\": \"sub-0417-2231\", \"placements\": [\"app_home_banner\"], \"consent\": {\"service\": true}, \"app\": {\"foreground\": true}, \"user\": {\"plan\": \"5G-Premium\", \"plan_includes_ott\": true, \"ott_linked\": false, \"ott_provider\": \"streamflix\"}, \"commit\": false}"
 
 static int checks = 0, failures = 0;
 static int verbose = 1;
+
+static int count_messages(const char *text, size_t len);
 
 static void pass_or_fail(int ok, const char *label, const char *detail) {
     checks++;
@@ -129,6 +137,25 @@ static void feed(engage_engine *e, const char *name, const char *data, size_t le
         int32_t st = engage_decide_into(e, data, len, buf, sizeof buf, &need);
         snprintf(label, sizeof label, "%s (into)", name);
         expect_error_in(label, st, need < sizeof buf ? buf : NULL, need, -1);
+        /* The same bytes as a context (refused at open) and as a question. */
+        engage_context *c = (engage_context *)0x1;
+        snprintf(label, sizeof label, "%s (context)", name);
+        out = NULL; out_len = 0;
+        st = engage_context_open(e, data, len, &c, &out, &out_len);
+        if (st == ENGAGE_OK) {   /* a request without a question can be a fine context */
+            pass_or_fail(c != NULL && c != (engage_context *)0x1, label, "a valid context");
+            engage_context_close(c);
+        } else {
+            expect_error(label, st, out, out_len, -1);
+            if (c != NULL) pass_or_fail(0, label, "context not NULL after a failed open");
+        }
+        if (engage_context_open(e, USER_CONTEXT, strlen(USER_CONTEXT), &c, NULL, NULL) == ENGAGE_OK) {
+            snprintf(label, sizeof label, "%s (question)", name);
+            EXPECT(label, engage_context_decide(c, data, len, &out, &out_len), -1);
+            engage_context_close(c);
+        } else {
+            pass_or_fail(0, label, "the user context did not open");
+        }
     } else if (!strncmp(name, "record-", 7)) {
         EXPECT(label, engage_record(e, data, len, &out, &out_len), -1);
     } else if (!strncmp(name, "campaigns-", 10)) {
@@ -360,6 +387,73 @@ static void misuse(engage_engine *live, const char *campaigns, size_t campaigns_
     pass_or_fail(1, "closed engine: closed twice more", "survived");
 }
 
+/* Contexts: the same decision as the whole request; misuse of every kind. */
+static void contexts(engage_engine *live, const char *campaigns, size_t campaigns_len) {
+    char *out = NULL, buf[4096], d[160];
+    size_t out_len = 0, need = 0;
+    engage_context *c = NULL;
+    int32_t st = engage_context_open(live, USER_CONTEXT, strlen(USER_CONTEXT), &c, &out, &out_len);
+    pass_or_fail(st == ENGAGE_OK && c != NULL && out == NULL, "context_open: a user context", engage_status_string(st));
+    engage_free(out);
+
+    char *whole = NULL, *part = NULL;
+    size_t whole_len = 0, part_len = 0;
+    int32_t a = engage_decide(live, VALID_REQUEST, strlen(VALID_REQUEST), &whole, &whole_len);
+    int32_t b = engage_context_decide(c, QUESTION, strlen(QUESTION), &part, &part_len);
+    snprintf(d, sizeof d, "%s / %s, %zu / %zu bytes", engage_status_string(a), engage_status_string(b), whole_len, part_len);
+    pass_or_fail(a == ENGAGE_OK && b == ENGAGE_OK && whole_len == part_len && !memcmp(whole, part, whole_len) &&
+                 count_messages(part, part_len) == 1, "context_decide == decide of the whole request", d);
+    st = engage_context_decide_into(c, QUESTION, strlen(QUESTION), buf, sizeof buf, &need);
+    pass_or_fail(st == ENGAGE_OK && need == whole_len && !memcmp(buf, whole, need) && buf[need] == 0,
+                 "context_decide_into == decide", engage_status_string(st));
+    st = engage_context_decide_into(c, QUESTION, strlen(QUESTION), buf, 8, &need);
+    pass_or_fail(st == ENGAGE_TOO_BIG && need == whole_len, "context_decide_into: 8-byte buffer -> TOO_BIG + length", engage_status_string(st));
+    engage_free(whole);
+    engage_free(part);
+
+    EXPECT("context_decide: question sets user_id", engage_context_decide(c, S("{\"user_id\": \"x\", \"placement\": \"a\"}"), &out, &out_len), ENGAGE_INVALID_REQUEST);
+    EXPECT("context_decide: NULL/0 with no placement in the context", engage_context_decide(c, NULL, 0, &out, &out_len), ENGAGE_INVALID_REQUEST);
+    EXPECT("context_decide: question not an object", engage_context_decide(c, "[1]", 3, &out, &out_len), ENGAGE_INVALID_REQUEST);
+    EXPECT("context_decide: question NULL, 10", engage_context_decide(c, NULL, 10, &out, &out_len), ENGAGE_MISUSE);
+    EXPECT("context_decide: question length SIZE_MAX", engage_context_decide(c, "{}", SIZE_MAX, &out, &out_len), -1);
+    EXPECT("context_decide: NULL context", engage_context_decide(NULL, QUESTION, strlen(QUESTION), &out, &out_len), ENGAGE_MISUSE);
+    expect_status("context_decide_into: out_len NULL", engage_context_decide_into(c, QUESTION, strlen(QUESTION), buf, sizeof buf, NULL), ENGAGE_MISUSE);
+    /* An engine where a context belongs, and a context where an engine belongs. */
+    EXPECT("context_decide: an engine pointer", engage_context_decide((engage_context *)live, QUESTION, strlen(QUESTION), &out, &out_len), ENGAGE_MISUSE);
+    EXPECT("decide: a context pointer", engage_decide((engage_engine *)c, VALID_REQUEST, strlen(VALID_REQUEST), &out, &out_len), ENGAGE_MISUSE);
+
+    engage_context *bad = (engage_context *)0x1;
+    EXPECT("context_open: NULL engine", engage_context_open(NULL, USER_CONTEXT, strlen(USER_CONTEXT), &bad, &out, &out_len), ENGAGE_MISUSE);
+    pass_or_fail(bad == NULL, "context_open: failure leaves the context NULL", NULL);
+    EXPECT("context_open: context pointer NULL", engage_context_open(live, USER_CONTEXT, strlen(USER_CONTEXT), NULL, &out, &out_len), ENGAGE_MISUSE);
+    EXPECT("context_open: no user_id", engage_context_open(live, S("{\"time_zone\": \"UTC\"}"), &bad, &out, &out_len), ENGAGE_INVALID_REQUEST);
+    EXPECT("context_open: bad channel", engage_context_open(live, S("{\"user_id\": \"u\", \"channels\": [\"fax\"]}"), &bad, &out, &out_len), ENGAGE_INVALID_REQUEST);
+    EXPECT("context_open: not JSON", engage_context_open(live, S("{\"user_id\""), &bad, &out, &out_len), ENGAGE_INVALID_JSON);
+    EXPECT("context_open: NULL, 5", engage_context_open(live, NULL, 5, &bad, &out, &out_len), ENGAGE_MISUSE);
+
+    /* Closed contexts; a closed context's handle is reused by the next open. */
+    engage_context_close(c);
+    EXPECT("closed context: decide", engage_context_decide(c, QUESTION, strlen(QUESTION), &out, &out_len), ENGAGE_MISUSE);
+    EXPECT_IN("closed context: decide_into", engage_context_decide_into(c, QUESTION, strlen(QUESTION), buf, sizeof buf, &need), buf, ENGAGE_MISUSE);
+    engage_context_close(c);
+    engage_context_close(NULL);
+    pass_or_fail(1, "context_close: twice, and NULL", "survived");
+    engage_context *again = NULL;
+    st = engage_context_open(live, USER_CONTEXT, strlen(USER_CONTEXT), &again, NULL, NULL);
+    pass_or_fail(st == ENGAGE_OK && again == c, "context_open reuses a closed handle", engage_status_string(st));
+    engage_context_close(again);
+
+    /* Closing the engine under a live context: its calls are MISUSE, closing it still works. */
+    engage_engine *e = open_engine(FIXED_CONFIG, campaigns, campaigns_len);
+    engage_context *orphan = NULL;
+    engage_context_open(e, USER_CONTEXT, strlen(USER_CONTEXT), &orphan, NULL, NULL);
+    engage_engine_close(e);
+    EXPECT("context of a closed engine: decide", engage_context_decide(orphan, QUESTION, strlen(QUESTION), &out, &out_len), ENGAGE_MISUSE);
+    EXPECT("closed engine: context_open", engage_context_open(e, USER_CONTEXT, strlen(USER_CONTEXT), &bad, &out, &out_len), ENGAGE_MISUSE);
+    engage_context_close(orphan);
+    pass_or_fail(1, "context_close after its engine closed", "survived");
+}
+
 static void versions(void) {
     pass_or_fail(!strcmp(engage_version(), ENGAGE_VERSION), "engage_version() == ENGAGE_VERSION", engage_version());
     char d[64];
@@ -380,6 +474,9 @@ static void versions(void) {
 
 #define THREADS 16
 static const char *CAP_REQUEST = "{\"user_id\": \"cap-user\", \"placement\": \"home_banner\", \"consent\": {\"service\": true}, \"app\": {\"foreground\": true}}";
+
+static const char *CAP_CONTEXT = "{\"user_id\": \"cap-user\", \"consent\": {\"service\": true}, \"app\": {\"foreground\": true}}";
+static const char *CAP_QUESTION = "{\"placement\": \"home_banner\"}";
 
 struct worker {
     engage_engine *engine;
@@ -405,7 +502,13 @@ static void *cap_worker(void *arg) {
         char *out = NULL;
         size_t len = 0;
         int32_t st;
-        if (w->index % 2) {
+        if (w->index % 4 == 3) {   /* a context per decision, as a gateway per request */
+            engage_context *c = NULL;
+            st = engage_context_open(w->engine, CAP_CONTEXT, strlen(CAP_CONTEXT), &c, NULL, NULL);
+            if (st == ENGAGE_OK) st = engage_context_decide_into(c, CAP_QUESTION, strlen(CAP_QUESTION), buf, sizeof buf, &len);
+            engage_context_close(c);
+            out = st == ENGAGE_OK ? buf : NULL;
+        } else if (w->index % 2) {
             st = engage_decide_into(w->engine, CAP_REQUEST, rl, buf, sizeof buf, &len);
             out = st == ENGAGE_OK ? buf : NULL;
         } else {
@@ -413,7 +516,7 @@ static void *cap_worker(void *arg) {
         }
         int n = st == ENGAGE_OK ? count_messages(out, len) : -1;
         if (n < 0) w->errors++; else w->messages += n;
-        if (!(w->index % 2)) engage_free(out);
+        if (!(w->index % 2)) engage_free(out);   /* even workers used engage_decide */
         if (i % 64 == 0) { /* a malformed call now and then, racing the good ones */
             st = engage_decide(w->engine, "{\"user_id\": ", 12, &out, &len);
             if (st != ENGAGE_INVALID_JSON) w->errors++;
@@ -514,6 +617,7 @@ int main(int argc, char **argv) {
     run_corpus(e, corpus);
     generated(e, big);
     misuse(e, campaigns, campaigns_len);
+    contexts(e, campaigns, campaigns_len);
     threads(corpus, campaigns, campaigns_len, iterations);
 
     /* After all that, the engine still answers. */

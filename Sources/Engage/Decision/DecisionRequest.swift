@@ -47,8 +47,14 @@ public struct DecisionRequest: Sendable {
         guard case .object(let o) = json else {
             throw DecisionError(.invalidRequest, path: "", "a request is a JSON object, found \(json.typeName)")
         }
+        try self.init(members: { o[$0] }, data: json)
+    }
+
+    /// Reads a request from its members (`members(key)` is the value of a top-level
+    /// key, nil when absent); `data` is what rules and placeholders read.
+    init(members o: (String) -> JSON?, data json: JSON) throws(DecisionError) {
         func string(_ key: String, required: Bool = false) throws(DecisionError) -> String? {
-            switch o[key] {
+            switch o(key) {
             case nil, .null?:
                 if required { throw DecisionError(.invalidRequest, path: key, "required") }
                 return nil
@@ -61,14 +67,14 @@ public struct DecisionRequest: Sendable {
         }
         userID = try string("user_id", required: true) ?? ""
         timeZone = try string("time_zone")
-        switch o["now"] {
+        switch o("now") {
         case nil, .null?: now = nil
         case .number(let d)? where d.rounded(.towardZero) == d && abs(d) < 9e15: now = Int64(d)
         case let v?: throw DecisionError(.invalidRequest, path: "now", "expected milliseconds since the epoch, found \(describe(v))")
         }
         eventName = nil
         eventProperties = .null
-        if let event = o["event"], !event.isNull {
+        if let event = o("event"), !event.isNull {
             guard case .object(let e) = event, case .string(let name)? = e["name"] else {
                 throw DecisionError(.invalidRequest, path: "event", "expected {\"name\": string, \"properties\": object}")
             }
@@ -82,7 +88,7 @@ public struct DecisionRequest: Sendable {
         }
         var placements: [String] = []
         if let p = try string("placement") { placements.append(p) }
-        switch o["placements"] {
+        switch o("placements") {
         case nil, .null?: break
         case .array(let a)?:
             for (i, v) in a.enumerated() {
@@ -99,12 +105,12 @@ public struct DecisionRequest: Sendable {
         if eventName == nil && placements.isEmpty {
             throw DecisionError(.invalidRequest, path: "", "a request names an event or at least one placement")
         }
-        switch o["k"] {
+        switch o("k") {
         case nil, .null?: k = 1
         case .number(let d)? where d >= 1 && d <= 100 && d.rounded(.towardZero) == d: k = Int(d)
         case let v?: throw DecisionError(.invalidRequest, path: "k", "expected an integer from 1 to 100, found \(describe(v))")
         }
-        switch o["channels"] {
+        switch o("channels") {
         case nil, .null?: reachable = nil
         case .array(let a)?:
             var set = Set<Channel>()
@@ -118,17 +124,17 @@ public struct DecisionRequest: Sendable {
             reachable = set
         case let v?: throw DecisionError(.invalidRequest, path: "channels", "expected an array, found \(v.typeName)")
         }
-        switch o["app"]?["foreground"] {
+        switch o("app")?["foreground"] {
         case nil, .null?: foreground = false
         case .bool(let b)?: foreground = b
         case let v?: throw DecisionError(.invalidRequest, path: "app.foreground", "expected a boolean, found \(v.typeName)")
         }
-        consent = o["consent"] ?? .null
+        consent = o("consent") ?? .null
         if !consent.isNull, consent.objectValue == nil {
             throw DecisionError(.invalidRequest, path: "consent", "expected an object, found \(consent.typeName)")
         }
         func flag(_ key: String, _ fallback: Bool) throws(DecisionError) -> Bool {
-            switch o[key] {
+            switch o(key) {
             case nil, .null?: return fallback
             case .bool(let b)?: return b
             case let v?: throw DecisionError(.invalidRequest, path: key, "expected a boolean, found \(v.typeName)")

@@ -16,8 +16,15 @@ extension Engine {
             metrics.failed()
             throw DecisionError(.noCampaignSet, path: "", "no campaign set is loaded")
         }
-        var run = try DecisionRun(engine: self, set: set, request: request)
-        let decision = try run.execute()
+        var run: DecisionRun
+        let decision: Decision
+        do throws(DecisionError) {
+            run = try DecisionRun(engine: self, set: set, request: request)
+            decision = try run.execute()
+        } catch {
+            metrics.failed()
+            throw error
+        }
         let elapsed = ContinuousClock.now - started
         let (seconds, attoseconds) = elapsed.components
         metrics.decided(reasons: run.reasonCounts,
@@ -34,8 +41,38 @@ extension Engine {
             metrics.failed()
             throw DecisionError(.invalidJSON, path: "", "\(error)")
         }
-        return try decide(DecisionRequest(json: json))
+        return try decide(json: json)
     }
+
+    /// Decides for a parsed request document.
+    public func decide(json: JSON) throws(DecisionError) -> Decision {
+        let request: DecisionRequest
+        do throws(DecisionError) {
+            request = try DecisionRequest(json: json)
+        } catch {
+            metrics.failed()
+            throw error
+        }
+        return try decide(request)
+    }
+
+    /// Decides for `question` (a JSON object of request members) asked in `context`
+    /// (``DecisionContext``): the decision for the context's members with the
+    /// question's replacing those of the same name.
+    public func decide(_ question: JSON, in context: DecisionContext) throws(DecisionError) -> Decision {
+        let request: DecisionRequest
+        do throws(DecisionError) {
+            request = try context.request(question)
+        } catch {
+            metrics.failed()
+            throw error
+        }
+        return try decide(request)
+    }
+
+    /// Counts a request a host layer refused before it reached the engine (too big,
+    /// not JSON), so `failed_requests` in ``stats()`` covers every failed call.
+    public func countFailedRequest() { metrics.failed() }
 
     /// Like ``decide(_:)`` with `explain` set: every campaign's trace is returned.
     public func explain(_ request: DecisionRequest) throws(DecisionError) -> Decision {
