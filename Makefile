@@ -40,7 +40,7 @@ BIN_DIR     = $(SCRATCH)/$(CONFIG)
 LIB_SCRATCH ?= $(SCRATCH)-lib
 LIB_DIR      = $(LIB_SCRATCH)/release
 
-.PHONY: all build test deps check-shared swift-test fuzz cli-test schema-test lib lib-test c-host-test python-test go-test swift-app-test demo install bench clean help
+.PHONY: all build test deps check-shared swift-test fuzz cli-test schema-test lib lib-test c-host-test python-test go-test go-gateway-test swift-app-test demo install bench clean help
 
 all: build
 
@@ -62,7 +62,7 @@ build:
 
 ## test: deps, one build, then every suite; the build is reused by every step.
 test: deps check-shared build
-	$(MAKE) --no-print-directory swift-test fuzz cli-test schema-test lib-test c-host-test python-test go-test swift-app-test
+	$(MAKE) --no-print-directory swift-test fuzz cli-test schema-test lib-test c-host-test python-test go-test go-gateway-test swift-app-test
 	@echo "make test: all suites passed"
 
 swift-test:
@@ -113,6 +113,11 @@ python-test: lib
 ## go-test: bindings/go — go vet and go test -race against the release libengage.so.
 go-test: lib
 	scripts/test-go.sh "$(abspath $(LIB_DIR))"
+
+## go-gateway-test: examples/go-gateway — a net/http reverse proxy asking libengage per
+## page, tested against an upstream on 127.0.0.1 (go vet, go test -race).
+go-gateway-test: lib
+	scripts/test-go-gateway.sh "$(abspath $(LIB_DIR))"
 
 ## swift-app-test: examples/swift-app, a package that depends on this one by path.
 swift-app-test:
