@@ -202,7 +202,7 @@ private func everyKind(at t: Int64) -> [StateRecord] {
 }
 
 /// A reusable barrier for real threads.
-private final class Barrier: @unchecked Sendable {
+final class Barrier: @unchecked Sendable {
     private let condition = NSCondition()
     private let parties: Int
     private var waiting = 0
@@ -224,7 +224,7 @@ private final class Barrier: @unchecked Sendable {
 }
 
 /// Runs `body(thread)` on `count` real threads and waits for all of them.
-private func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     let group = DispatchGroup()
     for t in 0..<count {
         group.enter()

@@ -14,11 +14,11 @@ struct BehaviourSeries: Sendable, Equatable {
     let dimensions: [Property]
     /// Names of the numeric properties summed per hour (at most
     /// ``StateLimits/maxEventProperties`` in all).
-    private(set) var numericKeys: [String] = []
+    internal(set) var numericKeys: [String] = []
     /// Hours, ascending.
-    private(set) var hours: [Hour] = []
+    internal(set) var hours: [Hour] = []
     /// `hours.count × numericKeys.count` sums, row-major by hour.
-    private(set) var sums: [Double] = []
+    internal(set) var sums: [Double] = []
 
     struct Property: Sendable, Equatable {
         var key: String

@@ -16,11 +16,11 @@ public struct ImpressionLedger: Sendable, Hashable {
     /// The scope counted.
     public let scope: CapScope
     /// Exact times (ms), ascending, at most the policy's `exactImpressions`.
-    public private(set) var recent: [Int64] = []
+    public internal(set) var recent: [Int64] = []
     /// Folded impressions older than every exact time, ascending by hour.
     var hours: [HourCount] = []
     /// Every impression ever recorded in this scope (never pruned).
-    public private(set) var total: Int = 0
+    public internal(set) var total: Int = 0
 
     struct HourCount: Sendable, Hashable {
         /// Hours since the epoch (UTC).

@@ -13,16 +13,16 @@
 /// cache (SQLite) or replays a log gets the same state as the in-memory store.
 public struct UserState: Sendable, Equatable {
     /// Clicks, dismissals and conversions per campaign (impressions are in ``ledgers``).
-    public private(set) var campaigns: [CampaignActivity] = []
+    public internal(set) var campaigns: [CampaignActivity] = []
     /// Impression ledgers, one per cap scope the user has been shown something in.
-    public private(set) var ledgers: [ImpressionLedger] = []
+    public internal(set) var ledgers: [ImpressionLedger] = []
     /// Behaviour events as hourly aggregates.
-    private(set) var behaviour: [BehaviourSeries] = []
+    internal(set) var behaviour: [BehaviourSeries] = []
     /// The latest user-opened or paid conversation per channel.
-    public private(set) var conversations: [ConversationWindow] = []
+    public internal(set) var conversations: [ConversationWindow] = []
     /// The newest record time seen: the clock retention is measured against, so pruning
     /// never depends on the host's clock.
-    public private(set) var newest: Int64 = .min
+    public internal(set) var newest: Int64 = .min
 
     public init() {}
 
@@ -237,8 +237,8 @@ public struct CampaignActivity: Sendable, Hashable {
 
     /// A count and the latest time, in 12 bytes.
     public struct Tally: Sendable, Hashable {
-        public private(set) var count: UInt32 = 0
-        private var _last: Int64 = .min
+        public internal(set) var count: UInt32 = 0
+        var _last: Int64 = .min
         /// The latest time, or nil when the count is zero.
         public var last: Int64? { count == 0 ? nil : _last }
 

@@ -1,0 +1,90 @@
+/// Storage that keeps one versioned value per user and can replace it only if it is
+/// still the version read — a compare-and-swap. Anything with that one primitive (a
+/// host's database row with a version column, a key-value store with CAS, Redis
+/// `WATCH`/`MULTI`, a map under a mutex) can hold libengage's state through
+/// ``VersionedStateStore``, which does the rest: decoding, applying records, checking
+/// caps and retrying on conflict.
+public protocol VersionedStorage: Sendable {
+    /// The user's stored bytes and their version; `nil` when nothing is stored.
+    func read(userID: String) throws(StateStoreError) -> (bytes: [UInt8], version: UInt64)?
+    /// Stores `bytes` only if the user's current version is `expected` (0: nothing is
+    /// stored yet), giving them a new version; false, storing nothing, when another
+    /// write came first.
+    func write(userID: String, _ bytes: [UInt8], expected: UInt64) throws(StateStoreError) -> Bool
+    /// Removes the user's bytes (no error when there are none).
+    func erase(userID: String) throws(StateStoreError)
+}
+
+/// A ``StateStore`` over ``VersionedStorage``: each user's ``UserState`` is one value
+/// (``UserState/encoded()``), read, changed and written back with a compare-and-swap.
+///
+/// - `load`: one read.
+/// - `record`: read, apply, conditional write; on a conflict, again.
+/// - `commitImpression`: read, check the caps on what was read, apply, conditional
+///   write; on a conflict, again — so a commit whose write lands was checked against
+///   the state it replaced, and caps hold across threads, processes and hosts exactly
+///   as far as the storage's compare-and-swap is atomic.
+///
+/// After ``maxAttempts`` conflicts in a row the operation fails with `unavailable`
+/// rather than spinning. Retention is applied on every write (``RetentionPolicy``);
+/// ``prune(now:)`` does nothing, since the storage, not the engine, knows its users.
+public final class VersionedStateStore<Storage: VersionedStorage>: StateStore {
+    public let storage: Storage
+    public let policy: RetentionPolicy
+    /// Conditional writes tried per operation before giving up.
+    public let maxAttempts: Int
+
+    public init(_ storage: Storage, policy: RetentionPolicy = .default, maxAttempts: Int = 64) {
+        self.storage = storage
+        self.policy = policy
+        self.maxAttempts = max(1, maxAttempts)
+    }
+
+    private func current(_ userID: String) throws(StateStoreError) -> (UserState, UInt64) {
+        guard let (bytes, version) = try storage.read(userID: userID) else { return (UserState(), 0) }
+        do throws(StateStoreError) {
+            return (try UserState(encoded: bytes), version)
+        } catch {
+            throw StateStoreError(.io, "user \(userID.prefix(64)): \(error.message)")
+        }
+    }
+
+    public func load(userID: String) throws(StateStoreError) -> UserState {
+        try UserState.validate(userID: userID)
+        return try current(userID).0
+    }
+
+    public func record(userID: String, _ record: StateRecord) throws(StateStoreError) {
+        try UserState.validate(userID: userID, record)
+        for _ in 0..<maxAttempts {
+            var (state, version) = try current(userID)
+            state.apply(record, policy: policy)
+            if try storage.write(userID: userID, state.encoded(), expected: version) { return }
+        }
+        throw conflict(userID)
+    }
+
+    public func commitImpression(userID: String, _ impression: Impression,
+                                 ifWithin checks: [CapCheck]) throws(StateStoreError) -> CommitOutcome {
+        let record = StateRecord.impression(impression)
+        try UserState.validate(userID: userID, record)
+        for _ in 0..<maxAttempts {
+            var (state, version) = try current(userID)
+            if let full = state.firstFullCap(checks) { return .capReached(index: full.index, used: full.used) }
+            state.apply(record, policy: policy)
+            if try storage.write(userID: userID, state.encoded(), expected: version) { return .committed }
+        }
+        throw conflict(userID)
+    }
+
+    public func forget(userID: String) throws(StateStoreError) {
+        try UserState.validate(userID: userID)
+        try storage.erase(userID: userID)
+    }
+
+    public func prune(now: Int64) throws(StateStoreError) {}
+
+    private func conflict(_ userID: String) -> StateStoreError {
+        StateStoreError(.unavailable, "user \(userID.prefix(64)): \(maxAttempts) conflicting writes in a row")
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import Engage
+
+// UserState's byte encoding and the compare-and-swap store built on it (what host
+// callbacks through the C ABI use).
+
+private let hour: Int64 = 3_600_000
+private let day: Int64 = 86_400_000
+private let now: Int64 = 1_795_176_000_000
+
+/// A map under a mutex with versions: the smallest honest VersionedStorage.
+final class MapStorage: VersionedStorage {
+    let values = Mutex<[String: ([UInt8], UInt64)]>([:])
+    let writes = Atomic<Int>(0)
+    let conflicts = Atomic<Int>(0)
+
+    func read(userID: String) throws(StateStoreError) -> (bytes: [UInt8], version: UInt64)? {
+        values.withLock { $0[userID] }.map { (bytes: $0.0, version: $0.1) }
+    }
+
+    func write(userID: String, _ bytes: [UInt8], expected: UInt64) throws(StateStoreError) -> Bool {
+        values.withLock { v in
+            guard (v[userID]?.1 ?? 0) == expected else {
+                conflicts.add(1, ordering: .relaxed)
+                return false
+            }
+            v[userID] = (bytes, expected + 1)
+            writes.add(1, ordering: .relaxed)
+            return true
+        }
+    }
+
+    func erase(userID: String) throws(StateStoreError) { _ = values.withLock { $0.removeValue(forKey: userID) } }
+}
+
+/// Random records of every kind, over five weeks, some out of order.
+private func randomRecords(_ n: Int, seed: UInt64) -> [StateRecord] {
+    var rng = SeededGenerator(seed: seed)
+    let campaigns = ["plan-nudge", "ott", "welcome-1", "welcome-2", "retention", "é-campaign"]
+    let channels = ["push", "sms", "whatsapp", "in_app", "email"]
+    let pages: [JSON] = [.string("/plans"), .string("/iptv"), .null, .bool(true), .array([.number(1), .string("x")])]
+    return (0..<n).map { _ in
+        let t = now - Int64.random(in: 0..<(35 * day), using: &rng)
+        let c = campaigns.randomElement(using: &rng) ?? "c"
+        switch Int.random(in: 0..<8, using: &rng) {
+        case 0, 1:
+            return .impression(Impression(campaignID: c, time: t, channel: channels.randomElement(using: &rng) ?? "push",
+                                          purpose: Bool.random(using: &rng) ? "marketing" : "service",
+                                          tags: Bool.random(using: &rng) ? ["plans", "t\(Int.random(in: 0..<3, using: &rng))"] : []))
+        case 2: return .click(campaignID: c, time: t)
+        case 3: return .dismissal(campaignID: c, time: t)
+        case 4: return .conversion(campaignID: c, time: t)
+        case 5: return .conversation(channel: "whatsapp", time: t)
+        default:
+            var props: [(String, JSON)] = [("page", pages.randomElement(using: &rng) ?? .null)]
+            if Bool.random(using: &rng) { props.append(("dwell_s", .number(Double(Int.random(in: 0..<600, using: &rng)) / 4))) }
+            if Int.random(in: 0..<5, using: &rng) == 0 { props.append(("", .string("empty key"))) }
+            return .behaviour(HistoryEvent(name: Bool.random(using: &rng) ? "page_view" : "cart_add", time: t,
+                                           properties: .object(JSONObject(props))))
+        }
+    }
+}
+
+@Suite struct UserStateEncodingTests {
+    @Test func emptyStateRoundTrips() throws {
+        #expect(try UserState(encoded: UserState().encoded()) == UserState())
+        #expect(try UserState(encoded: []) == UserState())
+    }
+
+    /// Random histories: decode(encode(state)) == state, and both answer alike.
+    @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
+    func randomStatesRoundTrip(seed: UInt64) throws {
+        var state = UserState()
+        for r in randomRecords(400, seed: seed) { state.apply(r) }
+        let bytes = state.encoded()
+        let back = try UserState(encoded: bytes)
+        #expect(back == state)
+        #expect(back.encoded() == bytes)
+        #expect(back.aggregate(named: "page_view", from: now - 7 * day, through: now, sumOf: "dwell_s")
+                == state.aggregate(named: "page_view", from: now - 7 * day, through: now, sumOf: "dwell_s"))
+    }
+
+    @Test func foreignAndDamagedBytesAreErrors() throws {
+        func message(_ bytes: [UInt8]) -> String? {
+            do { _ = try UserState(encoded: bytes); return nil } catch { return error.message }
+        }
+        #expect(message(Array("SQLite format 3\0".utf8))?.contains("not libengage user state") == true)
+        #expect(message([0x45, 0x47, 0x53, 0x09, 0])?.contains("format version 9") == true)
+        var state = UserState()
+        for r in randomRecords(200, seed: 11) { state.apply(r) }
+        let bytes = state.encoded()
+        // Every truncation is an error, naming a byte offset.
+        for n in 1..<bytes.count {
+            let m = message(Array(bytes[0..<n]))
+            #expect(m != nil, "a prefix of \(n) bytes was accepted")
+            if n == bytes.count / 2 { #expect(m?.contains("at byte") == true) }
+        }
+        #expect(message(bytes + [0])?.contains("1 bytes after the state") == true)
+    }
+
+    /// Flipped and random bytes never trap: each gives an error or a state the engine
+    /// can use (read caps, aggregate, apply more records, encode again).
+    @Test func corruptBytesNeverTrap() throws {
+        var state = UserState()
+        for r in randomRecords(300, seed: 21) { state.apply(r) }
+        let bytes = state.encoded()
+        var rng = SeededGenerator(seed: 99)
+        var decoded = 0
+        for _ in 0..<3_000 {
+            var b = bytes
+            for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                let i = Int.random(in: 4..<b.count, using: &rng)
+                b[i] = UInt8.random(in: 0...255, using: &rng)
+            }
+            guard var s = try? UserState(encoded: b) else { continue }
+            decoded += 1
+            _ = s.firstFullCap([CapCheck(scope: .all, range: CapRange.lifetime, limit: 3, label: "all")])
+            _ = s.aggregate(named: "page_view", from: .min, through: .max, sumOf: "dwell_s")
+            for r in randomRecords(5, seed: UInt64(decoded)) { s.apply(r) }
+            _ = try UserState(encoded: s.encoded())
+        }
+        for _ in 0..<2_000 {
+            var b = Array(UserState.encodingMagic)
+            for _ in 0..<Int.random(in: 0..<64, using: &rng) { b.append(UInt8.random(in: 0...255, using: &rng)) }
+            _ = try? UserState(encoded: b)
+        }
+        #expect(decoded > 0, "no mutation decoded: the test would not exercise use of odd states")
+    }
+}
+
+@Suite struct VersionedStateStoreTests {
+    /// The same records give the same state as the memory store.
+    @Test func behavesLikeTheMemoryStore() throws {
+        let store = VersionedStateStore(MapStorage())
+        let memory = MemoryStore()
+        for (i, r) in randomRecords(600, seed: 5).enumerated() {
+            let user = "u\(i % 7)"
+            try store.record(userID: user, r)
+            try memory.record(userID: user, r)
+        }
+        for u in 0..<7 { #expect(try store.load(userID: "u\(u)") == memory.load(userID: "u\(u)")) }
+        try store.forget(userID: "u3")
+        #expect(try store.load(userID: "u3").isEmpty)
+        #expect(store.storage.values.withLock { $0["u3"] } == nil)
+        #expect(throws: StateStoreError.self) { try store.record(userID: "", .click(campaignID: "c", time: now)) }
+    }
+
+    /// 16 threads race for a cap of 3, round after round; conflicts are retried and
+    /// exactly 3 commit each round.
+    @Test func capsHoldUnderContention() {
+        let storage = MapStorage()
+        let store = VersionedStateStore(storage, maxAttempts: 1_000)
+        let threads = 16, rounds = 300
+        let barrier = Barrier(threads)
+        let committed = Mutex<[Int]>(Array(repeating: 0, count: rounds))
+        let failures = Mutex<Int>(0)
+        onThreads(threads) { t in
+            for r in 0..<rounds {
+                barrier.wait()
+                let checks = [CapCheck(scope: .campaign("c1"), range: CapRange.rolling(milliseconds: day, now: now + 100),
+                                       limit: 3, label: "campaign/1d")]
+                do {
+                    let i = Impression(campaignID: "c1", time: now + Int64(t), channel: "push", purpose: "service")
+                    if try store.commitImpression(userID: "hot-\(r)", i, ifWithin: checks) == .committed {
+                        committed.withLock { $0[r] += 1 }
+                    }
+                } catch {
+                    failures.withLock { $0 += 1 }
+                }
+            }
+        }
+        #expect(failures.withLock { $0 } == 0)
+        #expect(committed.withLock { $0 }.allSatisfy { $0 == 3 })
+        #expect(storage.conflicts.load(ordering: .relaxed) > 0, "no conflict happened: the retry path went untested")
+    }
+
+    @Test func endlessConflictsAndBadBytesAreErrors() throws {
+        struct AlwaysConflicts: VersionedStorage {
+            func read(userID: String) throws(StateStoreError) -> (bytes: [UInt8], version: UInt64)? { nil }
+            func write(userID: String, _ bytes: [UInt8], expected: UInt64) throws(StateStoreError) -> Bool { false }
+            func erase(userID: String) throws(StateStoreError) {}
+        }
+        let busy = VersionedStateStore(AlwaysConflicts(), maxAttempts: 5)
+        #expect(throws: StateStoreError(.unavailable, "user u1: 5 conflicting writes in a row")) {
+            try busy.record(userID: "u1", .click(campaignID: "c", time: now))
+        }
+        let storage = MapStorage()
+        storage.values.withLock { $0["u1"] = (Array("not a state".utf8), 3) }
+        let store = VersionedStateStore(storage)
+        do {
+            _ = try store.load(userID: "u1")
+            Issue.record("garbage decoded")
+        } catch {
+            #expect(error.code == .io && error.message.hasPrefix("user u1: stored state"))
+        }
+    }
+
+    /// The engine over this store decides as over the memory store, caps included.
+    @Test func theEngineDecidesOverIt() throws {
+        let set = #"""
+        {"version": 1, "campaigns": [{"id": "b", "purpose": "service", "status": "active", "placements": ["home"],
+          "caps": [{"count": 2, "window": "1d"}], "channels": {"push": {"payload": {"t": "x"}}}}]}
+        """#
+        let e = Engine(store: VersionedStateStore(MapStorage()), clock: { now })
+        try e.load(json: JSONParser.parse(set))
+        let request = try DecisionRequest(json: JSONParser.parse(#"{"user_id": "u", "placements": ["home"]}"#))
+        let shown = try (0..<4).map { _ in try e.decide(request).messages.count }
+        #expect(shown == [1, 1, 0, 0])
+    }
+}
