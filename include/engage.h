@@ -79,6 +79,71 @@ const char *engage_status_string(int32_t status);
 int32_t engage_engine_open(const char *config, size_t config_len, engage_engine **engine,
                            char **out, size_t *out_len);
 
+/* ---- A state store the host owns ----------------------------------------------------
+**
+** Instead of keeping users' state itself, an engine can keep it in the host's storage
+** (its database, its cache, its cluster): engage_engine_open_with_store() with three
+** callbacks. The host stores one opaque value per user — a few hundred bytes of
+** libengage's own versioned encoding, not meant to be read — with a version number,
+** and offers one primitive: replace a user's value only if its version is still the
+** one read (a compare-and-swap: an SQL `UPDATE … WHERE version = ?`, Redis
+** WATCH/MULTI, a map under a mutex). The engine does everything else: it reads the
+** value, applies records and retention, checks caps and writes back, retrying when a
+** write loses a race — so caps hold across threads, processes and hosts exactly as far
+** as `save` is atomic.
+**
+** Costs: every decision calls `load` once for the user; a committed impression or a
+** record calls `load` and `save` (again on a conflict, at most 64 times before the call
+** fails with ENGAGE_STORE). A callback is a call from the engine into the host per
+** operation: fine from C, Go or Python, but NOT for LuaJIT hot paths (OpenResty),
+** where a callback aborts trace compilation and costs far more than the decision —
+** use the built-in stores there.
+**
+** Contract for the callbacks:
+**   - They may be called from any thread, concurrently (for the same user too), while
+**     an engage_* call on that engine runs, and never after it returns. They must not
+**     call into the same engine.
+**   - `user_id` is `user_id_len` bytes of UTF-8 without NUL, NUL-terminated as well.
+**   - They return ENGAGE_OK, ENGAGE_STORE_CONFLICT (`save` only) or any other value
+**     for a failure, which fails the engage_* call with ENGAGE_STORE ("the host's
+**     store->save returned 7").
+**   - `host` must stay valid until engage_engine_close() has returned and no call on
+**     the engine is still running on another thread.
+*/
+
+/* Returned by a `save` callback whose expected version is no longer the user's. */
+#define ENGAGE_STORE_CONFLICT 10
+
+typedef struct engage_store {
+    /* sizeof(engage_store): lets a later version add members. */
+    uint32_t size;
+    /* Passed back as the first argument of each callback. */
+    void *host;
+    /* Reads a user's value. Sets `*len` to its length and `*version` to its version
+    ** and copies it into `buf` if `*len <= cap`; otherwise copies nothing (the engine
+    ** calls again with a buffer of `*len` bytes). A user with nothing stored: `*len` 0
+    ** and `*version` 0. */
+    int32_t (*load)(void *host, const char *user_id, size_t user_id_len,
+                    char *buf, size_t cap, size_t *len, uint64_t *version);
+    /* Stores `len` bytes as the user's value only if the user's version is still
+    ** `expected_version` (0: nothing is stored yet), giving the value a new version
+    ** (any number other than 0 and the old one; a counter will do). Otherwise stores
+    ** nothing and returns ENGAGE_STORE_CONFLICT. Must be atomic with respect to other
+    ** `save`s and `erase`s of the same user. */
+    int32_t (*save)(void *host, const char *user_id, size_t user_id_len,
+                    const char *state, size_t len, uint64_t expected_version);
+    /* Removes the user's value (engage_forget_user); nothing stored is not an error. */
+    int32_t (*erase)(void *host, const char *user_id, size_t user_id_len);
+} engage_store;
+
+/* Opens an engine whose user state lives in the host's store. `store` is copied (it
+** need not outlive the call; `store->host` must, see above). The config's `store` is
+** absent or `{"kind": "callbacks"}`.
+** Returns engage_engine_open's codes; ENGAGE_MISUSE when `store` is NULL, its `size`
+** is too small or a callback is NULL. */
+int32_t engage_engine_open_with_store(const char *config, size_t config_len, const engage_store *store,
+                                      engage_engine **engine, char **out, size_t *out_len);
+
 /* Closes an engine. Calls already running on other threads finish normally; calls
 ** made after closing return ENGAGE_MISUSE (the handle's few bytes stay allocated so
 ** a stale pointer is detected, not dereferenced into freed memory). NULL is a

@@ -1,12 +1,15 @@
 import Engage
 
 /// The engine config document (docs/engine-config.md) as far as this build implements
-/// it: the in-memory store, request limits and a fixed clock. Members this build does not
+/// it: the in-memory store or the host's callbacks, request limits and a fixed clock. Members this build does not
 /// implement yet (other store kinds, max_steps, history_retention, defaults.time_zone)
 /// are refused with a message rather than silently ignored.
 struct EngineConfig {
     var limits = ABILimits()
     var fixedClock: Int64? = nil
+    /// `store.kind` as written (nil when absent: memory, or the host's callbacks when
+    /// the engine is opened with them).
+    var storeKind: String? = nil
 
     struct Problem: Error {
         let path: String
@@ -25,12 +28,13 @@ struct EngineConfig {
                 guard case .string(let kind)? = value["kind"] else {
                     return .failure(Problem(path: "store.kind", message: "expected memory, sqlite, redis or callbacks"))
                 }
-                guard kind == "memory" else {
-                    return .failure(Problem(path: "store.kind", message: "store \"\(kind.prefix(32))\" is not available in this build (memory is)"))
+                guard kind == "memory" || kind == "callbacks" else {
+                    return .failure(Problem(path: "store.kind", message: "store \"\(kind.prefix(32))\" is not available in this build (memory and callbacks are)"))
                 }
                 if let extra = value.objectValue?.keys.first(where: { $0 != "kind" }) {
-                    return .failure(Problem(path: "store.\(extra.prefix(32))", message: "unknown member for the memory store"))
+                    return .failure(Problem(path: "store.\(extra.prefix(32))", message: "unknown member for the \(kind) store"))
                 }
+                config.storeKind = kind
             case "limits":
                 guard case .object(let o) = value else { return .failure(Problem(path: "limits", message: "expected an object")) }
                 for (k, v) in o {

@@ -32,6 +32,13 @@ public func engage_free(_ p: UnsafeMutableRawPointer?) {
 public func engage_engine_open(_ config: UnsafePointer<CChar>?, _ configLen: Int,
                                _ engineOut: UnsafeMutablePointer<OpaquePointer?>?,
                                _ out: OutText, _ outLen: OutLen) -> Int32 {
+    openEngine(config, configLen, hostStore: nil, engineOut, out, outLen)
+}
+
+/// engage_engine_open and engage_engine_open_with_store: `hostStore` is the host's
+/// `engage_store`, or nil.
+func openEngine(_ config: UnsafePointer<CChar>?, _ configLen: Int, hostStore: UnsafeRawPointer?,
+                _ engineOut: UnsafeMutablePointer<OpaquePointer?>?, _ out: OutText, _ outLen: OutLen) -> Int32 {
     out?.pointee = nil
     guard let engineOut else { return fail(ENGAGE_MISUSE, code: "misuse", "engine must not be NULL", out, outLen) }
     engineOut.pointee = nil
@@ -45,17 +52,35 @@ public func engage_engine_open(_ config: UnsafePointer<CChar>?, _ configLen: Int
         case .failure(let e): return fail(ENGAGE_INVALID_JSON, code: e.code.rawValue, "config: \(e)", out, outLen)
         }
     }
+    let config: EngineConfig
     switch EngineConfig.read(json) {
-    case .failure(let e):
-        return fail(ENGAGE_INVALID_REQUEST, code: "invalid_config", path: e.path, e.message, out, outLen)
-    case .success(let config):
-        let fixed = config.fixedClock
-        let engine = Engine(clock: { fixed ?? SystemClock.milliseconds() })
-        let handle = EngineHandle(engine: engine, limits: config.limits)
-        engineOut.pointee = OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
-        outLen?.pointee = 0
-        return ENGAGE_OK
+    case .failure(let e): return fail(ENGAGE_INVALID_REQUEST, code: "invalid_config", path: e.path, e.message, out, outLen)
+    case .success(let c): config = c
     }
+    let store: any StateStore
+    switch (config.storeKind, hostStore) {
+    case (nil, nil), ("memory", nil):
+        store = MemoryStore()
+    case ("callbacks", nil):
+        return fail(ENGAGE_INVALID_REQUEST, code: "invalid_config", path: "store.kind",
+                    "the callbacks store needs engage_engine_open_with_store", out, outLen)
+    case (nil, let p?), ("callbacks", let p?):
+        switch HostStorage.read(p) {
+        case .failure(let problem): return fail(ENGAGE_MISUSE, code: "misuse", path: "store", problem.message, out, outLen)
+        case .success(let storage): store = VersionedStateStore(storage)
+        }
+    case (let kind?, _?):
+        return fail(ENGAGE_INVALID_REQUEST, code: "invalid_config", path: "store.kind",
+                    "store \"\(kind)\" conflicts with the callbacks passed to engage_engine_open_with_store", out, outLen)
+    default:
+        return fail(ENGAGE_INVALID_REQUEST, code: "invalid_config", path: "store.kind", "unsupported store", out, outLen)
+    }
+    let fixed = config.fixedClock
+    let engine = Engine(store: store, clock: { fixed ?? SystemClock.milliseconds() })
+    let handle = EngineHandle(engine: engine, limits: config.limits)
+    engineOut.pointee = OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
+    outLen?.pointee = 0
+    return ENGAGE_OK
 }
 
 @_cdecl("engage_engine_close")
