@@ -4,8 +4,9 @@
 #   make test                 install missing system packages, build once, run every suite
 #   make build                debug build of every target and the tests
 #   make install PREFIX=DIR   release build; installs bin/engage, include/engage.h,
-#                             lib/libengage.so and lib/pkgconfig/engage.pc under DIR
-#   make lib                  libengage.so (release, static Swift runtime, engage_* only)
+#                             lib/libengage.so, lib/libengage.a, lib/pkgconfig/engage.pc
+#   make lib                  libengage.so and libengage.a (release, Swift runtime linked
+#                             in, only engage_* global; a C host needs no Swift toolchain)
 #   make bench                release build of bench/ and run it (writes bench/results.json)
 #   make clean                remove the build folders this Makefile uses
 #
@@ -36,16 +37,18 @@ export ENGAGE_SHARED := $(SHARED)
 SWIFT_FLAGS = --scratch-path $(SCRATCH) -c $(CONFIG)
 BIN_DIR     = $(SCRATCH)/$(CONFIG)
 # libengage.so is always a release build of its own, with the Swift runtime linked in
-# and only engage_* exported (include/engage.map).
+# and only engage_* exported (include/engage.map). libengage.a is made from the same
+# build's objects (scripts/static-lib.sh): one prelinked object with the static Swift
+# runtime inside and every global but engage_* made local.
 LIB_SCRATCH ?= $(SCRATCH)-lib
 LIB_DIR      = $(LIB_SCRATCH)/release
 
-.PHONY: all build test deps check-shared swift-test fuzz cli-test schema-test lib lib-test c-host-test python-test go-test go-gateway-test swift-app-test demo install bench clean help
+.PHONY: all build test deps check-shared swift-test fuzz cli-test schema-test lib FORCE lib-test c-host-test python-test go-test go-gateway-test swift-app-test demo install bench clean help
 
 all: build
 
 help:
-	@sed -n '2,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,/^$$/{/^#/p;}' Makefile | sed 's/^# \{0,1\}//'
 
 ## deps: install the Debian packages in APT_PACKAGES that are missing.
 deps:
@@ -92,14 +95,23 @@ schema-test:
 	@$(SCHEMA_VENV)/bin/python -c 'import jsonschema' 2>/dev/null || $(SCHEMA_VENV)/bin/pip install -q jsonschema
 	$(SCHEMA_VENV)/bin/python Tests/schema/test_schema.py
 
-## lib: libengage.so for C, Go, Python and Lua hosts.
-lib:
+## lib: libengage.so for C, Go, Python and Lua hosts, and libengage.a for C hosts that
+## link statically (with -lstdc++ -lm -lpthread -ldl; see Libs.private in engage.pc).
+lib: $(LIB_DIR)/libengage.a
+
+# One SwiftPM build (incremental); the archive is remade only when the .so was relinked.
+$(LIB_DIR)/libengage.so: FORCE
 	$(SWIFT) build --scratch-path $(LIB_SCRATCH) -c release --product engage \
 	  -Xswiftc -static-stdlib -Xlinker --version-script=$(CURDIR)/include/engage.map
 
+$(LIB_DIR)/libengage.a: $(LIB_DIR)/libengage.so scripts/static-lib.sh
+	scripts/static-lib.sh "$(SWIFT)" "$(LIB_DIR)"
+
+FORCE:
+
 ## lib-test: exports, dependencies, and an install linked from a clean folder.
 lib-test: lib
-	scripts/test-lib.sh "$(LIB_DIR)/libengage.so"
+	scripts/test-lib.sh "$(LIB_DIR)/libengage.so" "$(LIB_DIR)/libengage.a"
 
 ## c-host-test: examples/c-host (json-c) and the malformed-input corpus, natively and
 ## under valgrind (no errors, no definite leaks).
@@ -131,7 +143,7 @@ demo:
 	$(SWIFT) build $(SWIFT_FLAGS) --product engage-cli
 	@scripts/demo.sh "$(BIN_DIR)/engage-cli"
 
-## install: release build; PREFIX/bin/engage, and PREFIX/include/engage.h once it exists.
+## install: release build; PREFIX/bin/engage, include/engage.h, lib/libengage.{so,a}, engage.pc.
 # The Swift runtime is linked statically so the installed tool runs without the toolchain.
 install: lib
 	$(SWIFT) build --scratch-path $(SCRATCH) -c release --static-swift-stdlib --product engage-cli
@@ -139,9 +151,10 @@ install: lib
 	install -m 755 "$(SCRATCH)/release/engage-cli" "$(PREFIX)/bin/engage"
 	install -m 644 include/engage.h "$(PREFIX)/include/engage.h"
 	install -m 755 "$(LIB_DIR)/libengage.so" "$(PREFIX)/lib/libengage.so"
+	install -m 644 "$(LIB_DIR)/libengage.a" "$(PREFIX)/lib/libengage.a"
 	sed -e 's|@PREFIX@|$(abspath $(PREFIX))|' -e "s|@VERSION@|$$(sed -n 's/^#define ENGAGE_VERSION *"\(.*\)"/\1/p' include/engage.h)|" \
 	  scripts/engage.pc.in > "$(PREFIX)/lib/pkgconfig/engage.pc"
-	@echo "installed $(PREFIX)/bin/engage, include/engage.h, lib/libengage.so, lib/pkgconfig/engage.pc"
+	@echo "installed $(PREFIX)/bin/engage, include/engage.h, lib/libengage.so, lib/libengage.a, lib/pkgconfig/engage.pc"
 
 ## bench: release build of the separate bench/ package, then run it.
 bench:

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # libengage.so: exports exactly the header's functions, needs no Swift library, and an
 # install into a clean folder links and runs through pkg-config.
+# libengage.a: its only global symbols are the header's functions, and a C program links
+# it from the same install with system libraries only (Libs.private) and runs.
 set -euo pipefail
-lib=${1:?usage: $0 PATH/TO/libengage.so}
+lib=${1:?usage: $0 PATH/TO/libengage.so [PATH/TO/libengage.a]}
+archive=${2:-$(dirname "$lib")/libengage.a}
 root=$(cd "$(dirname "$0")/.." && pwd)
 fail=0
 check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi; }
@@ -13,11 +16,18 @@ check "exports exactly the header's functions" '[ "$exported" = "$declared" ]'
 [ "$exported" = "$declared" ] || diff <(echo "$exported") <(echo "$declared") || true
 check "no Swift runtime library needed (ldd)" '! ldd "$lib" | grep -qi swift'
 
+# The archive: one prelinked object; every global it defines is an engage_* function of
+# the header (the Swift runtime inside is local), and no Swift symbol is left undefined.
+archived=$(nm -g --defined-only "$archive" | awk 'NF == 3 {print $3}' | sort)
+check "libengage.a defines exactly the header's functions as globals" '[ "$archived" = "$declared" ]'
+[ "$archived" = "$declared" ] || diff <(echo "$archived") <(echo "$declared") | head -20 || true
+check "libengage.a leaves no Swift symbol undefined" '! nm -u "$archive" | grep -qE "^ *U (\\\$s|swift_)"'
+
 # Install into a clean folder and link a C program there with pkg-config.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/prefix/lib/pkgconfig" "$tmp/prefix/include"
-cp "$lib" "$tmp/prefix/lib/"
+cp "$lib" "$archive" "$tmp/prefix/lib/"
 cp "$root/include/engage.h" "$tmp/prefix/include/"
 sed -e "s|@PREFIX@|$tmp/prefix|" -e "s|@VERSION@|0.1.0|" "$root/scripts/engage.pc.in" > "$tmp/prefix/lib/pkgconfig/engage.pc"
 cat > "$tmp/smoke.c" <<'C'
@@ -53,4 +63,17 @@ C
 export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig"
 check "links from a clean install with pkg-config" 'cc -o "$tmp/smoke" "$tmp/smoke.c" $(pkg-config --cflags --libs engage)'
 check "runs from the clean install" '"$tmp/smoke"'
+
+# Statically: the archive from the install, then Libs.private (system libraries only).
+static_libs=$(pkg-config --static --libs-only-l engage | tr ' ' '\n' | grep -vx -- -lengage | xargs)
+check "Libs.private lists system libraries only ($static_libs)" '[ -n "$static_libs" ] && ! echo "$static_libs" | grep -qiE "engage|swift"'
+check "links libengage.a from the clean install" \
+  'cc -o "$tmp/smoke-static" "$tmp/smoke.c" $(pkg-config --cflags engage) "$(pkg-config --variable=staticlib engage)" $static_libs'
+check "the static link needs no libengage.so and no Swift library (ldd)" \
+  'ldd "$tmp/smoke-static" > "$tmp/ldd" && ! grep -qiE "engage|swift" "$tmp/ldd"'
+check "runs linked statically" 'env -u LD_LIBRARY_PATH "$tmp/smoke-static"'
+# Fully static (cc -static picks libengage.a for -lengage): `pkg-config --static` as is.
+check "links fully static with pkg-config --static" \
+  'cc -static -o "$tmp/smoke-full" "$tmp/smoke.c" $(pkg-config --static --cflags --libs engage) 2> "$tmp/full.log" || { cat "$tmp/full.log"; false; }'
+check "runs fully static" '"$tmp/smoke-full"'
 [ $fail -eq 0 ] && echo "lib: all checks passed" || { echo "lib: checks failed"; exit 1; }
