@@ -26,7 +26,7 @@ BENCH_SCRATCH ?= $(SCRATCH)-bench
 PREFIX  ?= /usr/local
 SHARED  ?= $(abspath ../shared)
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= FuzzJSON FuzzLogic
+FUZZ_TARGETS ?= FuzzJSON FuzzLogic FuzzState
 
 # One list, so a later issue adds what it needs in one place
 # (e.g. libsqlite3-dev libhiredis-dev redis-server nginx valgrind).

@@ -33,5 +33,11 @@ let package = Package(
             path: "Sources/FuzzLogic",
             swiftSettings: fuzzSettings
         ),
+        .executableTarget(
+            name: "FuzzState",
+            dependencies: [.product(name: "Engage", package: "libengage")],
+            path: "Sources/FuzzState",
+            swiftSettings: fuzzSettings
+        ),
     ]
 )

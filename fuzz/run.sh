@@ -17,7 +17,7 @@
 set -euo pipefail
 
 if [ $# -ne 2 ]; then
-  echo "usage: $0 TARGET SECONDS   (targets: FuzzJSON, FuzzLogic)" >&2
+  echo "usage: $0 TARGET SECONDS   (targets: FuzzJSON, FuzzLogic, FuzzState)" >&2
   exit 2
 fi
 target=$1
@@ -33,7 +33,8 @@ binary="$scratch/debug/$target"
 case "$target" in
   FuzzJSON) corpus="$fuzz_dir/corpus/json" ;;
   FuzzLogic) corpus="$fuzz_dir/corpus/logic" ;;
-  *) echo "error: unknown target $target (FuzzJSON, FuzzLogic)" >&2; exit 2 ;;
+  FuzzState) corpus="$fuzz_dir/corpus/state" ;;
+  *) echo "error: unknown target $target (FuzzJSON, FuzzLogic, FuzzState)" >&2; exit 2 ;;
 esac
 
 # Build both targets in one go when the binary is missing or older than any source.
