@@ -186,9 +186,9 @@ int32_t engage_decide_into(engage_engine *engine, const char *request, size_t le
 **
 **     engage_context *ctx;
 **     engage_context_open(e, user_json, user_len, &ctx, NULL, NULL);
-**     engage_context_decide(ctx, "{\"placements\":[\"home_banner\"]}", 31, &out, &n);
+**     engage_context_decide(ctx, "{\"placements\":[\"home_banner\"]}", 30, &out, &n);
 **     engage_free(out);
-**     engage_context_decide(ctx, "{\"event\":{\"name\":\"page_view\"}}", 31, &out, &n);
+**     engage_context_decide(ctx, "{\"event\":{\"name\":\"page_view\"}}", 30, &out, &n);
 **     engage_free(out);
 **     engage_context_close(ctx);
 **
