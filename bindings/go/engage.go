@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 )
@@ -207,6 +208,39 @@ func (e *Engine) Decide(request []byte) ([]byte, error) {
 	return result(st, out, outLen)
 }
 
+// OpenContext parses and checks one user's document — a JSON object with user_id and
+// any other request members (time zone, consent, channels, customer attributes: most
+// of a request's bytes) — once, for many questions asked with Context.Decide. A
+// document that breaks the request format is refused here, with its path, not at
+// every question. Close the context when done (a finalizer closes a dropped one, as a
+// safety net only); the context keeps its engine reachable.
+func (e *Engine) OpenContext(user []byte) (*Context, error) {
+	h, err := e.handle()
+	if err != nil {
+		return nil, err
+	}
+	var ctx *C.engage_context
+	var out *C.char
+	var outLen C.size_t
+	p, n := cbytes(user)
+	st := C.engage_context_open(h, p, n, &ctx, &out, &outLen)
+	runtime.KeepAlive(user)
+	runtime.KeepAlive(e)
+	defer C.engage_free(unsafe.Pointer(out))
+	if st != C.ENGAGE_OK {
+		if ctx != nil { // not expected by the header; never leak a context
+			C.engage_context_close(ctx)
+		}
+		return nil, newError(int(st), out, outLen)
+	}
+	if ctx == nil {
+		return nil, &Error{Status: StatusError, Code: "internal", Message: "engage_context_open returned ok without a context"}
+	}
+	c := &Context{e: e, h: ctx}
+	runtime.SetFinalizer(c, (*Context).Close)
+	return c, nil
+}
+
 // Record records a state change (schema/record.schema.json): an impression, click,
 // dismissal, conversion, behaviour event or conversation.
 func (e *Engine) Record(record []byte) error {
@@ -282,6 +316,58 @@ func (e *Engine) Stats() ([]byte, error) {
 	st := C.engage_stats(h, &out, &outLen)
 	runtime.KeepAlive(e)
 	return result(st, out, outLen)
+}
+
+// Context is one user's document parsed once by the library, to which questions are put
+// with Decide. It may be used by any number of goroutines at once, and closed while
+// they do: Close waits for the Decide calls already running, and later calls return an
+// *Error with StatusMisuse. Closing the engine also makes Decide return StatusMisuse.
+type Context struct {
+	e *Engine // keeps the engine (and so its handle) from being finalized under the context
+	// mu guards h: Decide holds it for reading, Close for writing. The library reuses a
+	// closed context's handle for the engine's next context, so a closed handle must
+	// never reach it again (it would answer for another user) — unlike an engine's.
+	mu sync.RWMutex
+	h  *C.engage_context // nil once closed
+}
+
+// Decide decides for question — a JSON object of request members, e.g.
+// {"placements": ["home"]} or {"event": {...}, "now": ...}; nil or empty means {} —
+// asked in the context, and returns the decision JSON. The question's top-level
+// members replace the context's members of the same name, so the decision is
+// Engine.Decide's for the merged request; a question may not set user_id
+// (StatusInvalidRequest).
+func (c *Context) Decide(question []byte) ([]byte, error) {
+	if c == nil {
+		return nil, &Error{Status: StatusMisuse, Code: "misuse", Message: "nil context"}
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.h == nil {
+		return nil, &Error{Status: StatusMisuse, Code: "misuse", Message: "the context is closed"}
+	}
+	var out *C.char
+	var outLen C.size_t
+	p, n := cbytes(question)
+	st := C.engage_context_decide(c.h, p, n, &out, &outLen)
+	runtime.KeepAlive(question)
+	return result(st, out, outLen)
+}
+
+// Close closes the context, after the Decide calls already running on other
+// goroutines have returned. Closing again, or a nil *Context, is a no-op. A context
+// must be closed even after its engine was.
+func (c *Context) Close() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.h != nil {
+		C.engage_context_close(c.h)
+		c.h = nil
+		runtime.SetFinalizer(c, nil)
+	}
 }
 
 // handle returns the C handle. A closed engine's handle is still passed to the
