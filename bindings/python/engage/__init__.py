@@ -26,11 +26,13 @@ import ctypes.util
 import json
 import os
 import threading
-from ctypes import POINTER, byref, c_char, c_char_p, c_int32, c_size_t, c_void_p
-from typing import Any, Dict, List, Optional, Union
+from ctypes import (CFUNCTYPE, POINTER, Structure, byref, c_char, c_char_p, c_int32, c_size_t,
+                    c_uint32, c_uint64, c_void_p)
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 __all__ = [
     "ABI_VERSION",
+    "Context",
     "Engine",
     "EngageError",
     "InternalError",
@@ -61,6 +63,8 @@ NO_CAMPAIGNS = 6
 STORE = 7
 TOO_BIG = 8
 NOMEM = 9
+#: Returned by a host store's save callback whose expected version is stale (engage.h).
+STORE_CONFLICT = 10
 
 Json = Union[Dict[str, Any], List[Any], str, bytes, bytearray, memoryview]
 
@@ -91,6 +95,19 @@ def _load_library():
     raise ImportError("engage: cannot load libengage: tried " + "; ".join(tried) + "; " + hint)
 
 
+# engage_store and its callbacks (engage.h). Pointers are c_void_p, not c_char_p, so
+# ctypes hands the callbacks raw addresses instead of copying up to a NUL.
+_LOAD = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t,
+                  POINTER(c_size_t), POINTER(c_uint64))
+_SAVE = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t, c_uint64)
+_ERASE = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_size_t)
+
+
+class _StoreStruct(Structure):
+    _fields_ = [("size", c_uint32), ("host", c_void_p),
+                ("load", _LOAD), ("save", _SAVE), ("erase", _ERASE)]
+
+
 def _declare(lib):
     P_OUT = POINTER(POINTER(c_char))
     P_LEN = POINTER(c_size_t)
@@ -100,7 +117,12 @@ def _declare(lib):
         "engage_abi_version": (c_int32, []),
         "engage_status_string": (c_char_p, [c_int32]),
         "engage_engine_open": (c_int32, [c_char_p, c_size_t, POINTER(c_void_p), P_OUT, P_LEN]),
+        "engage_engine_open_with_store": (c_int32, [c_char_p, c_size_t, POINTER(_StoreStruct),
+                                                    POINTER(c_void_p), P_OUT, P_LEN]),
         "engage_engine_close": (None, [c_void_p]),
+        "engage_context_open": (c_int32, [c_void_p, c_char_p, c_size_t, POINTER(c_void_p), P_OUT, P_LEN]),
+        "engage_context_decide": (c_int32, [c_void_p, c_char_p, c_size_t, P_OUT, P_LEN]),
+        "engage_context_close": (None, [c_void_p]),
         "engage_load_campaigns": (c_int32, [c_void_p, c_char_p, c_size_t, P_OUT, P_LEN]),
         "engage_decide": (c_int32, [c_void_p, c_char_p, c_size_t, P_OUT, P_LEN]),
         "engage_record": (c_int32, [c_void_p, c_char_p, c_size_t, P_OUT, P_LEN]),
@@ -166,6 +188,8 @@ class EngageError(Exception):
         self.problems = list(problems or [])
         #: The library's whole error object (empty when it gave none).
         self.details = dict(details or {})
+        #: For StoreError: the exception a host store's callback raised (Engine(store=...)).
+        self.store_exception: Optional[BaseException] = None
         super().__init__(status, code, path, message)
 
     def __str__(self) -> str:
@@ -290,6 +314,83 @@ def _call(fn, *args) -> bytes:
     return text
 
 
+# ---------------------------------------------------------------------- host store
+
+class _HostStore:
+    """The engage_store callbacks over a Python store object (Engine(store=...)).
+
+    The CFUNCTYPE objects and the struct live as long as this object, which the engine
+    keeps until it is garbage: the library may call them until engage_engine_close has
+    returned and no call on the engine is still running (engage.h). Nothing a callback
+    raises may reach ctypes, which would print it and return 0 — ENGAGE_OK — to the
+    library: every exception becomes a failure status, is kept in ``last_error`` and,
+    for the thread that made the engage_* call, attached to the StoreError it raises.
+    """
+
+    def __init__(self, store: Any):
+        for name in ("load", "save", "erase"):
+            if not callable(getattr(store, name, None)):
+                raise TypeError("engage: the store has no callable %s() (it needs load, save "
+                                "and erase)" % name)
+        self.store = store
+        self.last_error: Optional[BaseException] = None
+        self._local = threading.local()
+        self.callbacks = (_LOAD(self._load), _SAVE(self._save), _ERASE(self._erase))
+        self.struct = _StoreStruct(ctypes.sizeof(_StoreStruct), None, *self.callbacks)
+
+    def _failed(self, what: str, exc: BaseException) -> int:
+        self.last_error = exc
+        self._local.error = (what, exc)
+        return STORE
+
+    def take_error(self) -> Optional[Tuple[str, BaseException]]:
+        """The (callback, exception) a callback raised on this thread, once."""
+        err = getattr(self._local, "error", None)
+        self._local.error = None
+        return err
+
+    @staticmethod
+    def _user(ptr: int, n: int) -> str:
+        return ctypes.string_at(ptr, n).decode("utf-8", "surrogateescape")
+
+    def _load(self, _host, user, user_len, buf, cap, len_out, version_out) -> int:
+        try:
+            got = self.store.load(self._user(user, user_len))
+            if got is None:
+                value, version = b"", 0
+            else:
+                value, version = got
+                value, version = bytes(value), int(version)
+                if not 0 <= version < 2**64:
+                    raise ValueError("load returned version %d (not a uint64)" % version)
+                if value and version == 0:
+                    raise ValueError("load returned a value with version 0 (0 means nothing stored)")
+            len_out[0] = len(value)
+            version_out[0] = version
+            # engage.h: copy only when it fits; the engine then calls again with *len bytes.
+            if value and len(value) <= cap:
+                ctypes.memmove(buf, value, len(value))
+            return OK
+        except BaseException as e:
+            return self._failed("load", e)
+
+    def _save(self, _host, user, user_len, state, n, expected) -> int:
+        try:
+            saved = self.store.save(self._user(user, user_len), ctypes.string_at(state, n), int(expected))
+            if saved is None:  # most likely a forgotten return, not a conflict
+                raise TypeError("save returned None (True: saved, False: version conflict)")
+            return OK if saved else STORE_CONFLICT
+        except BaseException as e:
+            return self._failed("save", e)
+
+    def _erase(self, _host, user, user_len) -> int:
+        try:
+            self.store.erase(self._user(user, user_len))
+            return OK
+        except BaseException as e:
+            return self._failed("erase", e)
+
+
 # ---------------------------------------------------------------------------- engine
 
 class Engine:
@@ -298,17 +399,62 @@ class Engine:
     ``config`` is the engine configuration (docs/engine-config.md) as a dict, JSON text
     or bytes; None means the defaults (in-memory store). Close it with ``close()`` or
     use it as a context manager; calls on a closed engine raise MisuseError.
+
+    ``store``, when given, keeps users' state in the host's own storage
+    (engage_engine_open_with_store): an object with
+
+    - ``load(user_id: str) -> (bytes, version: int) | None`` — the user's value and its
+      version (not 0), or None when nothing is stored;
+    - ``save(user_id, value: bytes, expected_version: int) -> bool`` — store ``value``
+      with a new version (any number but 0 and the old one) only if the user's version
+      is still ``expected_version`` (0: nothing stored yet), atomically; False when it
+      is not (a conflict: the engine reads again and retries);
+    - ``erase(user_id)`` — remove the user's value (forget_user).
+
+    They may be called from any thread, concurrently, during any call on the engine
+    (the config's ``store`` must then be absent or ``{"kind": "callbacks"}``). An
+    exception they raise fails that call with StoreError (its ``store_exception``
+    holds it) and is kept in ``last_store_error``.
     """
 
-    def __init__(self, config: Optional[Json] = None):
+    def __init__(self, config: Optional[Json] = None, store: Any = None):
         self._lib = _lib  # keep the library alive for __del__ at interpreter exit
         self._handle = c_void_p(None)
         self._closed = False
         self._close_lock = threading.Lock()
+        self._host_store = None if store is None else _HostStore(store)
         data = None if config is None else _encode(config)
         handle = c_void_p(None)
-        _call(_lib.engage_engine_open, data, 0 if data is None else len(data), byref(handle))
+        if self._host_store is None:
+            _call(_lib.engage_engine_open, data, 0 if data is None else len(data), byref(handle))
+        else:
+            self._run(_lib.engage_engine_open_with_store, data, 0 if data is None else len(data),
+                      byref(self._host_store.struct), byref(handle))
         self._handle = handle
+
+    def _run(self, fn, *args) -> bytes:
+        """_call, plus: a StoreError caused by an exception in this thread's store
+        callback names it and carries it (``store_exception``, ``__cause__``)."""
+        hs = self._host_store
+        if hs is None:
+            return _call(fn, *args)
+        hs.take_error()  # drop a stale one left by a call that succeeded after all
+        try:
+            return _call(fn, *args)
+        except StoreError as e:
+            err = hs.take_error()
+            if err is None:
+                raise
+            what, exc = err
+            e.store_exception = exc
+            e.message = "%s (the store's %s() raised %s: %s)" % (e.message, what, type(exc).__name__, exc)
+            raise e from exc
+
+    @property
+    def last_store_error(self) -> Optional[BaseException]:
+        """The latest exception a store callback raised (on any thread), for debugging;
+        None without a store or when none raised."""
+        return None if self._host_store is None else self._host_store.last_error
 
     # The closed handle is still passed to the library after close(): engage.h
     # guarantees a closed handle is detected and answered with ENGAGE_MISUSE.
@@ -350,28 +496,43 @@ class Engine:
         """Validates, compiles and loads a campaign set, replacing the current one
         atomically. Raises InvalidCampaignsError listing every problem."""
         data = _encode(campaign_set)
-        _call(_lib.engage_load_campaigns, self._handle, data, len(data))
+        self._run(_lib.engage_load_campaigns, self._handle, data, len(data))
 
     def decide_bytes(self, request: Json) -> bytes:
         """Like decide, but returns the decision's JSON text undecoded."""
         data = _encode(request)
-        return _call(_lib.engage_decide, self._handle, data, len(data))
+        return self._run(_lib.engage_decide, self._handle, data, len(data))
 
     def decide(self, request: Json) -> Dict[str, Any]:
         """Decides for a request (docs/decisions.md) and returns the decision."""
         return json.loads(self.decide_bytes(request))
 
+    def context(self, user: Json) -> "Context":
+        """Parses and checks one user's document — ``user_id`` and any other request
+        members (time zone, consent, channels, customer attributes) — once, and returns
+        a Context to ask many questions with ``Context.decide``. A document that breaks
+        the request format raises here (InvalidRequestError with its path)."""
+        data = _encode(user)
+        handle = c_void_p(None)
+        try:
+            self._run(_lib.engage_context_open, self._handle, data, len(data), byref(handle))
+        except BaseException:
+            if handle:  # not expected by the header; never leak a context
+                _lib.engage_context_close(handle)
+            raise
+        return Context(self, handle)
+
     def record(self, record: Json) -> None:
         """Records a state change: impression, click, dismissal, conversion, event or
         conversation (schema/record.schema.json)."""
         data = _encode(record)
-        _call(_lib.engage_record, self._handle, data, len(data))
+        self._run(_lib.engage_record, self._handle, data, len(data))
 
     def forget_user(self, user_id: Union[str, bytes]) -> None:
         """Erases everything the engine holds about a user (state and queued exposures)."""
         data = user_id if isinstance(user_id, bytes) else str(user_id).encode(
             "utf-8", "surrogatepass")
-        _call(_lib.engage_forget_user, self._handle, data, len(data))
+        self._run(_lib.engage_forget_user, self._handle, data, len(data))
 
     def drain_exposures(self, max: int = 0) -> List[Dict[str, Any]]:
         """Removes and returns up to ``max`` queued exposure records, oldest first
@@ -384,3 +545,85 @@ class Engine:
         """The engine's counters: decisions, per reason code, latency histogram,
         exposures."""
         return json.loads(_call(_lib.engage_stats, self._handle))
+
+
+# --------------------------------------------------------------------------- context
+
+class Context:
+    """One user's document, parsed once by the library, asked many questions
+    (engage_context_*). Made by ``Engine.context(user)``.
+
+    A question's top-level members replace the context's members of the same name, so
+    ``ctx.decide(q)`` equals ``engine.decide({**user, **q})``; only the context sets
+    ``user_id``. Any number of threads may share a context, and close it while they use
+    it: calls already running finish, later ones raise MisuseError (so do calls after
+    the engine was closed). Close it with ``close()`` or use it as a context manager.
+    """
+
+    def __init__(self, engine: Engine, handle: c_void_p):
+        self._lib = _lib
+        self._engine = engine  # keeps the engine, and its store callbacks, alive
+        self._handle = handle
+        self._lock = threading.Lock()
+        self._busy = 0          # calls running, under _lock
+        self._closed = False    # no new calls
+        self._released = False  # engage_context_close called
+
+    def decide_bytes(self, question: Optional[Json] = None) -> bytes:
+        """Like decide, but returns the decision's JSON text undecoded."""
+        data = None if question is None else _encode(question)
+        with self._lock:
+            if self._closed:
+                # Never pass a closed handle on: the library reuses it for the engine's
+                # next context, which would then answer for another user.
+                raise MisuseError(MISUSE, "misuse", "", "the context is closed")
+            self._busy += 1
+        try:
+            return self._engine._run(_lib.engage_context_decide, self._handle, data,
+                                     0 if data is None else len(data))
+        finally:
+            with self._lock:
+                self._busy -= 1
+                if self._closed and self._busy == 0:
+                    self._release()
+
+    def decide(self, question: Optional[Json] = None) -> Dict[str, Any]:
+        """Decides for ``question`` (a dict, str or bytes of request members, e.g.
+        ``{"placements": ["home"]}``; None means ``{}``) asked in this context, and
+        returns the decision. A question with ``user_id`` raises InvalidRequestError."""
+        return json.loads(self.decide_bytes(question))
+
+    def _release(self) -> None:
+        if not self._released:
+            self._released = True
+            self._lib.engage_context_close(self._handle)
+
+    def close(self) -> None:
+        """Closes the context once the calls running on other threads have returned
+        (without waiting for them). Closing twice is harmless; a context must be closed
+        even after its engine was."""
+        with self._lock:
+            self._closed = True
+            if self._busy == 0:
+                self._release()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> "Context":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self):
+        try:
+            if not self._released and self._handle:
+                self._released = True
+                self._lib.engage_context_close(self._handle)
+        except Exception:
+            pass
+
+    def __repr__(self) -> str:
+        return "<engage.Context %s>" % ("closed" if self._closed else "open")
