@@ -599,20 +599,32 @@ def test_decide_timing_telco(telco):
             e.record({"user_id": base["user_id"], "type": "event", "name": "page_view",
                       "properties": {"page": "/plans"}, "time": NOW - 3600000})
         assert e.decide(base)["messages"]
+        # The same request split into the user's context (opened once) and the question.
+        question_keys = ("event", "placements", "commit", "now")
+        user = {k: v for k, v in base.items() if k not in question_keys}
+        question = json.dumps({k: base[k] for k in question_keys}).encode()
+        ctx = e.context(user)
+        assert ctx.decide(question) == e.decide(base)
         for _ in range(200):
             e.decide_bytes(raw)
-        samples_big, samples_big_raw = [], []
+            ctx.decide_bytes(question)
+        samples_big, samples_big_raw, samples_ctx = [], [], []
         for _ in range(2000):
             t0 = time.perf_counter_ns()
             e.decide(base)
             t1 = time.perf_counter_ns()
             e.decide_bytes(raw)
             t2 = time.perf_counter_ns()
+            ctx.decide_bytes(question)
+            t3 = time.perf_counter_ns()
             samples_big.append(t1 - t0)
             samples_big_raw.append(t2 - t1)
+            samples_ctx.append(t3 - t2)
+        ctx.close()
     print("decide median (100 campaigns, %d-byte request): %.1f us dict->dict, "
-          "%.1f us bytes->bytes" % (size, statistics.median(samples_big) / 1000,
-                                    statistics.median(samples_big_raw) / 1000))
+          "%.1f us bytes->bytes; context decide (%d-byte question): %.1f us bytes->bytes"
+          % (size, statistics.median(samples_big) / 1000, statistics.median(samples_big_raw) / 1000,
+             len(question), statistics.median(samples_ctx) / 1000))
 
 
 # --------------------------------------------------------------------------- README
