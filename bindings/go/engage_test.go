@@ -742,9 +742,10 @@ func TestCloseWhileDeciding(t *testing.T) {
 
 // ------------------------------------------------------------------------ README
 
-// The README's Go snippet, built as its own module that requires this one by a
-// replace directive, and run from the repository root.
-func TestReadmeSnippet(t *testing.T) {
+// runReadmeBlock builds the README's i-th Go block as its own module that requires
+// this one by a replace directive, runs it from the repository root and returns its
+// output.
+func runReadmeBlock(t *testing.T, i int) string {
 	if testing.Short() {
 		t.Skip("builds a program")
 	}
@@ -752,11 +753,11 @@ func TestReadmeSnippet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parts := strings.SplitN(string(readme), "```go\n", 2)
-	if len(parts) != 2 {
-		t.Fatal("no ```go block in README.md")
+	parts := strings.Split(string(readme), "```go\n")
+	if len(parts) < i+2 {
+		t.Fatalf("README.md has %d ```go blocks", len(parts)-1)
 	}
-	src := strings.SplitN(parts[1], "```", 2)[0]
+	src := strings.SplitN(parts[i+1], "```", 2)[0]
 	here, _ := filepath.Abs(".")
 	dir := t.TempDir()
 	gomod := "module example.com/snippet\n\ngo 1.19\n\nrequire libengage.dev/engage v0.0.0\n\nreplace libengage.dev/engage => " + here + "\n"
@@ -779,10 +780,27 @@ func TestReadmeSnippet(t *testing.T) {
 	if err != nil {
 		t.Fatalf("snippet: %v\n%s", err, out)
 	}
+	return string(out)
+}
+
+func TestReadmeSnippet(t *testing.T) {
+	out := runReadmeBlock(t, 0)
 	for _, want := range []string{"plan-change-nudge in_app", "4 invalid_request channels[0]", `"decisions":1`} {
-		if !strings.Contains(string(out), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("snippet output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+func TestReadmeContextSnippet(t *testing.T) {
+	out := runReadmeBlock(t, 1)
+	for _, want := range []string{"1 message(s) [{plan-change-nudge in_app}]", "user_id", "(invalid request)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("snippet output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "plan-change-nudge") != 2 {
+		t.Errorf("expected the message for both questions:\n%s", out)
 	}
 }
 
