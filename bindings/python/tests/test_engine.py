@@ -642,6 +642,27 @@ def test_readme_snippet(monkeypatch, capsys):
     assert "invalid_request channels[0]" in out
 
 
+def _readme_block(i, monkeypatch):
+    import re
+    with open(os.path.join(HERE, "..", "README.md"), encoding="utf-8") as f:
+        blocks = re.findall(r"```python\n(.*?)```", f.read(), re.S)
+    assert len(blocks) > i
+    monkeypatch.chdir(REPO)
+    exec(compile(blocks[i], "README.md", "exec"), {})
+
+
+def test_readme_context_snippet(monkeypatch, capsys):
+    _readme_block(1, monkeypatch)
+    out = capsys.readouterr().out
+    assert "plan-change-nudge in_app" in out
+    assert "user_id" in out
+
+
+def test_readme_store_snippet(monkeypatch, capsys):
+    _readme_block(2, monkeypatch)
+    assert capsys.readouterr().out.split() == ["1", "0", "False"]
+
+
 def test_bucketing_control_vectors():
     """Control-group vectors whose salt is the default (empty), through
     policies.control_group_percent (the set has no control salt field)."""
