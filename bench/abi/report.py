@@ -9,8 +9,9 @@ naming what is wrong) unless every decision is an OK decision with the number of
 messages INPUTDIR/expected.json gives, and every call of every binding returned the same
 decision as C's engage_decide — a benchmark that timed an error path or a different
 decision would be comparing nothing. Then prints one Markdown table, binding × call →
-median and p99 in µs and the ratio of the median to C's engage_decide, and writes the
-same figures to RESULTS.json.
+median and p99 in µs of the pooled samples, the ratio of the median to C's
+engage_decide and the lowest and highest median of a single round (the machine's noise),
+and writes the same figures to RESULTS.json.
 """
 
 import json
@@ -35,12 +36,14 @@ def main(argv):
     with open(os.path.join(argv[1], "expected.json")) as f:
         expected = json.load(f)
     pooled = {}  # (binding, call) -> samples, in the order first seen
+    per_run = {}  # (binding, call) -> the median of each run (round)
     decisions = []  # (binding, call, file, decision)
     for path in argv[3:]:
         with open(path) as f:
             run = json.load(f)
         for c in run["calls"]:
             pooled.setdefault((run["binding"], c["call"]), []).extend(c["samples_ns"])
+            per_run.setdefault((run["binding"], c["call"]), []).append(statistics.median(c["samples_ns"]))
             decisions.append((run["binding"], c["call"], path, c["decision"]))
 
     problems = []
@@ -66,15 +69,19 @@ def main(argv):
     for (binding, call), ns in pooled.items():
         ns.sort()
         median = statistics.median(ns)
+        rounds = per_run[(binding, call)]
         rows.append({"binding": binding, "call": call, "samples": len(ns),
                      "median_us": round(median / 1e3, 1), "p99_us": round(p99(ns) / 1e3, 1),
-                     "ratio_to_c_decide": round(median / ref_median, 2)})
+                     "ratio_to_c_decide": round(median / ref_median, 2),
+                     "round_medians_us": [round(m / 1e3, 1) for m in rounds]})
 
-    print("| binding | call | median µs | p99 µs | × C engage_decide |")
-    print("|---|---|---:|---:|---:|")
+    # The spread of the rounds' medians shows how much the machine's noise moved them.
+    print("| binding | call | median µs | p99 µs | × C engage_decide | rounds' medians µs |")
+    print("|---|---|---:|---:|---:|---:|")
     for r in rows:
-        print("| %s | %s | %.1f | %.1f | %.2f |" % (r["binding"], r["call"], r["median_us"],
-                                                  r["p99_us"], r["ratio_to_c_decide"]))
+        print("| %s | %s | %.1f | %.1f | %.2f | %.0f–%.0f |"
+              % (r["binding"], r["call"], r["median_us"], r["p99_us"], r["ratio_to_c_decide"],
+                 min(r["round_medians_us"]), max(r["round_medians_us"])))
     print("\n%d campaigns, %d-byte request (%d-byte context + %d-byte question); %d samples a "
           "call; every decision OK with %d messages, the same in every binding"
           % (expected["campaigns"], expected["request_bytes"], expected["context_bytes"],

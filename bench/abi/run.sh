@@ -5,11 +5,11 @@
 #
 #   bench/abi/run.sh LIBDIR        LIBDIR holds libengage.so (a release build)
 #
-# Environment: ABI_BENCH_ROUNDS (3), ABI_BENCH_N timed calls of each kind per driver
-# run (1000), ABI_BENCH_WARMUP untimed ones before (100), ABI_BENCH_BUDGET seconds the
+# Environment: ABI_BENCH_ROUNDS (5), ABI_BENCH_N timed calls of each kind per driver
+# run (600), ABI_BENCH_WARMUP untimed ones before (100), ABI_BENCH_BUDGET seconds the
 # whole run may take, builds included (110; a step that would overrun it is stopped
-# and the run fails), CC (cc), GO (go), PYTHON (python3). The defaults take ~12 s on
-# 2 cores.
+# and the run fails), CC (cc), GO (go), PYTHON (python3). The defaults take ~10 s on
+# 2 cores (~17 s with both busy and a cold Go build cache).
 #
 # Builds the C and Go drivers into a temporary folder, writes the shared inputs there
 # (inputs.py), runs the three drivers alternately — ROUNDS rounds of C, Go, Python, so
@@ -25,8 +25,8 @@ fi
 LIBDIR=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-ROUNDS=${ABI_BENCH_ROUNDS:-3}
-N=${ABI_BENCH_N:-1000}
+ROUNDS=${ABI_BENCH_ROUNDS:-5}
+N=${ABI_BENCH_N:-600}
 WARMUP=${ABI_BENCH_WARMUP:-100}
 CC=${CC:-cc}
 GO=${GO:-go}
