@@ -4,13 +4,14 @@
     python3 bench/abi/report.py INPUTDIR RESULTS.json OUT.json...
 
 Each OUT.json is one driver's run ({"binding", "calls": [{"call", "decision",
-"samples_ns"}]}); runs of the same binding (the rounds) are pooled. Fails (status 1,
+"samples_ns"}]}); runs of the same binding (the rounds, given in round order) are
+pooled. Fails (status 1,
 naming what is wrong) unless every decision is an OK decision with the number of
 messages INPUTDIR/expected.json gives, and every call of every binding returned the same
 decision as C's engage_decide — a benchmark that timed an error path or a different
 decision would be comparing nothing. Then prints one Markdown table, binding × call →
-median and p99 in µs of the pooled samples, the ratio of the median to C's
-engage_decide and the lowest and highest median of a single round (the machine's noise),
+median and p99 in µs of the pooled samples, the median over rounds of the ratio of the
+round's median to C's engage_decide median in the same round, and the lowest and highest median of a single round (the machine's noise),
 and writes the same figures to RESULTS.json.
 """
 
@@ -64,15 +65,17 @@ def main(argv):
             sys.stderr.write("FAIL: %s\n" % p)
         return 1
 
-    ref_median = statistics.median(pooled[REFERENCE])
     rows = []
     for (binding, call), ns in pooled.items():
         ns.sort()
         median = statistics.median(ns)
         rounds = per_run[(binding, call)]
+        # The machine's speed drifts over seconds, so the ratio pairs each run with C's
+        # run of the same round (the k-th run of each binding) and takes the median.
+        ratio = statistics.median(m / ref for m, ref in zip(rounds, per_run[REFERENCE]))
         rows.append({"binding": binding, "call": call, "samples": len(ns),
                      "median_us": round(median / 1e3, 1), "p99_us": round(p99(ns) / 1e3, 1),
-                     "ratio_to_c_decide": round(median / ref_median, 2),
+                     "ratio_to_c_decide": round(ratio, 2),
                      "round_medians_us": [round(m / 1e3, 1) for m in rounds]})
 
     # The spread of the rounds' medians shows how much the machine's noise moved them.

@@ -5,15 +5,16 @@
 #
 #   bench/abi/run.sh LIBDIR        LIBDIR holds libengage.so (a release build)
 #
-# Environment: ABI_BENCH_ROUNDS (5), ABI_BENCH_N timed calls of each kind per driver
-# run (600), ABI_BENCH_WARMUP untimed ones before (100), ABI_BENCH_BUDGET seconds the
+# Environment: ABI_BENCH_ROUNDS (30), ABI_BENCH_N timed calls of each kind per driver
+# run (120), ABI_BENCH_WARMUP untimed ones before (50), ABI_BENCH_BUDGET seconds the
 # whole run may take, builds included (110; a step that would overrun it is stopped
-# and the run fails), CC (cc), GO (go), PYTHON (python3). The defaults take ~10 s on
-# 2 cores (~17 s with both busy and a cold Go build cache).
+# and the run fails), CC (cc), GO (go), PYTHON (python3). Many short rounds rather than
+# a few long ones: this machine's speed drifts by up to 2x over seconds, and short
+# rounds let each binding see the same drift. The defaults take ~22 s on 2 cores.
 #
 # Builds the C and Go drivers into a temporary folder, writes the shared inputs there
-# (inputs.py), runs the three drivers alternately — ROUNDS rounds of C, Go, Python, so
-# noise from the machine hits each alike — then report.py checks every decision (OK,
+# (inputs.py), runs the three drivers alternately — ROUNDS rounds of C, Go and Python,
+# so noise from the machine hits each alike — then report.py checks every decision (OK,
 # the expected number of messages, the same in every binding), pools the rounds, prints
 # one table and writes bench/abi/results.json. Exits non-zero if anything fails.
 set -eu
@@ -25,9 +26,9 @@ fi
 LIBDIR=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-ROUNDS=${ABI_BENCH_ROUNDS:-5}
-N=${ABI_BENCH_N:-600}
-WARMUP=${ABI_BENCH_WARMUP:-100}
+ROUNDS=${ABI_BENCH_ROUNDS:-30}
+N=${ABI_BENCH_N:-120}
+WARMUP=${ABI_BENCH_WARMUP:-50}
 CC=${CC:-cc}
 GO=${GO:-go}
 PYTHON=${PYTHON:-python3}
@@ -70,13 +71,21 @@ echo "building the Go driver"
 (cd "$HERE/go" && step "building the Go driver" env GOPROXY=off GOFLAGS=-mod=readonly \
     CGO_LDFLAGS="-L$LIBDIR -Wl,-rpath,$LIBDIR" "$GO" build -o "$WORK/decide-go" .)
 
+# Each round starts with the next driver (C, Go, Python; Go, Python, C; ...), so no
+# binding always runs first, or always right after another.
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
     echo "round $r of $ROUNDS ($N timed calls of each kind, after $WARMUP untimed)"
-    step "the C driver, round $r" "$WORK/decide-c" "$WORK/in" "$N" "$WARMUP" "$WORK/out/c-$r.json"
-    step "the Go driver, round $r" "$WORK/decide-go" "$WORK/in" "$N" "$WARMUP" "$WORK/out/go-$r.json"
-    step "the Python driver, round $r" env PYTHONPATH="$REPO/bindings/python${PYTHONPATH:+:$PYTHONPATH}" \
-        ENGAGE_LIB="$LIBDIR/libengage.so" "$PYTHON" "$HERE/decide.py" "$WORK/in" "$N" "$WARMUP" "$WORK/out/python-$r.json"
+    round=$(printf %03d "$r")
+    for i in 0 1 2; do
+        case $(((r - 1 + i) % 3)) in
+        0) step "the C driver, round $r" "$WORK/decide-c" "$WORK/in" "$N" "$WARMUP" "$WORK/out/c-$round.json" ;;
+        1) step "the Go driver, round $r" "$WORK/decide-go" "$WORK/in" "$N" "$WARMUP" "$WORK/out/go-$round.json" ;;
+        2) step "the Python driver, round $r" env PYTHONPATH="$REPO/bindings/python${PYTHONPATH:+:$PYTHONPATH}" \
+               ENGAGE_LIB="$LIBDIR/libengage.so" "$PYTHON" "$HERE/decide.py" "$WORK/in" "$N" "$WARMUP" \
+               "$WORK/out/python-$round.json" ;;
+        esac
+    done
     r=$((r + 1))
 done
 
