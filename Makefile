@@ -8,6 +8,7 @@
 #   make lib                  libengage.so and libengage.a (release, Swift runtime linked
 #                             in, only engage_* global; a C host needs no Swift toolchain)
 #   make bench                release build of bench/ and run it (writes bench/results.json)
+#   make bench-abi            engage_decide from C, Go and Python in one run (bench/abi/run.sh)
 #   make clean                remove the build folders this Makefile uses
 #
 # Variables (override on the command line: `make test SCRATCH=.build-mine`):
@@ -43,7 +44,7 @@ BIN_DIR     = $(SCRATCH)/$(CONFIG)
 LIB_SCRATCH ?= $(SCRATCH)-lib
 LIB_DIR      = $(LIB_SCRATCH)/release
 
-.PHONY: all build test deps check-shared swift-test fuzz cli-test schema-test lib FORCE lib-test c-host-test python-test go-test go-gateway-test swift-app-test demo install bench clean help
+.PHONY: all build test deps check-shared swift-test fuzz cli-test schema-test lib FORCE lib-test c-host-test python-test go-test go-gateway-test swift-app-test demo install bench bench-abi clean help
 
 all: build
 
@@ -156,10 +157,16 @@ install: lib
 	  scripts/engage.pc.in > "$(PREFIX)/lib/pkgconfig/engage.pc"
 	@echo "installed $(PREFIX)/bin/engage, include/engage.h, lib/libengage.so, lib/libengage.a, lib/pkgconfig/engage.pc"
 
-## bench: release build of the separate bench/ package, then run it.
+## bench: release build of the separate bench/ package, then run it; then bench-abi.
 bench:
 	$(SWIFT) build --package-path bench --scratch-path $(BENCH_SCRATCH) -c release
 	"$(BENCH_SCRATCH)/release/engage-bench" --json bench/results.json $(BENCH_ARGS)
+	$(MAKE) --no-print-directory bench-abi
+
+## bench-abi: one engage_decide (100 campaigns, 1 KB request) from C, Go and Python in
+## one run, alternating rounds (writes bench/abi/results.json).
+bench-abi: lib
+	bench/abi/run.sh "$(LIB_DIR)"
 
 clean:
 	rm -rf "$(SCRATCH)" "$(BENCH_SCRATCH)" "$(LIB_SCRATCH)" "$(SCRATCH)-swift-app" bench/results.json
