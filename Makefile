@@ -31,7 +31,7 @@ FUZZ_TARGETS ?= FuzzJSON FuzzLogic FuzzState
 
 # One list, so a later issue adds what it needs in one place
 # (e.g. libsqlite3-dev libhiredis-dev redis-server nginx valgrind).
-APT_PACKAGES ?= tzdata pkg-config libjson-c-dev valgrind golang-go
+APT_PACKAGES ?= tzdata pkg-config libjson-c-dev libsqlite3-dev valgrind golang-go
 
 export ENGAGE_SHARED := $(SHARED)
 

@@ -4,6 +4,7 @@
 //
 // Targets are split where a dependency direction must hold:
 //   Engage       — the pure-Swift core (no Foundation); the only public Swift API.
+//   EngageSQLite — the embedded durable store (Debian's libsqlite3, through CSQLite).
 //   EngageC      — the C ABI: @_cdecl functions only (libengage.so).
 //   engage-cli   — the `engage` command-line tool (installed as `engage`).
 // Test targets mirror the sources.
@@ -18,6 +19,7 @@ let package = Package(
     name: "libengage",
     products: [
         .library(name: "Engage", targets: ["Engage"]),
+        .library(name: "EngageSQLite", targets: ["EngageSQLite"]),
         // libengage.so: the C ABI (include/engage.h). `make lib` links it with the Swift
         // runtime statically and exports only engage_* symbols.
         .library(name: "engage", type: .dynamic, targets: ["EngageC"]),
@@ -31,9 +33,20 @@ let package = Package(
             // Double.rounded() and friends call libm; the core imports no Glibc/Foundation.
             linkerSettings: [.linkedLibrary("m")]
         ),
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "EngageSQLite",
+            dependencies: ["Engage", "CSQLite"],
+            path: "Sources/EngageSQLite",
+            swiftSettings: strict
+        ),
         .target(
             name: "EngageC",
-            dependencies: ["Engage"],
+            dependencies: ["Engage", "EngageSQLite"],
             path: "Sources/EngageC",
             swiftSettings: strict
         ),
@@ -45,7 +58,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EngageTests",
-            dependencies: ["Engage"],
+            dependencies: ["Engage", "EngageSQLite"],
             path: "Tests/EngageTests",
             swiftSettings: strict
         ),

@@ -75,7 +75,9 @@ const char *engage_status_string(int32_t status);
 ** is NULL and `*out` (if wanted) holds the error.
 ** Returns ENGAGE_OK, ENGAGE_MISUSE (engine is NULL), ENGAGE_INVALID_JSON,
 ** ENGAGE_INVALID_REQUEST (a config that breaks its format, e.g. a store kind this
-** build does not include). */
+** build does not include), ENGAGE_STORE (the SQLite store's file cannot be opened or
+** created, is not a libengage state file, is damaged or of a newer layout; the
+** message names the file and the problem). */
 int32_t engage_engine_open(const char *config, size_t config_len, engage_engine **engine,
                            char **out, size_t *out_len);
 

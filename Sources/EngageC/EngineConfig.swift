@@ -1,7 +1,8 @@
+import EngageSQLite
 import Engage
 
 /// The engine config document (docs/engine-config.md) as far as this build implements
-/// it: the in-memory store or the host's callbacks, request limits and a fixed clock. Members this build does not
+/// it: the in-memory store, the SQLite store or the host's callbacks, request limits and a fixed clock. Members this build does not
 /// implement yet (other store kinds, max_steps, history_retention, defaults.time_zone)
 /// are refused with a message rather than silently ignored.
 struct EngineConfig {
@@ -10,6 +11,15 @@ struct EngineConfig {
     /// `store.kind` as written (nil when absent: memory, or the host's callbacks when
     /// the engine is opened with them).
     var storeKind: String? = nil
+    /// The SQLite store's settings when `store.kind` is `sqlite`.
+    var sqlite: SQLiteSettings? = nil
+
+    struct SQLiteSettings {
+        var path: String
+        var sync: SQLiteStore.Sync = .always
+        var cacheUsers = 100_000
+        var cacheTTL: Int64? = 1_000
+    }
 
     struct Problem: Error {
         let path: String
@@ -28,13 +38,44 @@ struct EngineConfig {
                 guard case .string(let kind)? = value["kind"] else {
                     return .failure(Problem(path: "store.kind", message: "expected memory, sqlite, redis or callbacks"))
                 }
-                guard kind == "memory" || kind == "callbacks" else {
-                    return .failure(Problem(path: "store.kind", message: "store \"\(kind.prefix(32))\" is not available in this build (memory and callbacks are)"))
+                guard kind == "memory" || kind == "callbacks" || kind == "sqlite" else {
+                    return .failure(Problem(path: "store.kind", message: "store \"\(kind.prefix(32))\" is not available in this build (memory, sqlite and callbacks are)"))
                 }
-                if let extra = value.objectValue?.keys.first(where: { $0 != "kind" }) {
-                    return .failure(Problem(path: "store.\(extra.prefix(32))", message: "unknown member for the \(kind) store"))
+                let allowed = kind == "sqlite" ? ["kind", "path", "sync", "cache_users", "cache_ttl_ms"] : ["kind"]
+                if let extra = value.objectValue?.keys.first(where: { !allowed.contains($0) }) {
+                    return .failure(Problem(path: "store.\(extra.prefix(32))", message: "unknown member for the \(kind) store (expected \(allowed.joined(separator: ", ")))"))
                 }
                 config.storeKind = kind
+                if kind == "sqlite" {
+                    guard case .string(let path)? = value["path"], !path.isEmpty, !path.utf8.contains(0), path.utf8.count <= 4096 else {
+                        return .failure(Problem(path: "store.path", message: "required: the state file's path (1-4096 bytes)"))
+                    }
+                    var sqlite = SQLiteSettings(path: path)
+                    switch value["sync"] {
+                    case nil, .null?: break
+                    case .string("always")?: sqlite.sync = .always
+                    case .string("batch")?: sqlite.sync = .batch
+                    default: return .failure(Problem(path: "store.sync", message: "expected \"always\" or \"batch\""))
+                    }
+                    switch value["cache_users"] {
+                    case nil, .null?: break
+                    case let v?:
+                        guard let n = v.intValue, (0...100_000_000).contains(n) else {
+                            return .failure(Problem(path: "store.cache_users", message: "expected 0 to 100000000"))
+                        }
+                        sqlite.cacheUsers = n
+                    }
+                    switch value["cache_ttl_ms"] {
+                    case nil: break
+                    case .null?: sqlite.cacheTTL = nil
+                    case let v?:
+                        guard let n = v.intValue, (0...86_400_000).contains(n) else {
+                            return .failure(Problem(path: "store.cache_ttl_ms", message: "expected 0 to 86400000, or null (one process per file)"))
+                        }
+                        sqlite.cacheTTL = Int64(n)
+                    }
+                    config.sqlite = sqlite
+                }
             case "limits":
                 guard case .object(let o) = value else { return .failure(Problem(path: "limits", message: "expected an object")) }
                 for (k, v) in o {

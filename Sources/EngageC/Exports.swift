@@ -5,6 +5,7 @@ import Glibc
 import Darwin
 #endif
 import Engage
+import EngageSQLite
 
 public typealias OutText = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 public typealias OutLen = UnsafeMutablePointer<Int>?
@@ -61,6 +62,16 @@ func openEngine(_ config: UnsafePointer<CChar>?, _ configLen: Int, hostStore: Un
     switch (config.storeKind, hostStore) {
     case (nil, nil), ("memory", nil):
         store = MemoryStore()
+    case ("sqlite", nil):
+        guard let settings = config.sqlite else {
+            return fail(ENGAGE_INVALID_REQUEST, code: "invalid_config", path: "store.path", "required", out, outLen)
+        }
+        do throws(StateStoreError) {
+            store = try SQLiteStore(path: settings.path, sync: settings.sync,
+                                    cacheCapacity: settings.cacheUsers, cacheTTL: settings.cacheTTL)
+        } catch {
+            return fail(ENGAGE_STORE, code: error.code.rawValue, path: "store.path", error.message, out, outLen)
+        }
     case ("callbacks", nil):
         return fail(ENGAGE_INVALID_REQUEST, code: "invalid_config", path: "store.kind",
                     "the callbacks store needs engage_engine_open_with_store", out, outLen)

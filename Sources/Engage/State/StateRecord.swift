@@ -121,5 +121,5 @@ public struct RetentionPolicy: Sendable, Hashable {
     }
 
     /// The oldest time kept when the newest known time is `newest`.
-    func cutoff(newest: Int64) -> Int64 { newest - retention }   // both bounded: no overflow
+    public func cutoff(newest: Int64) -> Int64 { newest - retention }   // both bounded: no overflow
 }

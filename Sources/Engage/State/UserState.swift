@@ -33,7 +33,7 @@ public struct UserState: Sendable, Equatable {
 
     /// True when nothing is left that any decision could read: no retained history and
     /// no lifetime impression total. A store may drop such a user.
-    var isPrunable: Bool {
+    public var isPrunable: Bool {
         isEmpty || (campaigns.isEmpty && behaviour.isEmpty && conversations.isEmpty
                     && ledgers.allSatisfy { $0.isIdle && $0.total == 0 })
     }
