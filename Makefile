@@ -44,7 +44,7 @@ BIN_DIR     = $(SCRATCH)/$(CONFIG)
 LIB_SCRATCH ?= $(SCRATCH)-lib
 LIB_DIR      = $(LIB_SCRATCH)/release
 
-.PHONY: all build test deps check-shared swift-test fuzz cli-test schema-test lib FORCE lib-test c-host-test python-test go-test go-gateway-test swift-app-test demo install bench bench-abi clean help
+.PHONY: all build test deps check-shared swift-test fuzz cli-test schema-test lib FORCE lib-test c-host-test python-test go-test go-gateway-test durability-test swift-app-test demo install bench bench-abi clean help
 
 all: build
 
@@ -66,7 +66,7 @@ build:
 
 ## test: deps, one build, then every suite; the build is reused by every step.
 test: deps check-shared build
-	$(MAKE) --no-print-directory swift-test fuzz cli-test schema-test lib-test c-host-test python-test go-test go-gateway-test swift-app-test
+	$(MAKE) --no-print-directory swift-test fuzz cli-test schema-test lib-test c-host-test python-test go-test go-gateway-test durability-test swift-app-test
 	@echo "make test: all suites passed"
 
 swift-test:
@@ -131,6 +131,12 @@ go-test: lib
 ## page, tested against an upstream on 127.0.0.1 (go vet, go test -race).
 go-gateway-test: lib
 	scripts/test-go-gateway.sh "$(abspath $(LIB_DIR))"
+
+## durability-test: the SQLite store with real processes — 50 SIGKILLs of a writer with
+## sync always (nothing acknowledged lost, integrity_check ok), caps shared by 4
+## processes on one file, foreign/damaged files refused at open.
+durability-test: lib
+	scripts/test-durability.sh "$(abspath $(LIB_DIR))"
 
 ## swift-app-test: examples/swift-app, a package that depends on this one by path.
 swift-app-test:

@@ -246,6 +246,15 @@ int32_t engage_record(engage_engine *engine, const char *record, size_t len,
 int32_t engage_forget_user(engage_engine *engine, const char *user_id, size_t len,
                            char **out, size_t *out_len);
 
+/* Writes everything the engine's store holds about a user to `*out` as JSON (a
+** data-access request; or to see why a cap was hit): impressions per cap scope (lifetime
+** total, latest exact times, older ones per hour), clicks, dismissals and conversions
+** per campaign, behaviour per event as hourly aggregates, open conversations. A user
+** never seen gives empty lists. Format: docs/state.md.
+** Returns ENGAGE_OK, ENGAGE_MISUSE, ENGAGE_INVALID_REQUEST, ENGAGE_STORE. */
+int32_t engage_export_user(engage_engine *engine, const char *user_id, size_t len,
+                           char **out, size_t *out_len);
+
 /* Removes up to `max` queued exposure records, oldest first, and writes them to
 ** `*out` as a JSON array (0 means all). Returns ENGAGE_OK or ENGAGE_MISUSE. */
 int32_t engage_drain_exposures(engage_engine *engine, size_t max, char **out, size_t *out_len);

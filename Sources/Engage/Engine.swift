@@ -76,6 +76,13 @@ public final class Engine: Sendable {
         exposures.forget(userID: userID)
     }
 
+    /// Everything the store holds about `userID`, as JSON (``UserState/exported``):
+    /// for data-access requests and for seeing why a cap was hit.
+    public func export(userID: String) throws(StateStoreError) -> JSON {
+        guard case .object(let o) = try store.load(userID: userID).exported else { return .null }
+        return .object(JSONObject([("user_id", JSON.string(userID))] + o.map { ($0.key, $0.value) }))
+    }
+
     // MARK: - Exposures and metrics
 
     /// Removes and returns up to `max` queued exposure records (oldest first).

@@ -187,29 +187,59 @@ public func engage_record(_ handle: OpaquePointer?, _ record: UnsafePointer<CCha
     }
 }
 
+/// A live engine and a user id of 1-256 bytes of UTF-8 without NUL.
+func engineAndUser(_ handle: OpaquePointer?, _ userID: UnsafePointer<CChar>?, _ len: Int) -> Result<(Engine, String), CallFailure> {
+    guard let (engine, _) = engine(handle) else {
+        return .failure(CallFailure(ENGAGE_MISUSE, code: "misuse", "the engine is NULL or closed"))
+    }
+    guard let bytes = input(userID, len) else {
+        return .failure(CallFailure(ENGAGE_MISUSE, code: "misuse", "user_id is NULL with a non-zero length"))
+    }
+    guard bytes.count > 0, bytes.count <= 256, !bytes.contains(0) else {
+        return .failure(CallFailure(ENGAGE_INVALID_REQUEST, code: "invalid_request", path: "user_id", "expected 1-256 bytes without NUL"))
+    }
+    guard let id = String(validating: bytes, as: UTF8.self) else {
+        return .failure(CallFailure(ENGAGE_INVALID_REQUEST, code: "invalid_request", path: "user_id", "not valid UTF-8"))
+    }
+    return .success((engine, id))
+}
+
+/// A store error as a call failure at `user_id`.
+func storeFailure(_ error: StateStoreError) -> CallFailure {
+    CallFailure(error.code == .invalidRecord ? ENGAGE_INVALID_REQUEST : ENGAGE_STORE,
+                code: error.code.rawValue, path: "user_id", error.message)
+}
+
 @_cdecl("engage_forget_user")
 public func engage_forget_user(_ handle: OpaquePointer?, _ userID: UnsafePointer<CChar>?, _ len: Int,
                                _ out: OutText, _ outLen: OutLen) -> Int32 {
     out?.pointee = nil
-    guard let (engine, _) = engine(handle) else {
-        return fail(ENGAGE_MISUSE, code: "misuse", "the engine is NULL or closed", out, outLen)
+    switch engineAndUser(handle, userID, len) {
+    case .failure(let f): return respond(f.status, f.body, out, outLen)
+    case .success(let (engine, id)):
+        do throws(StateStoreError) {
+            try engine.forget(userID: id)
+            return respond(ENGAGE_OK, Array("{\"status\":\"ok\"}".utf8), out, outLen)
+        } catch {
+            let f = storeFailure(error)
+            return respond(f.status, f.body, out, outLen)
+        }
     }
-    guard let bytes = input(userID, len) else {
-        return fail(ENGAGE_MISUSE, code: "misuse", "user_id is NULL with a non-zero length", out, outLen)
-    }
-    guard bytes.count > 0, bytes.count <= 256, !bytes.contains(0) else {
-        return fail(ENGAGE_INVALID_REQUEST, code: "invalid_request", path: "user_id", "expected 1-256 bytes without NUL", out, outLen)
-    }
-    guard let id = String(validating: bytes, as: UTF8.self) else {
-        return fail(ENGAGE_INVALID_REQUEST, code: "invalid_request", path: "user_id", "not valid UTF-8", out, outLen)
-    }
-    do throws(StateStoreError) {
-        try engine.forget(userID: id)
-        _ = give(Array("{\"status\":\"ok\"}".utf8), out, outLen)
-        return ENGAGE_OK
-    } catch {
-        let s = error.code == .invalidRecord ? ENGAGE_INVALID_REQUEST : ENGAGE_STORE
-        return fail(s, code: error.code.rawValue, path: "user_id", error.message, out, outLen)
+}
+
+@_cdecl("engage_export_user")
+public func engage_export_user(_ handle: OpaquePointer?, _ userID: UnsafePointer<CChar>?, _ len: Int,
+                               _ out: OutText, _ outLen: OutLen) -> Int32 {
+    out?.pointee = nil
+    switch engineAndUser(handle, userID, len) {
+    case .failure(let f): return respond(f.status, f.body, out, outLen)
+    case .success(let (engine, id)):
+        do throws(StateStoreError) {
+            return respond(ENGAGE_OK, JSONSerializer.bytes(try engine.export(userID: id)), out, outLen)
+        } catch {
+            let f = storeFailure(error)
+            return respond(f.status, f.body, out, outLen)
+        }
     }
 }
 

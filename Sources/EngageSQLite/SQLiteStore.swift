@@ -114,7 +114,7 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
         try db.exec("PRAGMA synchronous = \(sync == .always ? "FULL" : "NORMAL")")
         try db.exec("PRAGMA secure_delete = ON")
         try db.exec("PRAGMA wal_autocheckpoint = \(max(1, walCheckpointPages))")
-        try migrate(db, from: tables > 0 ? version : 0)
+        if version < schemaVersion { try migrate(db) }
     }
 
     /// Brings the layout to ``schemaVersion`` in one transaction.
@@ -122,10 +122,18 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
     /// - v1: `users(user_id TEXT PRIMARY KEY, state BLOB NOT NULL)`.
     /// - v2: adds `updated_ms` (and its index), so retention finds idle users without
     ///   reading every state.
-    static func migrate(_ db: SQLiteConnection, from version: Int64) throws(StateStoreError) {
-        guard version < schemaVersion else { return }
+    ///
+    /// Several processes may open a new file at once: the layout is read again inside
+    /// the write transaction, so only the first creates or upgrades it.
+    static func migrate(_ db: SQLiteConnection) throws(StateStoreError) {
         try db.exec("BEGIN IMMEDIATE")
         do throws(StateStoreError) {
+            let hasUsers = try db.integer("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'users'") > 0
+            let version = hasUsers ? try db.integer("PRAGMA user_version") : 0
+            guard version < schemaVersion else {
+                try db.exec("COMMIT")
+                return
+            }
             if version < 1 {
                 try db.exec("CREATE TABLE users (user_id TEXT PRIMARY KEY NOT NULL, state BLOB NOT NULL) WITHOUT ROWID")
             }
