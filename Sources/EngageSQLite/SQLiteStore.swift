@@ -170,6 +170,12 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
         }
     }
 
+    /// Runs `body` on the write connection, between group transactions (tests use it
+    /// to make the file read-only or full).
+    func withWriteConnection(_ body: (SQLiteConnection) throws(StateStoreError) -> Void) throws(StateStoreError) {
+        try writer.withLock { w throws(StateStoreError) in try body(w.db) }
+    }
+
     /// Users held in memory (for tests and metrics).
     public var cachedUsers: Int { cache.reduce(0) { $0 + $1.users.withLock { $0.count } } }
 

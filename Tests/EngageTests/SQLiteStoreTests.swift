@@ -150,6 +150,45 @@ private func shown(_ c: String = "c1", at t: Int64 = now) -> Impression {
         #expect(openError(dir.appendingPathComponent("missing/x.db").path)?.contains("cannot open") == true)
     }
 
+    /// A full disk or a read-only file fails the write with an error; every write that
+    /// was acknowledged is there after reopening, and none that failed.
+    @Test func fullAndReadOnlyFilesFailWritesWithoutLosingAcknowledgedOnes() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("full.db").path
+        var acknowledged: [String] = []
+        var refused: [String] = []
+        var message = ""
+        do {
+            let store = try SQLiteStore(path: path)
+            try store.record(userID: "first", .impression(shown()))
+            acknowledged.append("first")
+            try store.withWriteConnection { db throws(StateStoreError) in
+                let pages = try db.integer("PRAGMA page_count")
+                try db.exec("PRAGMA max_page_count = \(pages + 2)")
+            }
+            for i in 0..<2_000 {
+                let user = "user-\(i)-" + String(repeating: "x", count: 200)
+                do {
+                    try store.record(userID: user, .behaviour(HistoryEvent(name: "page_view", time: now,
+                                                                             properties: .object(JSONObject([("page", .string(user))])))))
+                    acknowledged.append(user)
+                } catch {
+                    refused.append(user)
+                    message = error.message
+                }
+            }
+            #expect(!refused.isEmpty && message.contains("full"), "\(message)")
+            try store.withWriteConnection { db throws(StateStoreError) in try db.exec("PRAGMA query_only = ON") }
+            #expect(throws: StateStoreError.self) { try store.record(userID: "first", .click(campaignID: "c1", time: now)) }
+            #expect(try store.load(userID: "first").impressionCount(.campaign("c1"), in: CapRange.lifetime) == 1)
+        }
+        let reopened = try SQLiteStore(path: path, cacheCapacity: 0)
+        for user in acknowledged { #expect(try !reopened.load(userID: user).isEmpty, "\(user.prefix(12)) lost") }
+        for user in refused.prefix(20) { #expect(try reopened.load(userID: user).isEmpty) }
+        #expect(try reopened.load(userID: "first").activity(for: "c1") == nil)
+    }
+
     @Test func upgradesAVersion1File() throws {
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
