@@ -210,16 +210,16 @@ func storeFailure(_ error: StateStoreError) -> CallFailure {
                 code: error.code.rawValue, path: "user_id", error.message)
 }
 
-@_cdecl("engage_forget_user")
-public func engage_forget_user(_ handle: OpaquePointer?, _ userID: UnsafePointer<CChar>?, _ len: Int,
-                               _ out: OutText, _ outLen: OutLen) -> Int32 {
+/// A call about one user: checks the engine and the id, runs `body`, hands its text
+/// back (or the store's error, at `user_id`).
+func userCall(_ handle: OpaquePointer?, _ userID: UnsafePointer<CChar>?, _ len: Int, _ out: OutText, _ outLen: OutLen,
+              _ body: (Engine, String) throws(StateStoreError) -> [UInt8]) -> Int32 {
     out?.pointee = nil
     switch engineAndUser(handle, userID, len) {
     case .failure(let f): return respond(f.status, f.body, out, outLen)
     case .success(let (engine, id)):
         do throws(StateStoreError) {
-            try engine.forget(userID: id)
-            return respond(ENGAGE_OK, Array("{\"status\":\"ok\"}".utf8), out, outLen)
+            return respond(ENGAGE_OK, try body(engine, id), out, outLen)
         } catch {
             let f = storeFailure(error)
             return respond(f.status, f.body, out, outLen)
@@ -227,19 +227,20 @@ public func engage_forget_user(_ handle: OpaquePointer?, _ userID: UnsafePointer
     }
 }
 
+@_cdecl("engage_forget_user")
+public func engage_forget_user(_ handle: OpaquePointer?, _ userID: UnsafePointer<CChar>?, _ len: Int,
+                               _ out: OutText, _ outLen: OutLen) -> Int32 {
+    userCall(handle, userID, len, out, outLen) { engine, id throws(StateStoreError) in
+        try engine.forget(userID: id)
+        return Array("{\"status\":\"ok\"}".utf8)
+    }
+}
+
 @_cdecl("engage_export_user")
 public func engage_export_user(_ handle: OpaquePointer?, _ userID: UnsafePointer<CChar>?, _ len: Int,
                                _ out: OutText, _ outLen: OutLen) -> Int32 {
-    out?.pointee = nil
-    switch engineAndUser(handle, userID, len) {
-    case .failure(let f): return respond(f.status, f.body, out, outLen)
-    case .success(let (engine, id)):
-        do throws(StateStoreError) {
-            return respond(ENGAGE_OK, JSONSerializer.bytes(try engine.export(userID: id)), out, outLen)
-        } catch {
-            let f = storeFailure(error)
-            return respond(f.status, f.body, out, outLen)
-        }
+    userCall(handle, userID, len, out, outLen) { engine, id throws(StateStoreError) in
+        JSONSerializer.bytes(try engine.export(userID: id))
     }
 }
 
