@@ -162,6 +162,8 @@ static void feed(engage_engine *e, const char *name, const char *data, size_t le
         EXPECT(label, engage_load_campaigns(e, data, len, &out, &out_len), -1);
     } else if (!strncmp(name, "forget-", 7)) {
         EXPECT(label, engage_forget_user(e, data, len, &out, &out_len), -1);
+        snprintf(label, sizeof label, "%s (export)", name);
+        EXPECT(label, engage_export_user(e, data, len, &out, &out_len), -1);
     } else if (!strncmp(name, "config-", 7)) {
         engage_engine *o = (engage_engine *)0x1;
         int32_t st = engage_engine_open(data, len, &o, &out, &out_len);
@@ -277,6 +279,9 @@ static void misuse(engage_engine *live, const char *campaigns, size_t campaigns_
     EXPECT_IN("NULL engine: decide_into", engage_decide_into(NULL, req, rl, buf, sizeof buf, &need), buf, ENGAGE_MISUSE);
     EXPECT("NULL engine: record", engage_record(NULL, x, 7, &out, &out_len), ENGAGE_MISUSE);
     EXPECT("NULL engine: forget_user", engage_forget_user(NULL, "u1", 2, &out, &out_len), ENGAGE_MISUSE);
+    EXPECT("NULL engine: export_user", engage_export_user(NULL, "u1", 2, &out, &out_len), ENGAGE_MISUSE);
+    EXPECT("export_user: NULL, 10", engage_export_user(live, NULL, 10, &out, &out_len), ENGAGE_MISUSE);
+    EXPECT("export_user: NULL, 0", engage_export_user(live, NULL, 0, &out, &out_len), ENGAGE_INVALID_REQUEST);
     EXPECT("NULL engine: drain_exposures", engage_drain_exposures(NULL, 0, &out, &out_len), ENGAGE_MISUSE);
     EXPECT("NULL engine: stats", engage_stats(NULL, &out, &out_len), ENGAGE_MISUSE);
     expect_status("NULL engine: decide, out and out_len NULL", engage_decide(NULL, req, rl, NULL, NULL), ENGAGE_MISUSE);
@@ -380,6 +385,7 @@ static void misuse(engage_engine *live, const char *campaigns, size_t campaigns_
     EXPECT("closed engine: load_campaigns", engage_load_campaigns(c, campaigns, campaigns_len, &out, &out_len), ENGAGE_MISUSE);
     EXPECT("closed engine: record", engage_record(c, x, 7, &out, &out_len), ENGAGE_MISUSE);
     EXPECT("closed engine: forget_user", engage_forget_user(c, "u1", 2, &out, &out_len), ENGAGE_MISUSE);
+    EXPECT("closed engine: export_user", engage_export_user(c, "u1", 2, &out, &out_len), ENGAGE_MISUSE);
     EXPECT("closed engine: drain_exposures", engage_drain_exposures(c, 0, &out, &out_len), ENGAGE_MISUSE);
     EXPECT("closed engine: stats", engage_stats(c, &out, &out_len), ENGAGE_MISUSE);
     engage_engine_close(c);
