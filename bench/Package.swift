@@ -13,7 +13,10 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "engage-bench",
-            dependencies: [.product(name: "Engage", package: "libengage")],
+            dependencies: [
+                .product(name: "Engage", package: "libengage"),
+                .product(name: "EngageSQLite", package: "libengage"),
+            ],
             path: "Sources/engage-bench",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

@@ -27,7 +27,7 @@ while let arg = args.popFirst() {
     case "--quick": quick = true
     case "--only": only = args.popFirst()
     case "-h", "--help":
-        print("usage: engage-bench [--json PATH] [--quick] [--only json|logic|decide|memory]")
+        print("usage: engage-bench [--json PATH] [--quick] [--only json|logic|decide|memory|store]")
         exit(0)
     default:
         printError("engage-bench: unknown argument \(arg)")
@@ -54,6 +54,9 @@ do {
     }
     if only == nil || only == "memory" {
         results += try EngineBench.memory(users: quick ? 5_000 : 100_000)
+    }
+    if only == nil || only == "store" {
+        results += try StoreBench.run(quick: quick)
     }
 } catch {
     printError("engage-bench: \(error)")
