@@ -185,7 +185,7 @@ enum StoreBench {
         let records = try recordsPerSecond(folder: folder, template: template, users: users,
                                            seconds: quick ? 0.5 : 2, maxRecords: quick ? 50_000 : 400_000)
         let decide = try decisions(folder: folder, template: template, users: users, quick: quick)
-        let size = try fileSize(folder: folder, users: 100_000, budget: quick ? 4 : 30)
+        let size = try fileSize(folder: folder, users: 100_000, budget: quick ? 4 : 45)
         let total = (ContinuousClock.now - runStart).nanoseconds / 1e9
 
         // The table.

@@ -66,11 +66,28 @@ do {
 print("engage-bench: \(samples) samples per figure (logic: batches of 1,000 evaluations); MB = 10^6 bytes")
 printTable(results)
 
+/// The results of an earlier run in `path`, for `--only`: a partial run adds its
+/// figures to the file (replacing those of the same name) rather than dropping the rest.
+func earlierResults(_ path: String) -> [JSON] {
+    guard let f = fopen(path, "rb") else { return [] }
+    defer { fclose(f) }
+    var bytes: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = fread(&buf, 1, buf.count, f)
+        if n <= 0 { break }
+        bytes += buf[0..<n]
+    }
+    return (try? JSONParser.parse(bytes))?["results"]?.arrayValue ?? []
+}
+
 if let jsonPath {
+    let names = Set(results.map(\.name))
+    let kept = only == nil ? [] : earlierResults(jsonPath).filter { !names.contains($0["name"]?.stringValue ?? "") }
     let doc: JSON = .object(JSONObject([
         ("tool", "engage-bench"),
         ("samples", .number(Double(samples))),
-        ("results", .array(results.map(\.json))),
+        ("results", .array(kept + results.map(\.json))),
     ]))
     let bytes = JSONSerializer.bytes(doc, pretty: true) + [0x0A]
     guard let file = fopen(jsonPath, "wb") else {
