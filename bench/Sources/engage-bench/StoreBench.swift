@@ -312,7 +312,7 @@ enum StoreBench {
             return (name, e)
         }
         let requests = try (0..<users).map { try DecisionRequest(json: JSONParser.parse(Array(EngineBench.request($0).utf8))) }
-        // Warm-up: one pass over the users, commit false, for every engine.
+        // Warm-up: 200 decisions, commit false, on every engine.
         for (_, e) in engines { for r in requests.prefix(200) { blackHole(try e.decide(r)) } }
 
         // Configurations: commit false on memory and one SQLite store (nothing is
