@@ -119,9 +119,10 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
 
     /// Brings the layout to ``schemaVersion`` in one transaction.
     ///
-    /// - v1: `users(user_id TEXT PRIMARY KEY, state BLOB NOT NULL)`.
-    /// - v2: adds `updated_ms` (and its index), so retention finds idle users without
-    ///   reading every state.
+    /// - v1: `users(user_id TEXT PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID`.
+    /// - v2: a rowid table — states of about a kilobyte overflowed WITHOUT ROWID pages,
+    ///   leaving most of each overflow page empty (2.9× the data) — with `updated_ms`
+    ///   and its index, so retention finds idle users without reading every state.
     ///
     /// Several processes may open a new file at once: the layout is read again inside
     /// the write transaction, so only the first creates or upgrades it.
@@ -134,13 +135,17 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
                 try db.exec("COMMIT")
                 return
             }
-            if version < 1 {
-                try db.exec("CREATE TABLE users (user_id TEXT PRIMARY KEY NOT NULL, state BLOB NOT NULL) WITHOUT ROWID")
+            let v2 = "(user_id TEXT NOT NULL UNIQUE, state BLOB NOT NULL, updated_ms INTEGER NOT NULL DEFAULT 0)"
+            if !hasUsers {
+                try db.exec("CREATE TABLE users \(v2)")
+            } else {
+                // v1 → v2: the rows move to a rowid table with updated_ms.
+                try db.exec("CREATE TABLE users_v2 \(v2)")
+                try db.exec("INSERT INTO users_v2 (user_id, state) SELECT user_id, state FROM users")
+                try db.exec("DROP TABLE users")
+                try db.exec("ALTER TABLE users_v2 RENAME TO users")
             }
-            if version < 2 {
-                try db.exec("ALTER TABLE users ADD COLUMN updated_ms INTEGER NOT NULL DEFAULT 0")
-                try db.exec("CREATE INDEX users_updated ON users (updated_ms)")
-            }
+            try db.exec("CREATE INDEX users_updated ON users (updated_ms)")
             try db.exec("PRAGMA application_id = \(applicationID)")
             try db.exec("PRAGMA user_version = \(schemaVersion)")
             try db.exec("COMMIT")
