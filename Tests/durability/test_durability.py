@@ -3,7 +3,8 @@
 
   python3 Tests/durability/test_durability.py LIBDIR      (LIBDIR holds libengage.so)
 
-1. Crash test: a worker records impressions from 4 threads with sync "always" and is
+1. Crash test: a worker records impressions from 4 threads with sync "always" (two
+   threads with engage_record, two as impressions committed by engage_decide) and is
    killed with SIGKILL at a random moment, 50 times (DURABILITY_ROUNDS). After each kill
    every impression it reported as acknowledged is in the file (at most one more per
    thread: a write can land just before its "ack" is printed), and the file passes

@@ -2,8 +2,9 @@
 ** worker.c — a process using libengage's SQLite store, for the durability tests
 ** (Tests/durability/test_durability.py drives it).
 **
-**   worker write  PATH THREADS     record impressions forever, printing "ack USER" after
-**                                  each record libengage acknowledged (sync: always)
+**   worker write  PATH THREADS     record impressions forever (odd threads: commit them
+**                                  through engage_decide), printing "ack USER" after each
+**                                  one libengage acknowledged (sync: always)
 **   worker decide PATH SET ROUNDS  decide-and-commit for users u0..u9, ROUNDS times each;
 **                                  prints "shown N"
 **   worker export PATH USER...     prints each user's export (one JSON line per user)
@@ -42,7 +43,15 @@ static void *write_forever(void *arg) {
                          w->index, 1795176000000LL + i);
         char *out = NULL;
         size_t len = 0;
-        int32_t st = engage_record(w->e, rec, (size_t)n, &out, &len);
+        int32_t st;
+        if (w->index % 2) {   /* odd threads: an impression committed by a decision */
+            n = snprintf(rec, sizeof rec, "{\"user_id\": \"w%d\", \"placement\": \"p\", \"channels\": [\"push\"], \"now\": %lld}",
+                         w->index, 1795176000000LL + i);
+            st = engage_decide(w->e, rec, (size_t)n, &out, &len);
+            if (st == ENGAGE_OK && !strstr(out, "\"campaign\":\"c1\"")) { printf("error no message %s\n", out); fflush(stdout); exit(4); }
+        } else {
+            st = engage_record(w->e, rec, (size_t)n, &out, &len);
+        }
         if (st != ENGAGE_OK) { printf("error %s %s\n", engage_status_string(st), out ? out : ""); fflush(stdout); exit(4); }
         engage_free(out);
         /* One write(2) per line: the harness reads whole lines even if we die mid-way. */
@@ -67,6 +76,12 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "write")) {
         int threads = argc > 3 ? atoi(argv[3]) : 1;
         engage_engine *e = open_store(path, "always");
+        static const char set[] = "{\"version\": 1, \"campaigns\": [{\"id\": \"c1\", \"purpose\": \"service\", \"status\": \"active\", "
+                                  "\"placements\": [\"p\"], \"channels\": {\"push\": {\"payload\": {\"t\": \"x\"}}}}]}";
+        char *out = NULL;
+        size_t len = 0;
+        if (engage_load_campaigns(e, set, sizeof set - 1, &out, &len) != ENGAGE_OK) { printf("load %s\n", out); return 6; }
+        engage_free(out);
         pthread_t t[64];
         struct writer w[64];
         for (int i = 0; i < threads && i < 64; i++) { w[i] = (struct writer){e, i}; pthread_create(&t[i], NULL, write_forever, &w[i]); }
