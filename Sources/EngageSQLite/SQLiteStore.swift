@@ -89,15 +89,18 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
     private static func prepareFile(_ db: SQLiteConnection, sync: Sync, walCheckpointPages: Int) throws(StateStoreError) {
         try db.exec("PRAGMA busy_timeout = 5000")
         // Reading the header first: a foreign or damaged file fails here, clearly.
-        let app: Int64
-        let version: Int64
+        // One read transaction, so a file another process is creating right now is seen
+        // either before or after its layout transaction, never half-way.
+        var app: Int64 = 0, version: Int64 = 0, tables: Int64 = 0
         do throws(StateStoreError) {
+            try db.exec("BEGIN")
+            defer { try? db.exec("COMMIT") }
             app = try db.integer("PRAGMA application_id")
             version = try db.integer("PRAGMA user_version")
+            tables = try db.integer("SELECT count(*) FROM sqlite_schema WHERE type = 'table'")
         } catch {
             throw StateStoreError(.io, "\(db.path): not a libengage state file (\(error.message))")
         }
-        let tables = try db.integer("SELECT count(*) FROM sqlite_schema WHERE type = 'table'")
         if tables > 0 && app != applicationID {
             throw StateStoreError(.io, "\(db.path): not a libengage state file (another application's SQLite database)")
         }
