@@ -297,13 +297,19 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
         }
 
         func read(_ userID: String) throws(StateStoreError) -> UserState {
+            try readRow(userID).get()
+        }
+
+        /// Throws SQLite's errors; a row whose bytes do not decode is a failed result
+        /// (it fails that user's operation only, not the transaction around it).
+        func readRow(_ userID: String) throws(StateStoreError) -> Result<UserState, StateStoreError> {
             defer { select.reset() }
             try select.bind(1, userID)
-            guard try select.step() else { return UserState() }
+            guard try select.step() else { return .success(UserState()) }
             do throws(StateStoreError) {
-                return try UserState(encoded: select.blob(0))
+                return .success(try UserState(encoded: select.blob(0)))
             } catch {
-                throw StateStoreError(.io, "\(db.path): user \(userID.prefix(64)): \(error.message)")
+                return .failure(StateStoreError(.io, "\(db.path): user \(userID.prefix(64)): \(error.message)"))
             }
         }
     }
@@ -328,41 +334,43 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
         /// rolls the whole transaction back and fails every op: nothing is
         /// acknowledged that is not on disk.
         func run(_ batch: [WriteOp], policy: RetentionPolicy, now: Int64) {
-            var outcomes: [(CommitOutcome, UserState?)] = []
+            var outcomes: [Result<(CommitOutcome, UserState?), StateStoreError>] = []
             do throws(StateStoreError) {
                 try db.exec("BEGIN IMMEDIATE")
                 for op in batch { outcomes.append(try apply(op, policy: policy, now: now)) }
                 try db.exec("COMMIT")
-                for (op, outcome) in zip(batch, outcomes) { op.outcome = .success(outcome) }
+                for (op, outcome) in zip(batch, outcomes) { op.outcome = outcome }
             } catch {
                 try? db.exec("ROLLBACK")
                 for op in batch { op.outcome = .failure(error) }
             }
         }
 
-        private func apply(_ op: WriteOp, policy: RetentionPolicy, now: Int64) throws(StateStoreError) -> (CommitOutcome, UserState?) {
+        /// One op inside the transaction. SQLite errors throw (failing the batch); a
+        /// damaged row fails only this op, which then changes nothing.
+        private func apply(_ op: WriteOp, policy: RetentionPolicy, now: Int64) throws(StateStoreError) -> Result<(CommitOutcome, UserState?), StateStoreError> {
+            if case .forget = op.kind {
+                try remove(op.userID)
+                return .success((.committed, nil))
+            }
             var state: UserState
+            switch try reader.readRow(op.userID) {
+            case .success(let s): state = s
+            case .failure(let damaged): return .failure(damaged)
+            }
             switch op.kind {
             case .forget:
-                defer { delete.reset() }
-                try delete.bind(1, op.userID)
-                _ = try delete.step()
-                return (.committed, nil)
+                return .success((.committed, nil))
             case .record(let r):
-                state = try reader.read(op.userID)
                 state.apply(r, policy: policy)
             case .commit(let r, let checks):
-                state = try reader.read(op.userID)
-                if let full = state.firstFullCap(checks) { return (.capReached(index: full.index, used: full.used), state) }
+                if let full = state.firstFullCap(checks) { return .success((.capReached(index: full.index, used: full.used), state)) }
                 state.apply(r, policy: policy)
             case .prune(let t):
-                state = try reader.read(op.userID)
                 state.prune(policy: policy, now: t)
                 if state.isPrunable {
-                    defer { delete.reset() }
-                    try delete.bind(1, op.userID)
-                    _ = try delete.step()
-                    return (.committed, UserState())
+                    try remove(op.userID)
+                    return .success((.committed, UserState()))
                 }
             }
             defer { upsert.reset() }
@@ -370,7 +378,13 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
             try upsert.bind(2, state.encoded())
             try upsert.bind(3, max(state.newest, 0))
             _ = try upsert.step()
-            return (.committed, state)
+            return .success((.committed, state))
+        }
+
+        private func remove(_ userID: String) throws(StateStoreError) {
+            defer { delete.reset() }
+            try delete.bind(1, userID)
+            _ = try delete.step()
         }
     }
 }

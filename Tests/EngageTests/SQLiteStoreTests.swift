@@ -189,6 +189,35 @@ private func shown(_ c: String = "c1", at t: Int64 = now) -> Impression {
         #expect(try reopened.load(userID: "first").activity(for: "c1") == nil)
     }
 
+    /// A row whose bytes were damaged fails that user's reads and writes with an error;
+    /// other users' writes (even in the same group transaction) go on; forget repairs it.
+    @Test func aDamagedRowFailsOnlyItsUser() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try SQLiteStore(path: dir.appendingPathComponent("s.db").path, cacheCapacity: 0)
+        try store.record(userID: "bad", .impression(shown()))
+        try store.withWriteConnection { db throws(StateStoreError) in
+            try db.exec("UPDATE users SET state = x'4547530107ffffffffffffff' WHERE user_id = 'bad'")
+        }
+        #expect(throws: StateStoreError.self) { try store.load(userID: "bad") }
+        let errors = Mutex<[String]>([])
+        onThreads(8) { t in
+            for i in 0..<20 {
+                do {
+                    try store.record(userID: t == 0 ? "bad" : "good-\(t)", .click(campaignID: "c\(i)", time: now))
+                } catch {
+                    errors.withLock { $0.append("\(t): \(error)") }
+                }
+            }
+        }
+        let failed = errors.withLock { $0 }
+        #expect(failed.count == 20 && failed.allSatisfy { $0.hasPrefix("0: io: ") && $0.contains("user bad") }, "\(failed.prefix(3))")
+        for t in 1..<8 { #expect(try store.load(userID: "good-\(t)").campaigns.count == 20) }
+        try store.forget(userID: "bad")
+        try store.record(userID: "bad", .click(campaignID: "c1", time: now))
+        #expect(try store.load(userID: "bad").campaigns.count == 1)
+    }
+
     @Test func upgradesAVersion1File() throws {
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
