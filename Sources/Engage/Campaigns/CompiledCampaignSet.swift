@@ -128,7 +128,10 @@ public struct CompiledCampaignSet: Sendable {
 }
 
 /// One campaign with its rules compiled.
-public struct CompiledCampaign: Sendable {
+///
+/// A class: decisions pass campaigns around by reference (one retain) instead of copying
+/// the campaign's twenty fields for every candidate.
+public final class CompiledCampaign: Sendable {
     /// The campaign as validated.
     public let campaign: Campaign
     /// Position in ``CompiledCampaignSet/campaigns``.
@@ -148,6 +151,21 @@ public struct CompiledCampaign: Sendable {
     /// Payload templates, compiled at load: per channel, and per variant and channel
     /// with the variant's overrides merged in.
     let templates: [TemplateKey: PayloadTemplate]
+
+    init(campaign: Campaign, index: Int, audience: Rule?, exclusion: Rule?, triggers: [CompiledEventRule],
+         exit: [CompiledEventRule], score: Rule?, scheduleZone: ZoneRules?, totalVariantWeight: Int,
+         templates: [TemplateKey: PayloadTemplate]) {
+        self.campaign = campaign
+        self.index = index
+        self.audience = audience
+        self.exclusion = exclusion
+        self.triggers = triggers
+        self.exit = exit
+        self.score = score
+        self.scheduleZone = scheduleZone
+        self.totalVariantWeight = totalVariantWeight
+        self.templates = templates
+    }
 }
 
 /// An event name with its optional compiled filter (a trigger or an exit criterion).

@@ -85,7 +85,8 @@ extension Engine {
 /// An eligible campaign waiting for arbitration.
 private struct Candidate {
     let index: Int
-    let campaign: Campaign
+    let compiled: CompiledCampaign
+    var campaign: Campaign { compiled.campaign }
     let score: Double
     let slots: [String?]
     let channel: Channel
@@ -315,7 +316,7 @@ struct DecisionRun {
                 return nil
             }
         }
-        return Candidate(index: i, campaign: c, score: score, slots: slots, channel: chosen.channel,
+        return Candidate(index: i, compiled: compiled, score: score, slots: slots, channel: chosen.channel,
                          cost: chosen.cost, skipped: skipped, capChecks: chosen.checks)
     }
 
