@@ -110,7 +110,7 @@ struct DecisionRun {
     let requestContext: EvaluationContext
     let local: LocalDateTime
     var traces: [Int: CampaignTrace] = [:]
-    var reasonCounts: [ReasonCode: Int] = [:]
+    var reasonCounts = ReasonTally()
 
     init(engine: Engine, set: CompiledCampaignSet, request: DecisionRequest) throws(DecisionError) {
         self.engine = engine
@@ -142,10 +142,11 @@ struct DecisionRun {
 
     static func seconds(_ ms: Int64) -> Int64 { ms / 1000 - (ms % 1000 < 0 ? 1 : 0) }
 
-    private mutating func drop(_ index: Int, _ reason: ReasonCode, _ detail: String) {
-        reasonCounts[reason, default: 0] += 1
+    /// `detail` is built only when the request asks for an explanation.
+    private mutating func drop(_ index: Int, _ reason: ReasonCode, _ detail: @autoclosure () -> String) {
+        reasonCounts[reason] += 1
         if request.explain {
-            traces[index] = CampaignTrace(campaignID: set.campaigns[index].campaign.id, reason: reason, detail: detail)
+            traces[index] = CampaignTrace(campaignID: set.campaigns[index].campaign.id, reason: reason, detail: detail())
         }
     }
 
@@ -209,7 +210,8 @@ struct DecisionRun {
             if matched { slots.append(nil) }
         }
         guard !slots.isEmpty else {
-            drop(i, .trigger, request.eventName.map { "event \($0) does not match" } ?? "placements do not match")
+            let eventName = request.eventName
+            drop(i, .trigger, eventName.map { "event \($0) does not match" } ?? "placements do not match")
             return nil
         }
         if c.purpose != .transactional, set.set.policies.suppression.contains(request.userID) {
@@ -248,7 +250,8 @@ struct DecisionRun {
         }
         if let cooldown = c.cooldownAfterDismiss, let last = state.activity(for: c.id)?.lastDismissal,
            now &- last < cooldown.milliseconds {
-            drop(i, .cooldown, "dismissed \((now &- last) / 60_000) min ago; cooldown \(cooldown.text)")
+            let ago = now &- last
+            drop(i, .cooldown, "dismissed \(ago / 60_000) min ago; cooldown \(cooldown.text)")
             return nil
         }
         // Campaign, tag and global caps.

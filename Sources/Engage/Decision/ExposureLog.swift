@@ -60,20 +60,20 @@ final class EngineMetrics: Sendable {
         var decisions = 0
         var failed = 0
         var records = 0
-        var reasons: [ReasonCode: Int] = [:]
+        var reasons = ReasonTally()
         /// Latency buckets: [0] < 1 µs, [i] < 2^i µs, last is everything above.
         var latency = [Int](repeating: 0, count: 24)
     }
 
     private let state = Mutex(State())
 
-    func decided(reasons: [ReasonCode: Int], nanoseconds: Int64) {
+    func decided(reasons: ReasonTally, nanoseconds: Int64) {
         let micros = max(0, nanoseconds / 1000)
         var bucket = 0
         while bucket < 23, (Int64(1) << bucket) <= micros { bucket += 1 }
         state.withLock { s in
             s.decisions += 1
-            for (r, n) in reasons { s.reasons[r, default: 0] += n }
+            s.reasons.add(reasons)
             s.latency[bucket] += 1
         }
     }
@@ -84,7 +84,7 @@ final class EngineMetrics: Sendable {
     func json(droppedExposures: Int, queuedExposures: Int) -> JSON {
         state.withLock { s in
             var reasons: [(String, JSON)] = []
-            for r in ReasonCode.allCases { reasons.append((r.rawValue, .number(Double(s.reasons[r] ?? 0)))) }
+            for r in ReasonCode.allCases { reasons.append((r.rawValue, .number(Double(s.reasons[r])))) }
             var histogram: [(String, JSON)] = []
             for (i, n) in s.latency.enumerated() where n > 0 {
                 histogram.append((i == 23 ? "inf" : "lt_\(1 << i)us", .number(Double(n))))

@@ -42,6 +42,48 @@ public enum ReasonCode: String, Sendable, CaseIterable, Hashable {
     case selected
 }
 
+extension ReasonCode {
+    /// Position in `allCases`: counters index arrays with it instead of hashing the
+    /// code's string (which a dictionary keyed by a String-backed enum would do).
+    var ordinal: Int {
+        switch self {
+        case .status: return 0
+        case .schedule: return 1
+        case .trigger: return 2
+        case .suppressed: return 3
+        case .consent: return 4
+        case .audience: return 5
+        case .exclusion: return 6
+        case .exit: return 7
+        case .cooldown: return 8
+        case .cap: return 9
+        case .quietHours: return 10
+        case .channel: return 11
+        case .personalisation: return 12
+        case .ruleError: return 13
+        case .arbitration: return 14
+        case .capRace: return 15
+        case .holdout: return 16
+        case .control: return 17
+        case .selected: return 18
+        }
+    }
+}
+
+/// Counts per reason code.
+struct ReasonTally: Sendable {
+    private(set) var counts = [Int](repeating: 0, count: ReasonCode.allCases.count)
+
+    subscript(_ reason: ReasonCode) -> Int {
+        get { counts[reason.ordinal] }
+        set { counts[reason.ordinal] = newValue }
+    }
+
+    mutating func add(_ other: ReasonTally) {
+        for i in counts.indices { counts[i] &+= other.counts[i] }
+    }
+}
+
 /// One campaign's path through the pipeline, for explanations: the step where it
 /// stopped and the values involved (`cap campaign/1d: 1 of 1 used`).
 public struct CampaignTrace: Sendable, Equatable {
