@@ -33,6 +33,13 @@ public struct JSONObject: Sendable {
                 self.index = nil
             }
         }
+
+        /// With an index already built (by the caller's duplicate check).
+        init(keys: [String], values: [JSON], index: [_ByteKey: Int]) {
+            self.keys = keys
+            self.values = values
+            self.index = index
+        }
     }
 
     let _storage: _Storage
@@ -74,9 +81,18 @@ public struct JSONObject: Sendable {
                 _storage = _Storage(keys: keys, values: values)
                 return
             }
-        } else if Set(keys.lazy.map(_ByteKey.init)).count == keys.count {
-            _storage = _Storage(keys: keys, values: values)
-            return
+        } else {
+            // One pass builds the index and finds duplicates (hashing each key once).
+            var index = [_ByteKey: Int](minimumCapacity: keys.count)
+            var dup = false
+            for (i, k) in keys.enumerated() where index.updateValue(i, forKey: _ByteKey(k)) != nil {
+                dup = true
+                break
+            }
+            if !dup {
+                _storage = _Storage(keys: keys, values: values, index: index)
+                return
+            }
         }
         var position: [_ByteKey: Int] = [:]
         var k2: [String] = []
