@@ -261,8 +261,7 @@ struct DecisionRun {
             checks.append(check(.tag(tc.tag), tc.cap, "tag \(tc.tag)"))
         }
         for gc in set.set.policies.globalCaps where gc.purpose == nil || gc.purpose == c.purpose {
-            checks.append(check(gc.purpose.map { .purpose($0.rawValue) } ?? .all, gc.cap,
-                                gc.purpose.map { "global \($0.rawValue)" } ?? "global"))
+            checks.append(check(gc.purpose.map { .purpose($0.rawValue) } ?? .all, gc.cap, Self.globalLabel(gc.purpose)))
         }
         if let (index, used) = state.firstFullCap(checks) {
             drop(i, .cap, "cap \(checks[index].label): \(used) of \(checks[index].limit) used")
@@ -368,6 +367,16 @@ struct DecisionRun {
             }
         }
         return nil
+    }
+
+    /// `global`, `global marketing`…: literals, so no decision allocates them.
+    private static func globalLabel(_ purpose: Purpose?) -> String {
+        switch purpose {
+        case nil: return "global"
+        case .marketing?: return "global marketing"
+        case .service?: return "global service"
+        case .transactional?: return "global transactional"
+        }
     }
 
     /// A cap resolved against now and the user's zone (semantics: docs/caps.md).

@@ -48,14 +48,34 @@ public struct CapCheck: Sendable, Hashable {
     public var range: Range<Int64>
     /// The cap allows a new impression while fewer than `limit` are in `range`.
     public var limit: Int
-    /// How the cap reads in explanations, e.g. `campaign/1d`.
-    public var label: String
+    /// How the cap reads in explanations, e.g. `campaign/1d`: built when read, so a
+    /// decision that explains nothing builds no label.
+    public var label: String { windowLabel.isEmpty ? labelPrefix : labelPrefix + "/" + windowLabel }
+    /// The scope's part of the label (`campaign`, `tag plans`) and the window's (`1d`).
+    let labelPrefix: String
+    let windowLabel: String
 
     public init(scope: CapScope, range: Range<Int64>, limit: Int, label: String) {
+        self.init(scope: scope, range: range, limit: limit, labelPrefix: label, windowLabel: "")
+    }
+
+    public static func == (a: CapCheck, b: CapCheck) -> Bool {
+        a.scope == b.scope && a.range == b.range && a.limit == b.limit && a.label == b.label
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(scope)
+        hasher.combine(range)
+        hasher.combine(limit)
+        hasher.combine(label)
+    }
+
+    init(scope: CapScope, range: Range<Int64>, limit: Int, labelPrefix: String, windowLabel: String) {
         self.scope = scope
         self.range = range
         self.limit = limit
-        self.label = label
+        self.labelPrefix = labelPrefix
+        self.windowLabel = windowLabel
     }
 
     /// True when the range covers all time, so the lifetime total answers it.

@@ -29,10 +29,10 @@ extension Cap {
     /// ``CapScope/label``); the window's label is appended: `campaign/1d`.
     ///
     /// Complexity: O(1) for rolling and lifetime windows; a few binary searches over the
-    /// zone's transitions for calendar windows. No allocation beyond the label.
+    /// zone's transitions for calendar windows. The label is joined only when read.
     public func check(scope: CapScope, now: Int64, zone: ZoneRules, firstWeekday: Int = 1,
                       label: String? = nil) -> CapCheck {
         CapCheck(scope: scope, range: window.range(now: now, zone: zone, firstWeekday: firstWeekday),
-                 limit: count, label: "\(label ?? scope.label)/\(window.label)")
+                 limit: count, labelPrefix: label ?? scope.label, windowLabel: window.label)
     }
 }
