@@ -91,12 +91,7 @@ func contextDecideText(_ handle: OpaquePointer?, _ question: UnsafePointer<CChar
             engine.countFailedRequest()
             return (f.status, f.body)
         case .success(let q):
-            do throws(DecisionError) {
-                return (ENGAGE_OK, JSONSerializer.bytes(try engine.decide(q, in: ctx).json))
-            } catch {
-                let f = CallFailure(error)
-                return (f.status, f.body)
-            }
+            return decisionText { () throws(DecisionError) in try engine.decide(q, in: ctx) }
         }
     }
 }

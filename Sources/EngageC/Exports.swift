@@ -145,12 +145,17 @@ func decideText(_ handle: OpaquePointer?, _ request: UnsafePointer<CChar>?, _ le
     switch prepare(handle, request, len, what: "request", counted: true) {
     case .failure(let f): return (f.status, f.body)
     case .success(let (engine, _, json)):
-        do throws(DecisionError) {
-            return (ENGAGE_OK, JSONSerializer.bytes(try engine.decide(json: json).json))
-        } catch {
-            let f = CallFailure(error)
-            return (f.status, f.body)
-        }
+        return decisionText { () throws(DecisionError) in try engine.decide(json: json) }
+    }
+}
+
+/// The decision `decide` returns as JSON text, or its error object, with the status.
+func decisionText(_ decide: () throws(DecisionError) -> Decision) -> (Int32, [UInt8]) {
+    do throws(DecisionError) {
+        return (ENGAGE_OK, JSONSerializer.bytes(try decide().json))
+    } catch {
+        let f = CallFailure(error)
+        return (f.status, f.body)
     }
 }
 

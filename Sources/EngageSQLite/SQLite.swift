@@ -4,7 +4,9 @@
 import CSQLite
 import Engage
 
-/// SQLite's "copy the bytes now" destructor (the C macro SQLITE_TRANSIENT).
+/// SQLite's "copy the bytes now" destructor (the C macro SQLITE_TRANSIENT, a function
+/// pointer whose value is -1). `unsafeBitCast` checks only that the sizes match — an
+/// `Int` and a C function pointer are both one word — so it cannot trap.
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 final class SQLiteConnection {
