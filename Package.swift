@@ -6,6 +6,8 @@
 //   Engage       — the pure-Swift core (no Foundation); the only public Swift API.
 //   EngageSQLite — the embedded durable store (Debian's libsqlite3, through CSQLite).
 //   EngageC      — the C ABI: @_cdecl functions only (libengage.so).
+//   EngageScenario — the telco scenario's tools: the event-log generator, the simulator
+//                  and its reports (Foundation allowed: not on the decision path).
 //   engage-cli   — the `engage` command-line tool (installed as `engage`).
 // Test targets mirror the sources.
 import PackageDescription
@@ -50,15 +52,21 @@ let package = Package(
             path: "Sources/EngageC",
             swiftSettings: strict
         ),
+        .target(
+            name: "EngageScenario",
+            dependencies: ["Engage"],
+            path: "Sources/EngageScenario",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "engage-cli",
-            dependencies: ["Engage"],
+            dependencies: ["Engage", "EngageScenario"],
             path: "Sources/engage",
             swiftSettings: strict
         ),
         .testTarget(
             name: "EngageTests",
-            dependencies: ["Engage", "EngageSQLite"],
+            dependencies: ["Engage", "EngageSQLite", "EngageScenario"],
             path: "Tests/EngageTests",
             swiftSettings: strict
         ),
