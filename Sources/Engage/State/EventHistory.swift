@@ -52,9 +52,18 @@ public protocol EventHistory: Sendable {
     /// history pass a bucket once, so a filter is evaluated once per bucket. The default
     /// passes each event with a count of 1.
     func forEachEventGroup(named name: String, from: Int64, through: Int64, _ body: (HistoryEvent, Int) -> Bool)
+
+    /// Count and last time of the impressions of campaign `id` in `from...through` (for
+    /// the `impressions` and `last_impression` operators). Histories that hold no
+    /// impressions use the default: none.
+    func impressions(campaign id: String, from: Int64, through: Int64) -> EventAggregate
 }
 
 extension EventHistory {
+    public func impressions(campaign id: String, from: Int64, through: Int64) -> EventAggregate {
+        EventAggregate()
+    }
+
     public func forEachEventGroup(named name: String, from: Int64, through: Int64, _ body: (HistoryEvent, Int) -> Bool) {
         forEachEvent(named: name, from: from, through: through) { body($0, 1) }
     }

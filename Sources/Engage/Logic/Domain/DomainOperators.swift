@@ -3,6 +3,8 @@ let domainOperators: [String: OperatorSpec] = [
     "event_count": buildAggregate(.count),
     "event_sum": buildAggregate(.sum),
     "last_seen": buildAggregate(.last),
+    "impressions": buildImpressionQuery(.count),
+    "last_impression": buildImpressionQuery(.last),
     "now": OperatorSpec(build: { (_: inout Compiler, _: JSON, path: String) throws(LogicError) -> Node in
         NowNode(path: path)
     }, foldable: false),
