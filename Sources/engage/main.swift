@@ -25,6 +25,25 @@ let usage = """
                           print the decision; --state replays a JSON array of
                           records (impressions, dismissals, events) first
       explain ...         like decide, with every campaign's trace
+      explain --campaigns FILE --events LOG --user ID --at TIME [--responses FILE]
+              [--seed N] [--json] [QUESTION]
+                          replay the user's log up to TIME (as simulate would), then
+                          explain a decision at TIME: every campaign with the step
+                          where it dropped out and the values. QUESTION defaults to
+                          every placement of the set with the app in the foreground
+      generate [--users N] [--seed S] [--start TIME] [--days D] [--out FILE]
+                          a seeded week of a telco's customers as a JSON-lines event
+                          log (examples/telco/README.md): profiles, page views with
+                          dwell, app sessions, cart adds, plan changes, account links,
+                          support contacts, and the CRM's scheduled outbound runs
+      simulate --campaigns FILE [--responses FILE] [--seed N] [--threads N]
+               [--json FILE|-] [--html FILE] [--log FILE] [--quiet] EVENTS
+                          replay an event log (engage generate) through a campaign
+                          set: per campaign and variant reach, impressions, caps hit,
+                          consent and quiet-hours blocks, holdouts, conversions and
+                          uplift, channel mix and cost; a table on stdout, JSON,
+                          a self-contained HTML report, a JSON-lines log of every
+                          message, assignment and response
       help                show this text
     """
 
@@ -222,7 +241,14 @@ case "validate"?:
 case "decide"?:
     runDecide(arguments.dropFirst(), explain: false)
 case "explain"?:
+    if arguments.contains("--events") {
+        runScenarioExplain(arguments.dropFirst())
+    }
     runDecide(arguments.dropFirst(), explain: true)
+case "simulate"?:
+    runSimulate(arguments.dropFirst())
+case "generate"?:
+    runGenerate(arguments.dropFirst())
 case "help"?, "-h"?, "--help"?:
     print(usage)
 case let other?:

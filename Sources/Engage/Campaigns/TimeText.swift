@@ -90,3 +90,16 @@ struct TimeTextError: Error {
     let message: String
     init(_ message: String) { self.message = message }
 }
+
+/// Milliseconds since the Unix epoch of an RFC 3339 timestamp
+/// (`2026-11-02T10:00:00+09:00`), or integer milliseconds as text; nil with `problem`
+/// set when it is neither. For tools (the CLI's `--at`, `--start`).
+public func parseInstant(_ text: String, problem: inout String) -> Int64? {
+    if let ms = Int64(text), abs(ms) <= TimeText.maxMilliseconds { return ms }
+    switch TimeText.parseTimestamp(text) {
+    case .success(let ms): return ms
+    case .failure(let e):
+        problem = e.message
+        return nil
+    }
+}

@@ -143,10 +143,12 @@ struct DecisionRun {
     static func seconds(_ ms: Int64) -> Int64 { ms / 1000 - (ms % 1000 < 0 ? 1 : 0) }
 
     /// `detail` is built only when the request asks for an explanation.
-    private mutating func drop(_ index: Int, _ reason: ReasonCode, _ detail: @autoclosure () -> String) {
+    private mutating func drop(_ index: Int, _ reason: ReasonCode, _ detail: @autoclosure () -> String,
+                               cap: CapScope? = nil) {
         reasonCounts[reason] += 1
         if request.explain {
-            traces[index] = CampaignTrace(campaignID: set.campaigns[index].campaign.id, reason: reason, detail: detail())
+            traces[index] = CampaignTrace(campaignID: set.campaigns[index].campaign.id, reason: reason, detail: detail(),
+                                          capScope: cap)
         }
     }
 
@@ -264,7 +266,7 @@ struct DecisionRun {
             checks.append(check(gc.purpose.map { .purpose($0.rawValue) } ?? .all, gc.cap, Self.globalLabel(gc.purpose)))
         }
         if let (index, used) = state.firstFullCap(checks) {
-            drop(i, .cap, "cap \(checks[index].label): \(used) of \(checks[index].limit) used")
+            drop(i, .cap, "cap \(checks[index].label): \(used) of \(checks[index].limit) used", cap: checks[index].scope)
             return nil
         }
         // Quiet hours, reachability, channel consent and caps, cost.

@@ -93,12 +93,15 @@ public struct CampaignTrace: Sendable, Equatable {
     public var reason: ReasonCode
     /// The values involved, e.g. `cap campaign/1d: 1 of 1 used`.
     public var detail: String
+    /// For `.cap`: the scope of the cap that was full (campaign, tag, purpose, all).
+    public var capScope: CapScope?
 
     /// A trace.
-    public init(campaignID: String, reason: ReasonCode, detail: String) {
+    public init(campaignID: String, reason: ReasonCode, detail: String, capScope: CapScope? = nil) {
         self.campaignID = campaignID
         self.reason = reason
         self.detail = detail
+        self.capScope = capScope
     }
 
     var json: JSON {
