@@ -152,6 +152,13 @@ struct DecisionRun {
         }
     }
 
+    /// `prefix`, then (explanations only) the clause that decided and the values it read.
+    private func explainRule(_ rule: JSON?, was outcome: Bool, prefix: String) -> String {
+        guard let rule else { return prefix }
+        var explainer = RuleExplainer(set: set, data: request.data, context: context)
+        return prefix + ": " + explainer.why(rule, was: outcome)
+    }
+
     // MARK: - Run
 
     mutating func execute() throws(DecisionError) -> Decision {
@@ -227,7 +234,8 @@ struct DecisionRun {
         if let audience = compiled.audience {
             do throws(LogicError) {
                 guard try audience.matches(request.data, context: requestContext) else {
-                    drop(i, .audience, "audience rule is false")
+                    let detail = request.explain ? explainRule(c.audience, was: false, prefix: "audience rule is false") : ""
+                    drop(i, .audience, detail)
                     return nil
                 }
             } catch {
@@ -238,7 +246,8 @@ struct DecisionRun {
         if let exclusion = compiled.exclusion {
             do throws(LogicError) {
                 if try exclusion.matches(request.data, context: requestContext) {
-                    drop(i, .exclusion, "exclusion rule is true")
+                    let detail = request.explain ? explainRule(c.exclusion, was: true, prefix: "exclusion rule is true") : ""
+                    drop(i, .exclusion, detail)
                     return nil
                 }
             } catch {
