@@ -1,6 +1,7 @@
 # libengage — the commands the README names.
 #
-#   make demo                 the main job (for now: `engage logic` over examples/logic)
+#   make demo                 the telco scenario end to end: generate a week, simulate it,
+#                             print the summary, write the HTML report
 #   make test                 install missing system packages, build once, run every suite
 #   make build                debug build of every target and the tests
 #   make install PREFIX=DIR   release build; installs bin/engage, include/engage.h,
@@ -31,7 +32,7 @@ FUZZ_TARGETS ?= FuzzJSON FuzzLogic FuzzState
 
 # One list, so a later issue adds what it needs in one place
 # (e.g. libsqlite3-dev libhiredis-dev redis-server nginx valgrind).
-APT_PACKAGES ?= tzdata pkg-config libjson-c-dev libsqlite3-dev valgrind golang-go
+APT_PACKAGES ?= tzdata pkg-config libjson-c-dev libsqlite3-dev valgrind golang-go chromium
 
 export ENGAGE_SHARED := $(SHARED)
 
@@ -44,7 +45,7 @@ BIN_DIR     = $(SCRATCH)/$(CONFIG)
 LIB_SCRATCH ?= $(SCRATCH)-lib
 LIB_DIR      = $(LIB_SCRATCH)/release
 
-.PHONY: all build test deps check-shared swift-test fuzz cli-test schema-test lib FORCE lib-test c-host-test python-test go-test go-gateway-test durability-test swift-app-test demo install bench bench-abi clean help
+.PHONY: all build test deps check-shared swift-test fuzz cli-test scenario-test schema-test lib FORCE lib-test c-host-test python-test go-test go-gateway-test durability-test swift-app-test demo install bench bench-abi clean help
 
 all: build
 
@@ -66,7 +67,7 @@ build:
 
 ## test: deps, one build, then every suite; the build is reused by every step.
 test: deps check-shared build
-	$(MAKE) --no-print-directory swift-test fuzz cli-test schema-test lib-test c-host-test python-test go-test go-gateway-test durability-test swift-app-test
+	$(MAKE) --no-print-directory swift-test fuzz cli-test scenario-test schema-test lib-test c-host-test python-test go-test go-gateway-test durability-test swift-app-test
 	@echo "make test: all suites passed"
 
 swift-test:
@@ -145,10 +146,20 @@ swift-app-test:
 cli-test:
 	scripts/test-cli.sh "$(BIN_DIR)/engage-cli"
 
-## demo: audience rules from examples/logic against sample users, through the CLI.
+## scenario-test: the telco scenario with the built CLI — generate, simulate (same
+## report on 1 and 2 threads), the business rules on its output, explain --events, and
+## the HTML report opened in headless Chromium (screenshot checked).
+SCENARIO_USERS ?= 2000
+scenario-test:
+	scripts/test-scenario.sh "$(BIN_DIR)/engage-cli" $(SCENARIO_USERS)
+
+## demo: the telco scenario end to end (examples/telco): generate a week of 10,000
+## customers, simulate it through the campaign set, print the summary, write the HTML
+## report (.build-demo/report.html), explain one customer's decision. Release build.
+DEMO_OUT ?= .build-demo
 demo:
-	$(SWIFT) build $(SWIFT_FLAGS) --product engage-cli
-	@scripts/demo.sh "$(BIN_DIR)/engage-cli"
+	$(SWIFT) build --scratch-path $(SCRATCH) -c release --product engage-cli
+	@scripts/demo.sh "$(SCRATCH)/release/engage-cli" "$(DEMO_OUT)"
 
 ## install: release build; PREFIX/bin/engage, include/engage.h, lib/libengage.{so,a}, engage.pc.
 # The Swift runtime is linked statically so the installed tool runs without the toolchain.
@@ -175,4 +186,4 @@ bench-abi: lib
 	bench/abi/run.sh "$(LIB_DIR)"
 
 clean:
-	rm -rf "$(SCRATCH)" "$(BENCH_SCRATCH)" "$(LIB_SCRATCH)" "$(SCRATCH)-swift-app" bench/results.json
+	rm -rf "$(SCRATCH)" "$(BENCH_SCRATCH)" "$(LIB_SCRATCH)" "$(SCRATCH)-swift-app" "$(DEMO_OUT)" bench/results.json

@@ -1,45 +1,45 @@
 #!/usr/bin/env bash
-# `make demo` for now: every audience rule in examples/logic against every sample user,
-# evaluated by the `engage logic` CLI (the rule is piped on stdin, the user is DATA).
-# The telco scenario end to end (simulate a week of events, report) replaces this later.
-# Usage: scripts/demo.sh PATH-TO-ENGAGE-BINARY
+# `make demo`: the telco scenario end to end — a seeded week of a telco's customers
+# (engage generate), replayed through the scenario's campaign set (engage simulate),
+# the summary printed, the HTML report written, and one customer's decision explained.
+# Usage: scripts/demo.sh PATH-TO-ENGAGE-CLI [OUT-DIR]
+#   DEMO_USERS (default 10000), DEMO_SEED (default 42)
 set -euo pipefail
 
-bin=${1:?usage: $0 PATH-TO-ENGAGE-BINARY}
-bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
-[ -x "$bin" ] || { echo "error: $bin is not an executable (build first)" >&2; exit 1; }
-cd "$(dirname "$0")/../examples/logic"
+bin=${1:?usage: $0 PATH-TO-ENGAGE-CLI [OUT-DIR]}
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${2:-$root/.build-demo}
+users=${DEMO_USERS:-10000}
+seed=${DEMO_SEED:-42}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+campaigns=examples/telco/campaigns.json
+responses=examples/telco/responses.json
+cd "$root"
+started=$(date +%s%N)
 
-# A one-line description of each user, computed by a rule too.
-describe='{"cat": [{"var": "name"}, " (", {"var": "profile.plan"}, ", ",
-  {"var": "behaviour.plans_page_views_7d"}, " plan-page views, marketing consent: ",
-  {"var": ["consent.marketing", "unknown"]}, ")"]}'
-
-echo "engage logic: audience rules from examples/logic against sample users"
+echo "== engage generate --users $users --seed $seed"
+"$bin" generate --users "$users" --seed "$seed" --out "$out/telco-week.jsonl"
+echo "$(wc -l < "$out/telco-week.jsonl") lines, $(du -h "$out/telco-week.jsonl" | cut -f1) → $out/telco-week.jsonl"
 echo
-echo "users:"
-for user in users/*.json; do
-  line=$("$bin" logic "$describe" "$(cat "$user")")
-  printf '  %-8s %s\n' "$(basename "$user" .json)" "${line//\"/}"
-done
-
-for rule in *.json; do
-  echo
-  echo "$(basename "$rule" .json)   (\$ engage logic - USER < examples/logic/$rule)"
-  for user in users/*.json; do
-    result=$("$bin" logic - "$(cat "$user")" <"$rule")
-    case $result in
-      true) mark="in audience" ;;
-      false) mark="-" ;;
-      *) mark="$result" ;;
-    esac
-    printf '  %-8s %s\n' "$(basename "$user" .json)" "$mark"
-  done
-done
-
+echo "== engage simulate --campaigns $campaigns --responses $responses"
+"$bin" simulate --campaigns "$campaigns" --responses "$responses" --seed "$seed" \
+  --json "$out/report.json" --html "$out/report.html" --log "$out/messages.jsonl" "$out/telco-week.jsonl"
 echo
-echo "An unknown operator is a compile error naming where it is:"
-echo "  \$ engage logic '{\"and\": [true, {\"plan_is\": \"gold\"}]}'"
-if "$bin" logic '{"and": [true, {"plan_is": "gold"}]}' 2>&1; then
-  echo "error: the bad rule was accepted" >&2; exit 1
-fi | sed 's/^/  /'
+
+# Why did a customer see the plan nudge? The first one sent on a plans-page visit,
+# explained with the state the simulation had built by that moment.
+first=$(grep -m1 '"campaign":"plan-change-nudge"' "$out/messages.jsonl" | grep '"placement":null' || true)
+if [ -n "$first" ]; then
+  user=$(sed -E 's/.*"user_id":"([^"]+)".*/\1/' <<<"$first")
+  at=$(sed -E 's/.*"time":([0-9]+).*/\1/' <<<"$first")
+  question='{"event": {"name": "page_view", "properties": {"page": "/plans"}}, "app": {"foreground": true}}'
+  echo "== engage explain: $user on the plans page at $(sed -E 's/.*"local_time":"([^"]+)".*/\1/' <<<"$first")"
+  echo "   engage explain --campaigns $campaigns --responses $responses --seed $seed --events ${out#$root/}/telco-week.jsonl --user $user --at $at '$question'"
+  "$bin" explain --campaigns "$campaigns" --responses "$responses" --seed "$seed" \
+    --events "$out/telco-week.jsonl" --user "$user" --at "$at" "$question"
+fi
+
+ms=$(( ($(date +%s%N) - started) / 1000000 ))
+echo "demo: $((ms / 1000)).$(( (ms % 1000) / 100 )) s for generate, simulate and explain (after the build)"
+echo "HTML report: $out/report.html   JSON: $out/report.json   every message: $out/messages.jsonl"

@@ -8,6 +8,9 @@ struct CampaignTally {
     var blocked = [Int](repeating: 0, count: Tally.blockedReasons.count)
     /// campaign, tag, channel, global (purpose or all)
     var capsHit = [0, 0, 0, 0]
+    /// Decisions where quiet hours, or a missing consent, removed at least one of the
+    /// campaign's channels (whether or not another channel was left).
+    var channelSkips = [0, 0]
     var impressions = 0
     var clicks = 0
     var dismissals = 0
@@ -28,6 +31,7 @@ struct CampaignTally {
         decisions += o.decisions
         for i in blocked.indices { blocked[i] += o.blocked[i] }
         for i in capsHit.indices { capsHit[i] += o.capsHit[i] }
+        for i in channelSkips.indices { channelSkips[i] += o.channelSkips[i] }
         impressions += o.impressions
         clicks += o.clicks
         dismissals += o.dismissals
@@ -124,6 +128,18 @@ public struct SimulationResult: Sendable {
         report = Self.build(s, t)
     }
 
+    /// The report with an `inputs` member (the files and seed the run used) after
+    /// `version`, for the reader of the report.
+    public func report(inputs: [(String, JSON)]) -> JSON {
+        guard case .object(let o) = report else { return report }
+        var members: [(String, JSON)] = []
+        for (k, v) in o {
+            members.append((k, v))
+            if k == "version" { members.append(("inputs", .object(JSONObject(inputs)))) }
+        }
+        return .object(JSONObject(members))
+    }
+
     private static func money(_ micros: Int64) -> JSON { .number(Double(micros) / 1_000_000) }
     private static func int(_ n: Int) -> JSON { .number(Double(n)) }
     private static func ratio(_ a: Int, _ b: Int) -> Double { b == 0 ? 0 : Double(a) / Double(b) }
@@ -215,6 +231,7 @@ public struct SimulationResult: Sendable {
             ("blocked", .object(JSONObject(Tally.blockedReasons.indices.map { (Tally.blockedReasons[$0].rawValue, int(c.blocked[$0])) }))),
             ("caps_hit", .object(JSONObject([("campaign", int(c.capsHit[0])), ("tag", int(c.capsHit[1])),
                                              ("channel", int(c.capsHit[2])), ("global", int(c.capsHit[3]))]))),
+            ("channel_skips", .object(JSONObject([("quiet_hours", int(c.channelSkips[0])), ("consent", int(c.channelSkips[1]))]))),
             ("holdout_users", int(c.holdoutUsers)), ("control_users", int(c.controlUsers)),
             ("channels", .array(channels)), ("cost", money(c.channelCost.reduce(0, +))),
             ("conversion", conversion), ("variants", .array(variants)),

@@ -26,6 +26,7 @@ public enum ReportTable {
             let funnel = co["funnel"]?.objectValue
             let blocked = co["blocked"]?.objectValue
             let caps = co["caps_hit"]?.objectValue
+            let skips = co["channel_skips"]?.objectValue
             var uplift = "—"
             var conv = "—"
             if let conversion = co["conversion"]?.objectValue {
@@ -37,13 +38,14 @@ public enum ReportTable {
             rows.append([
                 co["id"]?.stringValue ?? "?", count(n(funnel, "eligible")), count(n(co, "reach")), count(n(co, "impressions")),
                 decimal(d(co, "frequency"), 2), count(n(co, "clicks")), conv, uplift, count(n(co, "holdout_users")),
-                count(n(blocked, "consent")), count(n(blocked, "quiet_hours")),
+                "\(count(n(blocked, "consent")))/\(count(n(skips, "consent")))",
+                "\(count(n(blocked, "quiet_hours")))/\(count(n(skips, "quiet_hours")))",
                 "\(n(caps, "campaign"))/\(n(caps, "tag"))/\(n(caps, "channel"))/\(n(caps, "global"))",
                 money(d(co, "cost")),
             ])
         }
         out += table(header, rows)
-        out += "\n(eligible and reach: distinct users; consent, quiet and caps: decisions blocked at that step; uplift: conversion-rate difference against the holdout, in percentage points)\n\n"
+        out += "\n(eligible, reach: distinct users. consent, quiet: decisions where the campaign was blocked / where a channel was dropped.\n caps: decisions blocked by a campaign/tag/channel/global cap. uplift: conversion-rate difference against the holdout, percentage points.)\n\n"
         var channelRows: [[String]] = []
         for ch in o["channels"]?.arrayValue ?? [] {
             let co = ch.objectValue
@@ -82,7 +84,7 @@ public enum ReportTable {
         func line(_ cells: [String]) -> String {
             var s = ""
             for (i, c) in cells.enumerated() where i < widths.count {
-                let pad = String(repeating: " ", count: widths[i] - c.count)
+                let pad = i == cells.count - 1 && header.last == "why" ? "" : String(repeating: " ", count: widths[i] - c.count)
                 // Text left, numbers right; the last column (a reason) is left.
                 s += (i == 0 || i == cells.count - 1 && header.last == "why" || Double(c.filter { $0 != "," }) == nil && i == 1 && header[1] == "step")
                     ? c + pad : pad + c

@@ -140,8 +140,9 @@ public final class Simulation: Sendable {
         return SimulationResult(simulation: self, tally: total, log: logs.flatMap(\.1))
     }
 
-    /// Replays one user's lines before `at`, then asks `question` at `at` with an
-    /// explanation — the state is what the simulation had built by then.
+    /// Replays one user's lines up to `at` (events at `at` recorded, not decided on),
+    /// then asks `question` at `at` with an explanation — the state is what the
+    /// simulation had built by then, without committing anything.
     public func explain(userID: String, at: Int64, question: JSON) throws(ScenarioError) -> (decision: Decision, profile: JSONObject?) {
         guard let user = users.first(where: { $0.userID == userID }) else {
             throw ScenarioError("user \(userID) is not in the log")
@@ -202,7 +203,10 @@ struct UserReplay {
 
     mutating func run(until: Int64?, tally: inout Tally) throws(ScenarioError) {
         for line in user.lines {
-            if let until, line.time >= until { break }
+            // Explaining at `until`: what happened at that moment is recorded, as the
+            // host would before asking, but not decided on — the question is asked instead.
+            if let until, line.time > until { break }
+            let asking = until.map { line.time < $0 } ?? true
             try flush(through: line.time, tally: &tally)
             switch line {
             case .scenario:
@@ -221,11 +225,12 @@ struct UserReplay {
                 try record(.behaviour(HistoryEvent(name: name, time: t, properties: properties)))
                 if name == "whatsapp_message" { try record(.conversation(channel: "whatsapp", time: t)) }
                 noteConversion(t, name, properties)
-                if simulation.triggerEvents.contains(name) || !placements.isEmpty {
+                if asking, simulation.triggerEvents.contains(name) || !placements.isEmpty {
                     try decide(at: t, event: (name, properties), placements: placements, foreground: foreground,
                                tally: &tally)
                 }
             case .decide(_, let t, let placements, let foreground):
+                guard asking else { break }
                 try decide(at: t, event: nil, placements: placements, foreground: foreground, tally: &tally)
             }
         }
@@ -233,7 +238,7 @@ struct UserReplay {
             try flush(through: simulation.to, tally: &tally)
             finish(tally: &tally)
         } else if let until {
-            try flush(through: until - 1, tally: &tally)
+            try flush(through: until, tally: &tally)
         }
     }
 
@@ -287,6 +292,11 @@ struct UserReplay {
             if step >= 1 { flags[i].audience = true }
             if step >= 2 { flags[i].eligible = true }
             if let b = Tally.blockedIndex[trace.reason] { tally.campaigns[i].blocked[b] += 1 }
+            if trace.reason == .channel || trace.reason == .quietHours {
+                // The detail lists each skipped channel: "push: quiet hours …; sms: no marketing consent on sms".
+                if trace.detail.contains("quiet hours") { tally.campaigns[i].channelSkips[0] += 1 }
+                if trace.detail.contains("consent on") { tally.campaigns[i].channelSkips[1] += 1 }
+            }
             if trace.reason == .cap {
                 switch trace.capScope {
                 case .campaign?: tally.campaigns[i].capsHit[0] += 1
@@ -322,6 +332,10 @@ struct UserReplay {
             let v = compiled.campaign.variants.firstIndex { $0.id == m.variant }
             if let v, flags[i].variant == nil { flags[i].variant = v }
             tally.campaigns[i].impressions += 1
+            if m.skippedChannels.contains(where: { $0.reason.hasPrefix("quiet hours") }) { tally.campaigns[i].channelSkips[0] += 1 }
+            if m.skippedChannels.contains(where: { $0.reason.hasPrefix("no ") && $0.reason.contains("consent on") }) {
+                tally.campaigns[i].channelSkips[1] += 1
+            }
             tally.campaigns[i].channelImpressions[ch] += 1
             tally.campaigns[i].channelCost[ch] += micros
             if let v { tally.campaigns[i].variants[v].impressions += 1 }

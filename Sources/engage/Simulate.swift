@@ -73,7 +73,7 @@ final class Progress: Sendable {
         let percent = min(100, done * 100 / total)
         let step = tty ? percent : percent / 10 * 10
         let changed = shown.withLock { last -> Bool in
-            guard step > last else { return false }
+            guard step > last, tty || step > 0 else { return false }
             last = step
             return true
         }
@@ -145,11 +145,15 @@ func runSimulate(_ args: ArraySlice<String>) -> Never {
     let finished = ContinuousClock.now
     let replaySeconds = seconds(finished - loaded)
     let totalSeconds = seconds(finished - started)
+    let report = result.report(inputs: [
+        ("campaigns", .string(options.campaigns ?? "")), ("events", .string(positional[0])),
+        ("responses", options.responses.map { .string($0) } ?? .null), ("seed", .number(Double(options.seed))),
+    ])
     if let logOut { writeText(result.log.joined(separator: "\n") + (result.log.isEmpty ? "" : "\n"), to: logOut) }
-    if let jsonOut { writeText(JSONSerializer.string(result.report, pretty: true) + "\n", to: jsonOut) }
-    if let htmlOut { writeText(ReportHTML.render(result.report), to: htmlOut) }
+    if let jsonOut { writeText(JSONSerializer.string(report, pretty: true) + "\n", to: jsonOut) }
+    if let htmlOut { writeText(ReportHTML.render(report), to: htmlOut) }
     if jsonOut != "-" {
-        var table = ReportTable.render(result.report)
+        var table = ReportTable.render(report)
         let events = simulation.lineCountForProgress
         table += "\nreplayed \(grouped(events)) lines (\(grouped(result.decisions)) decisions) in "
         table += "\(fixed(replaySeconds, 2)) s on \(threads) thread\(threads == 1 ? "" : "s"): "
