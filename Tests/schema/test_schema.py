@@ -52,6 +52,8 @@ FOLDERS = {
 # example folders that hold something other than schema documents
 # Folders of example programs (and rule samples), not JSON documents of a format.
 NOT_SCHEMA_FOLDERS = {"logic", "swift-app", "c-host", "go-gateway", "nginx", "telco"}
+# documents of a format inside those folders
+SINGLE_DOCUMENTS = {"telco/campaigns.json": "campaign-set.schema.json"}
 
 
 def where(error) -> str:
@@ -132,6 +134,19 @@ def main() -> int:
     count = 0
     for folder, schema_name in FOLDERS.items():
         count += check_folder(folder, schema_name, validators, failures)
+    # Single documents in program folders.
+    for name, schema_name in SINGLE_DOCUMENTS.items():
+        document = load(EXAMPLES / name, failures)
+        validator = validators.get(schema_name)
+        if document is None or validator is None:
+            failures.append(f"examples/{name}: missing, or schema/{schema_name} invalid")
+            continue
+        errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+        for e in errors:
+            failures.append(f"{name}: {where(e)}: {e.message}")
+        if not errors:
+            print(f"ok   {name}: valid")
+        count += 1
     for f in failures:
         print(f"FAIL {f}", file=sys.stderr)
     print(f"schema test: {len(validators)} schemas, {count} example files, {len(failures)} failures")
