@@ -46,6 +46,19 @@ public enum ReportTable {
         }
         out += table(header, rows)
         out += "\n(eligible, reach: distinct users. consent, quiet: decisions where the campaign was blocked / where a channel was dropped.\n caps: decisions blocked by a campaign/tag/channel/global cap. uplift: conversion-rate difference against the holdout, percentage points.)\n\n"
+        var variantRows: [[String]] = []
+        for c in o["campaigns"]?.arrayValue ?? [] {
+            let co = c.objectValue
+            for v in co?["variants"]?.arrayValue ?? [] {
+                let vo = v.objectValue
+                variantRows.append([co?["id"]?.stringValue ?? "?", vo?["id"]?.stringValue ?? "?", count(n(vo, "users")),
+                                    count(n(vo, "impressions")), count(n(vo, "reach")), count(n(vo, "clicks")),
+                                    count(n(vo, "converted"))])
+            }
+        }
+        if !variantRows.isEmpty {
+            out += table(["campaign", "variant", "users", "impr", "reach", "clicks", "conv"], variantRows) + "\n"
+        }
         var channelRows: [[String]] = []
         for ch in o["channels"]?.arrayValue ?? [] {
             let co = ch.objectValue
@@ -86,8 +99,8 @@ public enum ReportTable {
             for (i, c) in cells.enumerated() where i < widths.count {
                 let pad = i == cells.count - 1 && header.last == "why" ? "" : String(repeating: " ", count: widths[i] - c.count)
                 // Text left, numbers right; the last column (a reason) is left.
-                s += (i == 0 || i == cells.count - 1 && header.last == "why" || Double(c.filter { $0 != "," }) == nil && i == 1 && header[1] == "step")
-                    ? c + pad : pad + c
+                let left = i == 0 || (i == cells.count - 1 && header.last == "why") || (i == 1 && ["step", "variant"].contains(header[1]))
+                s += left ? c + pad : pad + c
                 if i < cells.count - 1 { s += "  " }
             }
             return s + "\n"
