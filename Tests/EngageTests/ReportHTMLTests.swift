@@ -102,7 +102,7 @@ final class ReportHTMLTests: XCTestCase {
 
     func testNumbersAtTheEdgesDoNotTrap() {
         let extremes: [JSON] = [.number(.nan), .number(.infinity), .number(-.infinity), 1e300, -1e300,
-                                -9_223_372_036_854_775_808.0, 9.2e18, 0.1, -0.0, 1e-320]
+                                -9_223_372_036_854_775_808.0, 9.2e18, 0.1, -0.0, .number(.leastNonzeroMagnitude)]
         for x in extremes {
             let report: JSON = [
                 "version": x,
