@@ -155,11 +155,16 @@ scenario-test:
 
 ## demo: the telco scenario end to end (examples/telco): generate a week of 10,000
 ## customers, simulate it through the campaign set, print the summary, write the HTML
-## report (.build-demo/report.html), explain one customer's decision. Release build.
-DEMO_OUT ?= .build-demo
+## report (.build-demo/out/report.html), explain one customer's decision.
+# An optimised build without whole-module optimisation: files compile in parallel, so
+# a clean build takes ~40 s instead of ~50 s on 2 cores, and the simulation runs ~10 %
+# slower than fully optimised (3.3 s instead of 3.0 s) — the quickest way from a clean
+# clone to the report.
+DEMO_SCRATCH ?= $(SCRATCH)-demo
+DEMO_OUT ?= $(DEMO_SCRATCH)/out
 demo:
-	$(SWIFT) build --scratch-path $(SCRATCH) -c release --product engage-cli
-	@scripts/demo.sh "$(SCRATCH)/release/engage-cli" "$(DEMO_OUT)"
+	$(SWIFT) build --scratch-path $(DEMO_SCRATCH) -c release --product engage-cli -Xswiftc -no-whole-module-optimization
+	@scripts/demo.sh "$(DEMO_SCRATCH)/release/engage-cli" "$(DEMO_OUT)"
 
 ## install: release build; PREFIX/bin/engage, include/engage.h, lib/libengage.{so,a}, engage.pc.
 # The Swift runtime is linked statically so the installed tool runs without the toolchain.
@@ -186,4 +191,4 @@ bench-abi: lib
 	bench/abi/run.sh "$(LIB_DIR)"
 
 clean:
-	rm -rf "$(SCRATCH)" "$(BENCH_SCRATCH)" "$(LIB_SCRATCH)" "$(SCRATCH)-swift-app" "$(DEMO_OUT)" bench/results.json
+	rm -rf "$(SCRATCH)" "$(BENCH_SCRATCH)" "$(LIB_SCRATCH)" "$(SCRATCH)-swift-app" "$(DEMO_SCRATCH)" bench/results.json

@@ -8,7 +8,7 @@ set -euo pipefail
 
 bin=${1:?usage: $0 PATH-TO-ENGAGE-CLI [OUT-DIR]}
 root=$(cd "$(dirname "$0")/.." && pwd)
-out=${2:-$root/.build-demo}
+out=${2:-$root/.build-demo/out}
 users=${DEMO_USERS:-10000}
 seed=${DEMO_SEED:-42}
 mkdir -p "$out"

@@ -278,7 +278,10 @@ struct UserReplay {
         if !placements.isEmpty { q.append(("placements", .array(placements.map { .string($0) }))) }
         let decision: Decision
         do throws(DecisionError) {
-            decision = try engine.decide(.object(JSONObject(q)), in: context)
+            // Reasons are tallied; their detail text (rule explanations) is not needed.
+            var request = try context.request(.object(JSONObject(q)))
+            request.explainDetails = false
+            decision = try engine.decide(request)
         } catch {
             throw ScenarioError("user \(user.userID): decision at \(t): \(error)")
         }

@@ -39,6 +39,11 @@ public struct DecisionRequest: Sendable {
     public var commit: Bool
     /// Whether to return every campaign's trace.
     public var explain: Bool
+    /// With `explain`: whether traces carry their detail text (default true). False
+    /// keeps reason codes and cap scopes, and details only for the channel and
+    /// quiet-hours steps — for tools that tally reasons over many decisions (the
+    /// simulator), at a fraction of the cost. Not a JSON member.
+    public var explainDetails: Bool = true
     /// The request as sent: what rules and placeholders read.
     public var data: JSON
 

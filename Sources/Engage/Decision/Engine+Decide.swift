@@ -147,7 +147,8 @@ struct DecisionRun {
                                cap: CapScope? = nil) {
         reasonCounts[reason] += 1
         if request.explain {
-            traces[index] = CampaignTrace(campaignID: set.campaigns[index].campaign.id, reason: reason, detail: detail(),
+            let text = request.explainDetails || reason == .channel || reason == .quietHours ? detail() : ""
+            traces[index] = CampaignTrace(campaignID: set.campaigns[index].campaign.id, reason: reason, detail: text,
                                           capScope: cap)
         }
     }
@@ -234,7 +235,7 @@ struct DecisionRun {
         if let audience = compiled.audience {
             do throws(LogicError) {
                 guard try audience.matches(request.data, context: requestContext) else {
-                    let detail = request.explain ? explainRule(c.audience, was: false, prefix: "audience rule is false") : ""
+                    let detail = request.explain && request.explainDetails ? explainRule(c.audience, was: false, prefix: "audience rule is false") : ""
                     drop(i, .audience, detail)
                     return nil
                 }
@@ -246,7 +247,7 @@ struct DecisionRun {
         if let exclusion = compiled.exclusion {
             do throws(LogicError) {
                 if try exclusion.matches(request.data, context: requestContext) {
-                    let detail = request.explain ? explainRule(c.exclusion, was: true, prefix: "exclusion rule is true") : ""
+                    let detail = request.explain && request.explainDetails ? explainRule(c.exclusion, was: true, prefix: "exclusion rule is true") : ""
                     drop(i, .exclusion, detail)
                     return nil
                 }
