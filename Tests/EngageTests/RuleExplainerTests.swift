@@ -57,3 +57,18 @@ private let set = #"""
         #expect(d.traces == nil && d.messages.isEmpty)
     }
 }
+
+@Suite struct ReasonOnlyExplanationTests {
+    @Test func reasonsWithoutDetailText() throws {
+        let e = Engine(clock: { noon })
+        try e.load(json: JSONParser.parse(set))
+        var request = try DecisionRequest(json: JSONParser.parse(
+            #"{"user_id": "u1", "placements": ["home"], "explain": true, "commit": false, "user": {"age": 3}}"#))
+        request.explainDetails = false
+        let d = try e.decide(request)
+        let nudge = try #require(d.traces?.first { $0.campaignID == "nudge" })
+        #expect(nudge.reason == .audience && nudge.detail.isEmpty)
+        request.explainDetails = true
+        #expect(try e.decide(request).traces?.first { $0.campaignID == "nudge" }?.detail.isEmpty == false)
+    }
+}
