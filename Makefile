@@ -179,11 +179,13 @@ install: lib
 	  scripts/engage.pc.in > "$(PREFIX)/lib/pkgconfig/engage.pc"
 	@echo "installed $(PREFIX)/bin/engage, include/engage.h, lib/libengage.so, lib/libengage.a, lib/pkgconfig/engage.pc"
 
-## bench: release build of the separate bench/ package, then run it; then bench-abi.
+## bench: release build of the separate bench/ package, then run it; then bench-abi and
+## the peers (bench/peers: PyPI engines in a venv on the same rules and users).
 bench:
 	$(SWIFT) build --package-path bench --scratch-path $(BENCH_SCRATCH) -c release
 	"$(BENCH_SCRATCH)/release/engage-bench" --json bench/results.json $(BENCH_ARGS)
 	$(MAKE) --no-print-directory bench-abi
+	bench/peers/run.sh "$(LIB_DIR)"
 
 ## bench-abi: one engage_decide (100 campaigns, 1 KB request) from C, Go and Python in
 ## one run, alternating rounds (writes bench/abi/results.json).

@@ -30,6 +30,9 @@ public struct CompiledCampaignSet: Sendable {
     let byEvent: [String: [Int]]
     let byPlacement: [String: [Int]]
     let byID: [String: Int]
+    /// Each campaign's position in UTF-8 byte order of ids (arbitration's last key), so
+    /// a decision compares integers, not strings.
+    let idRank: [Int]
 
     init(set: CampaignSet, campaigns: [CompiledCampaign], segments: SegmentTable,
          zones: [String: ZoneRules], defaultZone: ZoneRules) {
@@ -59,6 +62,12 @@ public struct CompiledCampaignSet: Sendable {
         self.byEvent = byEvent.mapValues { $0.sorted(by: order) }
         self.byPlacement = byPlacement.mapValues { $0.sorted(by: order) }
         self.byID = byID
+        var rank = [Int](repeating: 0, count: campaigns.count)
+        let byIDOrder = campaigns.indices.sorted {
+            campaigns[$0].campaign.id.utf8.lexicographicallyPrecedes(campaigns[$1].campaign.id.utf8)
+        }
+        for (r, i) in byIDOrder.enumerated() { rank[i] = r }
+        idRank = rank
     }
 
     /// Validates and compiles a parsed campaign-set document.

@@ -182,12 +182,16 @@ struct DecisionRun {
             if let c = evaluate(set.campaigns[i]) { eligible.append(c) }
         }
         // Arbitration: priority, then score, then campaign id (stable and documented).
-        eligible.sort { a, b in
-            if a.campaign.priority != b.campaign.priority { return a.campaign.priority > b.campaign.priority }
+        // Sorted as small keys (the id as its precomputed rank), then the candidates
+        // put in that order once: no candidate is moved or string compared per step.
+        let keys = eligible.map { (priority: $0.compiled.campaign.priority, score: $0.score, rank: set.idRank[$0.index]) }
+        let order = keys.indices.sorted { i, j in
+            let a = keys[i], b = keys[j]
+            if a.priority != b.priority { return a.priority > b.priority }
             if a.score != b.score { return a.score > b.score }
-            return a.campaign.id.utf8.lexicographicallyPrecedes(b.campaign.id.utf8)
+            return a.rank < b.rank
         }
-        return try allocate(eligible)
+        return try allocate(order.map { eligible[$0] })
     }
 
     // MARK: - Eligibility
