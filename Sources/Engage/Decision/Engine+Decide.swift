@@ -164,15 +164,22 @@ struct DecisionRun {
 
     mutating func execute() throws(DecisionError) -> Decision {
         var candidateIndexes: [Int] = []
-        var seen = Set<Int>()
+        // Campaigns already taken, one bit each (no hashing of indexes).
+        var seen = [UInt64](repeating: 0, count: (set.campaigns.count + 63) / 64)
+        func take(_ i: Int) -> Bool {
+            let (word, bit) = (i / 64, UInt64(1) << UInt64(i % 64))
+            guard word < seen.count, seen[word] & bit == 0 else { return false }
+            seen[word] |= bit
+            return true
+        }
         if let event = request.eventName {
-            for i in set.byEvent[event] ?? [] where seen.insert(i).inserted { candidateIndexes.append(i) }
+            for i in set.byEvent[event] ?? [] where take(i) { candidateIndexes.append(i) }
         }
         for p in request.placements {
-            for i in set.byPlacement[p] ?? [] where seen.insert(i).inserted { candidateIndexes.append(i) }
+            for i in set.byPlacement[p] ?? [] where take(i) { candidateIndexes.append(i) }
         }
         if request.explain {
-            for c in set.campaigns where !seen.contains(c.index) {
+            for c in set.campaigns where take(c.index) {
                 traces[c.index] = CampaignTrace(campaignID: c.campaign.id, reason: .trigger,
                                                 detail: "not triggered by this event or placement")
             }

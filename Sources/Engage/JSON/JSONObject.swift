@@ -9,9 +9,12 @@
 /// Python — not Swift's canonical equivalence: `"\u00e9"` (NFC) and `"e\u0301"` (NFD)
 /// are two different members, so every binding sees the same members.
 ///
-/// **Lookup.** Small objects (up to ``linearLimit`` members, the common case for request
-/// contexts and rule operands) are searched linearly, which beats hashing at that size;
-/// larger ones carry a hash index built once at construction. Copying is O(1).
+/// **Lookup.** Every key's hash is computed once, when the object is built; a lookup
+/// compares hashes before bytes, and compiled rule paths bring their keys' hashes
+/// precomputed. Small objects (up to ``linearLimit`` members, the common case for
+/// request contexts and rule operands) are scanned; larger ones carry an open-addressing
+/// table (probe sequences bounded; keys crafted to collide fall back to Swift's seeded
+/// hashing). Copying is O(1).
 public struct JSONObject: Sendable {
     /// Objects with more members than this get a hash index.
     static let linearLimit = 12
@@ -20,31 +23,98 @@ public struct JSONObject: Sendable {
     final class _Storage: Sendable {
         let keys: [String]
         let values: [JSON]
-        let index: [_ByteKey: Int]?
+        /// Each key's ``JSONObject/keyHash(_:)``, in member order: lookups compare
+        /// hashes before bytes.
+        let hashes: [UInt64]
+        /// Large objects: an open-addressing table of member index + 1 (0 = empty),
+        /// capacity a power of two at least twice the member count; nil when small, or
+        /// when keys collide so much that probing would be slow (then `fallback`).
+        let slots: [Int32]?
+        /// Large objects whose keys defeat the table (crafted collisions): Swift's
+        /// seeded hashing instead.
+        let fallback: [_ByteKey: Int]?
 
-        init(keys: [String], values: [JSON]) {
+        init(keys: [String], values: [JSON], hashes: [UInt64], slots: [Int32]?, fallback: [_ByteKey: Int]?) {
             self.keys = keys
             self.values = values
+            self.hashes = hashes
+            self.slots = slots
+            self.fallback = fallback
+        }
+
+        /// Builds the lookup structure for keys known to be distinct.
+        convenience init(distinctKeys keys: [String], values: [JSON], hashes: [UInt64]) {
             if keys.count > JSONObject.linearLimit {
-                var index = [_ByteKey: Int](minimumCapacity: keys.count)
-                for (i, k) in keys.enumerated() { index[_ByteKey(k)] = i }
-                self.index = index
+                if case .table(let slots) = JSONObject.table(keys, hashes) {
+                    self.init(keys: keys, values: values, hashes: hashes, slots: slots, fallback: nil)
+                } else {
+                    self.init(keys: keys, values: values, hashes: hashes, slots: nil,
+                              fallback: _Storage.seededIndex(keys))
+                }
             } else {
-                self.index = nil
+                self.init(keys: keys, values: values, hashes: hashes, slots: nil, fallback: nil)
             }
         }
 
-        /// With an index already built (by the caller's duplicate check).
-        init(keys: [String], values: [JSON], index: [_ByteKey: Int]) {
-            self.keys = keys
-            self.values = values
-            self.index = index
+        static func seededIndex(_ keys: [String]) -> [_ByteKey: Int] {
+            var index = [_ByteKey: Int](minimumCapacity: keys.count)
+            for (i, k) in keys.enumerated() { index[_ByteKey(k)] = i }
+            return index
         }
+    }
+
+    /// Longest probe sequence the table accepts; beyond it the object falls back to
+    /// seeded hashing, so crafted keys cannot make lookups or construction quadratic.
+    static let maxProbe = 32
+
+    /// FNV-1a over the key's UTF-8, with a final avalanche: fast for the short keys of
+    /// requests and rules. Not seeded — `maxProbe` bounds what collisions can cost.
+    @inline(__always)
+    static func keyHash(_ key: String) -> UInt64 {
+        var utf8 = key
+        return utf8.withUTF8 { bytes in
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            h ^= h >> 29
+            h = h &* 0xbf58_476d_1ce4_e5b9
+            return h ^ (h >> 32)
+        }
+    }
+
+    /// What building a table found.
+    enum TableBuild {
+        case table([Int32])
+        /// Two members share a key (by bytes).
+        case duplicate
+        /// Some probe sequence would exceed `maxProbe`.
+        case collisions
+    }
+
+    /// The open-addressing table for `keys` with `hashes`.
+    static func table(_ keys: [String], _ hashes: [UInt64]) -> TableBuild {
+        guard hashes.count < Int(Int32.max) / 4 else { return .collisions }
+        var capacity = 16
+        while capacity < hashes.count * 2 { capacity <<= 1 }
+        let mask = capacity - 1
+        var slots = [Int32](repeating: 0, count: capacity)
+        for (i, h) in hashes.enumerated() {
+            var s = Int(truncatingIfNeeded: h) & mask
+            var probes = 0
+            while slots[s] != 0 {
+                let m = Int(slots[s]) - 1
+                if hashes[m] == h, _ByteKey.equal(keys[m], keys[i]) { return .duplicate }
+                probes += 1
+                if probes > maxProbe { return .collisions }
+                s = (s + 1) & mask
+            }
+            slots[s] = Int32(i + 1)
+        }
+        return .table(slots)
     }
 
     let _storage: _Storage
 
-    private static let emptyStorage = _Storage(keys: [], values: [])
+    private static let emptyStorage = _Storage(keys: [], values: [], hashes: [], slots: nil, fallback: nil)
 
     /// An object with no members.
     public init() { _storage = JSONObject.emptyStorage }
@@ -68,35 +138,45 @@ public struct JSONObject: Sendable {
             _storage = JSONObject.emptyStorage
             return
         }
-        // Duplicates are rare; detect them cheaply and only then rebuild.
+        let hashes = keys.map(JSONObject.keyHash)
+        // Duplicates are rare: find them by hash (bytes only on a hash match), and only
+        // then rebuild.
+        var dup = false
         if keys.count <= JSONObject.linearLimit {
-            var dup = false
             outer: for i in 1..<keys.count {
-                for j in 0..<i where _ByteKey.equal(keys[j], keys[i]) {
+                for j in 0..<i where hashes[j] == hashes[i] && _ByteKey.equal(keys[j], keys[i]) {
                     dup = true
                     break outer
                 }
             }
-            if !dup {
-                _storage = _Storage(keys: keys, values: values)
-                return
-            }
         } else {
-            // One pass builds the index and finds duplicates (hashing each key once).
-            var index = [_ByteKey: Int](minimumCapacity: keys.count)
-            var dup = false
-            for (i, k) in keys.enumerated() where index.updateValue(i, forKey: _ByteKey(k)) != nil {
-                dup = true
-                break
-            }
-            if !dup {
-                _storage = _Storage(keys: keys, values: values, index: index)
+            // One pass builds the table and finds duplicates.
+            switch JSONObject.table(keys, hashes) {
+            case .table(let slots):
+                _storage = _Storage(keys: keys, values: values, hashes: hashes, slots: slots, fallback: nil)
                 return
+            case .duplicate:
+                dup = true
+            case .collisions:
+                var seen = [_ByteKey: Int](minimumCapacity: keys.count)
+                for (i, k) in keys.enumerated() where seen.updateValue(i, forKey: _ByteKey(k)) != nil {
+                    dup = true
+                    break
+                }
+                if !dup {
+                    _storage = _Storage(keys: keys, values: values, hashes: hashes, slots: nil, fallback: seen)
+                    return
+                }
             }
+        }
+        if !dup {
+            _storage = _Storage(distinctKeys: keys, values: values, hashes: hashes)
+            return
         }
         var position: [_ByteKey: Int] = [:]
         var k2: [String] = []
         var v2: [JSON] = []
+        var h2: [UInt64] = []
         for (i, k) in keys.enumerated() {
             if let p = position[_ByteKey(k)] {
                 v2[p] = values[i]
@@ -104,9 +184,10 @@ public struct JSONObject: Sendable {
                 position[_ByteKey(k)] = k2.count
                 k2.append(k)
                 v2.append(values[i])
+                h2.append(hashes[i])
             }
         }
-        _storage = _Storage(keys: k2, values: v2)
+        _storage = _Storage(distinctKeys: k2, values: v2, hashes: h2)
     }
 
     /// The number of members.
@@ -136,12 +217,30 @@ public struct JSONObject: Sendable {
 
 extension JSONObject._Storage {
 
-    func indexOf(_ key: String) -> Int? {
-        if let index { return index[_ByteKey(key)] }
+    @inline(__always)
+    func indexOf(_ key: String) -> Int? { indexOf(key, hash: JSONObject.keyHash(key)) }
+
+    /// The member named `key`, whose ``JSONObject/keyHash(_:)`` is `hash` (compiled
+    /// paths compute it once).
+    func indexOf(_ key: String, hash: UInt64) -> Int? {
+        if let slots {
+            let mask = slots.count - 1
+            var s = Int(truncatingIfNeeded: hash) & mask
+            var probes = 0
+            while probes <= JSONObject.maxProbe {
+                let m = Int(slots[s])
+                if m == 0 { return nil }
+                if hashes[m - 1] == hash, _ByteKey.equal(keys[m - 1], key) { return m - 1 }
+                s = (s + 1) & mask
+                probes += 1
+            }
+            return nil
+        }
+        if let fallback { return fallback[_ByteKey(key)] }
         var i = 0
-        let n = keys.count
+        let n = hashes.count
         while i < n {
-            if _ByteKey.equal(keys[i], key) { return i }
+            if hashes[i] == hash, _ByteKey.equal(keys[i], key) { return i }
             i &+= 1
         }
         return nil
@@ -161,10 +260,29 @@ struct _ByteKey: Hashable {
         guard au.count == bu.count else { return false }
         // Native strings expose contiguous UTF-8; bridged or shared ones fall back.
         let contiguous: Bool?? = au.withContiguousStorageIfAvailable { ab in
-            bu.withContiguousStorageIfAvailable { bb in ab.elementsEqual(bb) }
+            bu.withContiguousStorageIfAvailable { bb in bytesEqual(UnsafeRawBufferPointer(ab), UnsafeRawBufferPointer(bb)) }
         }
         if let outer = contiguous, let result = outer { return result }
         return au.elementsEqual(bu)
+    }
+
+    /// Byte equality of two buffers of the same length, eight bytes at a time.
+    @inline(__always)
+    static func bytesEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        let n = a.count
+        guard n == b.count else { return false }
+        var i = 0
+        while i + 8 <= n {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+                return false
+            }
+            i &+= 8
+        }
+        while i < n {
+            if a[i] != b[i] { return false }
+            i &+= 1
+        }
+        return true
     }
 
     static func == (lhs: _ByteKey, rhs: _ByteKey) -> Bool { equal(lhs.string, rhs.string) }

@@ -6,15 +6,13 @@
 struct PathKey: Sendable {
     let key: String
     let index: Int?
-    /// Precomputed for fast member lookup (see PathLookup.swift).
-    let isASCII: Bool
-    let utf8Count: Int
+    /// The key's JSONObject.keyHash, precomputed for member lookup (PathLookup.swift).
+    let hash: UInt64
 
     init(_ key: String) {
         self.key = key
         self.index = PathKey.canonicalIndex(key)
-        self.utf8Count = key.utf8.count
-        self.isASCII = key.utf8.allSatisfy { $0 < 0x80 }
+        self.hash = JSONObject.keyHash(key)
     }
 
     init(index: Int) {
