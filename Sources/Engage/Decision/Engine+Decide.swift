@@ -111,6 +111,8 @@ struct DecisionRun {
     let local: LocalDateTime
     var traces: [Int: CampaignTrace] = [:]
     var reasonCounts = ReasonTally()
+    /// The current local day, week and month, once resolved (cap windows).
+    var calendarRanges: [Range<Int64>?] = [nil, nil, nil]
 
     init(engine: Engine, set: CompiledCampaignSet, request: DecisionRequest) throws(DecisionError) {
         self.engine = engine
@@ -281,7 +283,7 @@ struct DecisionRun {
         var checks: [CapCheck] = []
         for cap in c.caps { checks.append(check(.campaign(c.id), cap, "campaign")) }
         for tc in set.set.policies.tagCaps where c.tags.contains(tc.tag) {
-            checks.append(check(.tag(tc.tag), tc.cap, "tag \(tc.tag)"))
+            checks.append(check(.tag(tc.tag), tc.cap, "tag", tc.tag))
         }
         for gc in set.set.policies.globalCaps where gc.purpose == nil || gc.purpose == c.purpose {
             checks.append(check(gc.purpose.map { .purpose($0.rawValue) } ?? .all, gc.cap, Self.globalLabel(gc.purpose)))
@@ -311,7 +313,7 @@ struct DecisionRun {
             }
             var channelChecks = checks
             for cc in set.set.policies.channelCaps where cc.channel == ch {
-                channelChecks.append(check(.channel(ch.rawValue), cc.cap, "channel \(ch.rawValue)"))
+                channelChecks.append(check(.channel(ch.rawValue), cc.cap, "channel", ch.rawValue))
             }
             if let (index, used) = state.firstFullCap(Array(channelChecks[checks.count...])) {
                 let full = channelChecks[checks.count + index]
@@ -403,8 +405,23 @@ struct DecisionRun {
     }
 
     /// A cap resolved against now and the user's zone (semantics: docs/caps.md).
-    private func check(_ scope: CapScope, _ cap: Cap, _ label: String) -> CapCheck {
-        cap.check(scope: scope, now: now, zone: zone, firstWeekday: set.set.policies.weekStart, label: label)
+    /// A cap resolved at `now`. Calendar windows (the same for every campaign of a
+    /// decision) are resolved once per unit; the label's parts are joined only if read.
+    private mutating func check(_ scope: CapScope, _ cap: Cap, _ label: String, _ name: String = "") -> CapCheck {
+        let range: Range<Int64>
+        if case .calendar(let unit) = cap.window {
+            let slot = unit == .day ? 0 : unit == .week ? 1 : 2
+            if let cached = calendarRanges[slot] {
+                range = cached
+            } else {
+                range = cap.window.range(now: now, zone: zone, firstWeekday: set.set.policies.weekStart)
+                calendarRanges[slot] = range
+            }
+        } else {
+            range = cap.window.range(now: now, zone: zone, firstWeekday: set.set.policies.weekStart)
+        }
+        return CapCheck(scope: scope, range: range, limit: cap.count, labelPrefix: label, labelName: name,
+                        windowLabel: cap.window.label)
     }
 
     // MARK: - Allocation

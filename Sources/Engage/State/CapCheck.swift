@@ -50,9 +50,14 @@ public struct CapCheck: Sendable, Hashable {
     public var limit: Int
     /// How the cap reads in explanations, e.g. `campaign/1d`: built when read, so a
     /// decision that explains nothing builds no label.
-    public var label: String { windowLabel.isEmpty ? labelPrefix : labelPrefix + "/" + windowLabel }
-    /// The scope's part of the label (`campaign`, `tag plans`) and the window's (`1d`).
+    public var label: String {
+        let scopePart = labelName.isEmpty ? labelPrefix : labelPrefix + " " + labelName
+        return windowLabel.isEmpty ? scopePart : scopePart + "/" + windowLabel
+    }
+    /// The scope's part of the label (`campaign`, `tag` + ` ` + `plans`) and the
+    /// window's (`1d`): kept apart so nothing is joined unless the label is read.
     let labelPrefix: String
+    let labelName: String
     let windowLabel: String
 
     public init(scope: CapScope, range: Range<Int64>, limit: Int, label: String) {
@@ -70,11 +75,13 @@ public struct CapCheck: Sendable, Hashable {
         hasher.combine(label)
     }
 
-    init(scope: CapScope, range: Range<Int64>, limit: Int, labelPrefix: String, windowLabel: String) {
+    init(scope: CapScope, range: Range<Int64>, limit: Int, labelPrefix: String, labelName: String = "",
+         windowLabel: String) {
         self.scope = scope
         self.range = range
         self.limit = limit
         self.labelPrefix = labelPrefix
+        self.labelName = labelName
         self.windowLabel = windowLabel
     }
 
