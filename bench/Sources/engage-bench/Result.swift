@@ -3,16 +3,22 @@ import Engage
 
 struct BenchResult {
     let name: String
-    let unit: String          // "MB/s" (10^6 bytes per second) or "ns/eval"
+    let unit: String          // "MB/s" (10^6 bytes per second), "ns/eval", "µs", ...
     let higherIsBetter: Bool
     let stats: Stats
     var detail: String = ""
-    /// The bar from SPEC.md, when there is one.
+    /// The bar from issue 8 for the median, when there is one.
     var target: Double? = nil
+    /// A bar for the p99 as well (lower is better), when there is one.
+    var p99Target: Double? = nil
+    /// Further figures for bench/results.json (decisions/s, thread count, bytes...).
+    var extra: [(String, JSON)] = []
 
     var passes: Bool? {
         guard let target else { return nil }
-        return higherIsBetter ? stats.median >= target : stats.median <= target
+        let median = higherIsBetter ? stats.median >= target : stats.median <= target
+        guard let p99Target else { return median }
+        return median && stats.p99 <= p99Target
     }
 
     var json: JSON {
@@ -22,8 +28,10 @@ struct BenchResult {
             ("max", .number(rounded(stats.max))), ("p99", .number(rounded(stats.p99))),
             ("samples", .number(Double(stats.samples.count))), ("detail", .string(detail)),
         ]
+        members += extra
         if let target, let passes {
             members.append(("target", .number(target)))
+            if let p99Target { members.append(("p99_target", .number(p99Target))) }
             members.append(("pass", .bool(passes)))
         }
         return .object(JSONObject(members))
@@ -52,7 +60,8 @@ func printTable(_ results: [BenchResult]) {
     for r in results {
         var target = ""
         if let t = r.target, let ok = r.passes {
-            target = (r.higherIsBetter ? "≥ " : "≤ ") + format(t) + (ok ? "  PASS" : "  MISS")
+            target = (r.higherIsBetter ? "≥ " : "≤ ") + format(t)
+                + (r.p99Target.map { ", p99 ≤ " + format($0) } ?? "") + (ok ? "  PASS" : "  MISS")
         }
         print(pad(r.name, 50, left: true) + pad(format(r.stats.median), 10) + pad(format(r.stats.min), 10)
               + pad(format(r.stats.max), 10) + pad(format(r.stats.p99), 10) + "  " + pad(r.unit, 8, left: true)

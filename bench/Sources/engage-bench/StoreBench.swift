@@ -166,7 +166,8 @@ enum StoreBench {
         let shown: Int          // decisions that showed (and, committing, wrote) a message
     }
 
-    static func run(quick: Bool) throws -> [BenchResult] {
+    /// The whole store benchmark, or with `recordsOnly` just part 1 (`--only record`).
+    static func run(quick: Bool, recordsOnly: Bool = false) throws -> [BenchResult] {
         let folder = try TempFolder()
         defer { folder.cleanUp() }
         let runStart = ContinuousClock.now
@@ -184,8 +185,8 @@ enum StoreBench {
 
         let records = try recordsPerSecond(folder: folder, template: template, users: users,
                                            seconds: quick ? 0.5 : 2, maxRecords: quick ? 50_000 : 400_000)
-        let decide = try decisions(folder: folder, template: template, users: users, quick: quick)
-        let size = try fileSize(folder: folder, users: 100_000, budget: quick ? 4 : 45)
+        let decide = recordsOnly ? [] : try decisions(folder: folder, template: template, users: users, quick: quick)
+        let size = recordsOnly ? nil : try fileSize(folder: folder, users: 100_000, budget: quick ? 4 : 45)
         let total = (ContinuousClock.now - runStart).nanoseconds / 1e9
 
         // The table.
@@ -197,27 +198,31 @@ enum StoreBench {
             print(pad(name, 22, left: true) + pad(format(one.rounded()), 12) + pad(format(eight.rounded()), 12)
                   + pad(format((eight / one * 100).rounded() / 100), 8))
         }
-        print("store: decisions (100 campaigns, \(users) users with a week of history, 1 KB requests, 1 thread)")
-        print(pad("store", 22, left: true) + pad("commit", 8) + pad("decisions/s", 13) + pad("p50 µs", 10)
-              + pad("p99 µs", 10) + pad("decisions", 11) + pad("shown", 8))
-        for f in decide {
-            print(pad(f.label, 22, left: true) + pad(f.commit ? "true" : "false", 8) + pad(format(f.perSecond.rounded()), 13)
-                  + pad(format(f.stats.median), 10) + pad(format(f.stats.p99), 10)
-                  + pad(String(f.stats.samples.count), 11) + pad(String(f.shown), 8))
+        if !decide.isEmpty {
+            print("store: decisions (100 campaigns, \(users) users with a week of history, 1 KB requests, 1 thread)")
+            print(pad("store", 22, left: true) + pad("commit", 8) + pad("decisions/s", 13) + pad("p50 µs", 10)
+                  + pad("p99 µs", 10) + pad("decisions", 11) + pad("shown", 8))
+            for f in decide {
+                print(pad(f.label, 22, left: true) + pad(f.commit ? "true" : "false", 8) + pad(format(f.perSecond.rounded()), 13)
+                      + pad(format(f.stats.median), 10) + pad(format(f.stats.p99), 10)
+                      + pad(String(f.stats.samples.count), 11) + pad(String(f.shown), 8))
+            }
         }
-        let perUser = Double(size.bytes) / Double(size.users)
-        print("store: file size, sync batch, 8 threads, checkpointed: \(size.users) users in \(format((size.seconds * 10).rounded() / 10)) s (\(size.records) records, ~\(size.records / size.users) each), "
-              + "\(size.bytes) bytes = \(format((perUser).rounded())) bytes/user (encoded state \(format(size.stateBytes.rounded())) bytes/user)"
-              + "; per 100,000 users ≈ \(format((perUser * 100_000 / 1e5).rounded() / 10)) MB"
-              + (size.users == 100_000 ? "" : " (extrapolated from \(size.users))"))
+        if let size {
+            let perUser = Double(size.bytes) / Double(size.users)
+            print("store: file size, sync batch, 8 threads, checkpointed: \(size.users) users in \(format((size.seconds * 10).rounded() / 10)) s (\(size.records) records, ~\(size.records / size.users) each), "
+                  + "\(size.bytes) bytes = \(format((perUser).rounded())) bytes/user (encoded state \(format(size.stateBytes.rounded())) bytes/user)"
+                  + "; per 100,000 users ≈ \(format((perUser * 100_000 / 1e5).rounded() / 10)) MB"
+                  + (size.users == 100_000 ? "" : " (extrapolated from \(size.users))"))
+        }
         print("store: \(format((total * 10).rounded() / 10)) s in all (template of \(users) users: \(format((populated * 10).rounded() / 10)) s)")
         print("")
 
         // The results (table and JSON).
         var results: [BenchResult] = []
         for r in records {
-            results.append(BenchResult(name: "store records/s, \(r.store), \(r.threads) thread\(r.threads == 1 ? "" : "s")",
-                                       unit: "rec/s", higherIsBetter: true, stats: Stats([r.perSecond]),
+            results.append(BenchResult(name: "record, \(r.store), \(r.threads) thread\(r.threads == 1 ? "" : "s")",
+                                       unit: "rec/s", higherIsBetter: true, stats: Stats([r.perSecond.rounded()]),
                                        detail: "\(r.records) records in \(format((r.seconds * 100).rounded() / 100)) s"))
         }
         for f in decide {
@@ -225,11 +230,14 @@ enum StoreBench {
                                        stats: f.stats,
                                        detail: "\(format(f.perSecond.rounded())) decisions/s; \(f.stats.samples.count) decisions, \(f.shown) showed a message"))
         }
-        results.append(BenchResult(name: "store file bytes per user, a week of history", unit: "bytes", higherIsBetter: false,
-                                   stats: Stats([perUser]),
-                                   detail: "sqlite, sync batch, checkpointed; \(size.users) users, \(size.records) records; "
-                                       + "\(format((perUser * 100_000 / 1e5).rounded() / 10)) MB per 100,000 users"
-                                       + (size.users == 100_000 ? "" : " (extrapolated)")))
+        if let size {
+            let perUser = Double(size.bytes) / Double(size.users)
+            results.append(BenchResult(name: "store file bytes per user, a week of history", unit: "bytes", higherIsBetter: false,
+                                       stats: Stats([perUser]),
+                                       detail: "sqlite, sync batch, checkpointed; \(size.users) users, \(size.records) records; "
+                                           + "\(format((perUser * 100_000 / 1e5).rounded() / 10)) MB per 100,000 users"
+                                           + (size.users == 100_000 ? "" : " (extrapolated)")))
+        }
         return results
     }
 

@@ -1,9 +1,12 @@
-// engage-bench: libengage's benchmarks (release build; run through `make bench`).
+// engage-bench: libengage's benchmarks (release build; run through `make bench` or
+// `engage bench`).
 //
-//   engage-bench [--json PATH] [--quick] [--only NAME]
+//   engage-bench [--json PATH] [--quick] [--only NAME[,NAME...]]
 //
-// Medians over repeated samples on a monotonic clock, with min/max/p99; a table on
-// stdout and the same figures as JSON in PATH.
+// Workloads (issue 8): logic, decide, decide-commit, load, memory, record; also json
+// (parse and serialize) and store (record plus the SQLite store's decisions and file
+// size). Medians over repeated samples on a monotonic clock, with min/max/p99; a table
+// on stdout and the same figures as JSON in PATH.
 import Engage
 #if canImport(Glibc)
 import Glibc
@@ -17,23 +20,40 @@ func printError(_ message: String) {
     _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
 }
 
+/// Every workload `--only` accepts, in the order a full run runs them.
+let workloads = ["json", "logic", "decide", "memory", "decide-commit", "load", "record", "store"]
+let usage = "usage: engage-bench [--json PATH] [--quick] [--only NAME[,NAME...]]\n"
+    + "  NAME: " + workloads.joined(separator: ", ") + " (record: the store's records/s only; store: all of it)"
+
 var jsonPath: String? = nil
 var quick = false
-var only: String? = nil
+var only: Set<String>? = nil
 var args = CommandLine.arguments.dropFirst()
 while let arg = args.popFirst() {
     switch arg {
     case "--json": jsonPath = args.popFirst()
     case "--quick": quick = true
-    case "--only": only = args.popFirst()
+    case "--only":
+        guard let list = args.popFirst() else {
+            printError("engage-bench: --only needs a name\n" + usage)
+            exit(2)
+        }
+        let names = list.split(separator: ",").map { String($0).trimmingSpaces }
+        if let unknown = names.first(where: { !workloads.contains($0) }) {
+            printError("engage-bench: unknown workload \(unknown)\n" + usage)
+            exit(2)
+        }
+        only = (only ?? []).union(names)
     case "-h", "--help":
-        print("usage: engage-bench [--json PATH] [--quick] [--only json|logic|decide|memory|store]")
+        print(usage)
         exit(0)
     default:
-        printError("engage-bench: unknown argument \(arg)")
+        printError("engage-bench: unknown argument \(arg)\n" + usage)
         exit(2)
     }
 }
+
+@MainActor func selected(_ name: String) -> Bool { only?.contains(name) ?? true }
 
 #if DEBUG
 print("warning: this is a debug build; figures are meaningless (use `make bench`)")
@@ -41,29 +61,40 @@ print("warning: this is a debug build; figures are meaningless (use `make bench`
 
 let samples = quick ? 7 : 31
 let sampleNanoseconds = quick ? 5e6 : 2e7
+let started = ContinuousClock.now
 var results: [BenchResult] = []
 do {
-    if only == nil || only == "json" {
+    if selected("json") {
         results += try JSONBench.run(samples: samples, sampleNanoseconds: sampleNanoseconds)
     }
-    if only == nil || only == "logic" {
+    if selected("logic") {
         results += try LogicBench.run(batches: quick ? 51 : 501)
     }
-    if only == nil || only == "decide" {
-        results += try EngineBench.run(samples: quick ? 5 : 21)
+    if selected("decide") {
+        results += try EngineBench.run(rounds: quick ? 5 : 21)
     }
-    if only == nil || only == "memory" {
+    // Before decide-commit and load: what they free could otherwise hide these users.
+    if selected("memory") {
         results += try EngineBench.memory(users: quick ? 5_000 : 100_000)
     }
-    if only == nil || only == "store" {
+    if selected("decide-commit") {
+        results += try DecideCommitBench.run(users: quick ? 2_000 : 10_000, passes: quick ? 2 : 3)
+    }
+    if selected("load") {
+        results += try LoadBench.run(campaigns: 10_000, loads: quick ? 3 : 5)
+    }
+    if selected("store") {
         results += try StoreBench.run(quick: quick)
+    } else if selected("record") {
+        results += try StoreBench.run(quick: quick, recordsOnly: true)
     }
 } catch {
     printError("engage-bench: \(error)")
     exit(1)
 }
 
-print("engage-bench: \(samples) samples per figure (logic: batches of 1,000 evaluations); MB = 10^6 bytes")
+print("engage-bench: \(format(((ContinuousClock.now - started).nanoseconds / 1e8).rounded() / 10)) s; json: \(samples) samples per figure; "
+      + "logic: batches of 1,000 evaluations; decide, decide-commit: each decision timed alone; MB = 10^6 bytes")
 printTable(results)
 
 /// The results of an earlier run in `path`, for `--only`: a partial run adds its
@@ -104,4 +135,11 @@ if let jsonPath {
 }
 
 let misses = results.filter { $0.passes == false }.map(\.name)
-if !misses.isEmpty { print("targets missed: \(misses.joined(separator: ", "))") }
+let met = results.filter { $0.passes == true }.count
+print("targets: \(met) met, \(misses.count) missed" + (misses.isEmpty ? "" : ": " + misses.joined(separator: "; ")))
+
+extension String {
+    var trimmingSpaces: String {
+        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+}
