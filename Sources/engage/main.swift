@@ -44,6 +44,11 @@ let usage = """
                           uplift, channel mix and cost; a table on stdout, JSON,
                           a self-contained HTML report, a JSON-lines log of every
                           message, assignment and response
+      bench [--quick] [--only NAME[,NAME...]] [--json FILE]
+                          run the benchmark suite (bench/, release build): logic,
+                          decide, decide-commit, load, memory, record (bench/README.md);
+                          runs engage-bench from $ENGAGE_BENCH, beside this tool, or
+                          built from the source tree it is run in
       help                show this text
     """
 
@@ -249,6 +254,7 @@ case "simulate"?:
     runSimulate(arguments.dropFirst())
 case "generate"?:
     runGenerate(arguments.dropFirst())
+case "bench"?: runBench(arguments.dropFirst())
 case "help"?, "-h"?, "--help"?:
     print(usage)
 case let other?:
