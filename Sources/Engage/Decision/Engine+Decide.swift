@@ -91,8 +91,26 @@ private struct Candidate {
     let slots: [String?]
     let channel: Channel
     let cost: Double
-    let skipped: [(channel: Channel, reason: String)]
+    let skipped: [ChannelSkip]
     let capChecks: [CapCheck]
+}
+
+/// Why a channel was skipped, kept as values: the text is written only for the messages
+/// shown and for explanations, not for every channel of every campaign considered.
+private enum ChannelSkip {
+    case quiet(Channel, policy: Int)
+    case notForeground
+    case unreachable(Channel)
+    case noConsent(Channel, Purpose)
+    case cap(Channel, CapCheck, used: Int)
+    case costsMore(Channel, than: Channel)
+
+    var channel: Channel {
+        switch self {
+        case .quiet(let c, _), .unreachable(let c), .noConsent(let c, _), .cap(let c, _, _), .costsMore(let c, _): return c
+        case .notForeground: return .inApp
+        }
+    }
 }
 
 /// One decision's working state.
@@ -113,6 +131,8 @@ struct DecisionRun {
     var reasonCounts = ReasonTally()
     /// The current local day, week and month, once resolved (cap windows).
     var calendarRanges: [Range<Int64>?] = [nil, nil, nil]
+    /// Consent per purpose × (any, each channel): 0 not yet read, 1 no, 2 yes.
+    var consentCache = [UInt8](repeating: 0, count: 21)
 
     init(engine: Engine, set: CompiledCampaignSet, request: DecisionRequest) throws(DecisionError) {
         self.engine = engine
@@ -241,7 +261,7 @@ struct DecisionRun {
             drop(i, .suppressed, "user is on the suppression list")
             return nil
         }
-        guard request.consents(c.purpose, nil) else {
+        guard consents(c.purpose, nil) else {
             drop(i, .consent, "no \(c.purpose.rawValue) consent")
             return nil
         }
@@ -293,45 +313,50 @@ struct DecisionRun {
             return nil
         }
         // Quiet hours, reachability, channel consent and caps, cost.
-        var best: (channel: Channel, cost: Double, checks: [CapCheck])? = nil
-        var skipped: [(channel: Channel, reason: String)] = []
+        var best: (channel: Channel, cost: Double, channelChecks: [CapCheck])? = nil
+        var skipped: [ChannelSkip] = []
         var quietOnly = true
         for message in c.channels {
             let ch = message.channel
-            if let q = quietHours(for: c.purpose, ch) {
-                skipped.append((ch, q))
+            if let q = quietPolicy(for: c.purpose, ch) {
+                skipped.append(.quiet(ch, policy: q))
                 continue
             }
             quietOnly = false
             if ch == .inApp ? !request.foreground : !(request.reachable?.contains(ch) ?? true) {
-                skipped.append((ch, ch == .inApp ? "app not in the foreground" : "not reachable"))
+                skipped.append(ch == .inApp ? .notForeground : .unreachable(ch))
                 continue
             }
-            guard request.consents(c.purpose, ch) else {
-                skipped.append((ch, "no \(c.purpose.rawValue) consent on \(ch.rawValue)"))
+            guard consents(c.purpose, ch) else {
+                skipped.append(.noConsent(ch, c.purpose))
                 continue
             }
-            var channelChecks = checks
+            // Channel caps: usually none, so usually no array at all.
+            var channelChecks: [CapCheck] = []
             for cc in set.set.policies.channelCaps where cc.channel == ch {
                 channelChecks.append(check(.channel(ch.rawValue), cc.cap, "channel", ch.rawValue))
             }
-            if let (index, used) = state.firstFullCap(Array(channelChecks[checks.count...])) {
-                let full = channelChecks[checks.count + index]
-                skipped.append((ch, "cap \(full.label): \(used) of \(full.limit) used"))
+            if !channelChecks.isEmpty, let (index, used) = state.firstFullCap(channelChecks) {
+                skipped.append(.cap(ch, channelChecks[index], used: used))
                 continue
             }
             var cost = set.set.policies.channelCosts[ch] ?? 0
             if ch == .whatsapp, state.isConversationOpen(channel: ch.rawValue, at: now) { cost = 0 }
-            if best.map({ cost < $0.cost }) ?? true {
-                if let previous = best { skipped.append((previous.channel, "costs more than \(ch.rawValue)")) }
-                best = (ch, cost, channelChecks)
+            if let previous = best {
+                if cost < previous.cost {
+                    skipped.append(.costsMore(previous.channel, than: ch))
+                    best = (ch, cost, channelChecks)
+                } else {
+                    skipped.append(.costsMore(ch, than: previous.channel))
+                }
             } else {
-                skipped.append((ch, "costs more than \(best?.channel.rawValue ?? "")"))
+                best = (ch, cost, channelChecks)
             }
         }
         guard let chosen = best else {
-            let detail = skipped.map { "\($0.channel.rawValue): \($0.reason)" }.joined(separator: "; ")
-            drop(i, quietOnly && !c.channels.isEmpty ? .quietHours : .channel, detail.isEmpty ? "no channels" : detail)
+            let reason: ReasonCode = quietOnly && !c.channels.isEmpty ? .quietHours : .channel
+            let detail = request.explain ? skipped.map { "\($0.channel.rawValue): \(skipText($0))" }.joined(separator: "; ") : ""
+            drop(i, reason, detail.isEmpty ? "no channels" : detail)
             return nil
         }
         var score = 0.0
@@ -344,7 +369,8 @@ struct DecisionRun {
             }
         }
         return Candidate(index: i, compiled: compiled, score: score, slots: slots, channel: chosen.channel,
-                         cost: chosen.cost, skipped: skipped, capChecks: chosen.checks)
+                         cost: chosen.cost, skipped: skipped,
+                         capChecks: chosen.channelChecks.isEmpty ? checks : checks + chosen.channelChecks)
     }
 
     private func scheduleProblem(_ s: Schedule, _ fixed: ZoneRules?) -> String? {
@@ -375,23 +401,63 @@ struct DecisionRun {
         return nil
     }
 
-    private func quietHours(for purpose: Purpose, _ channel: Channel) -> String? {
-        for q in set.set.policies.quietHours where (q.purpose == nil || q.purpose == purpose) && q.channels.contains(channel) {
-            let t: LocalDateTime
-            let name: String
-            switch q.timeZone {
-            case .user:
-                t = local
-                name = zoneName
-            case .named(let n):
-                t = set.zones[n].map { $0.localTime(atUTC: Self.seconds(now)) } ?? local
-                name = n
-            }
-            if q.hours.contains(minuteOfDay: t.hour * 60 + t.minute) {
-                return "quiet hours \(q.purpose?.rawValue ?? "all")/\(channel.rawValue) \(q.hours) \(name), now \(two(t.hour)):\(two(t.minute))"
-            }
+    /// The quiet-hours policy (its index) that holds `channel` quiet for `purpose` now.
+    private func quietPolicy(for purpose: Purpose, _ channel: Channel) -> Int? {
+        for (k, q) in set.set.policies.quietHours.enumerated()
+        where (q.purpose == nil || q.purpose == purpose) && q.channels.contains(channel) {
+            let t = quietLocalTime(q)
+            if q.hours.contains(minuteOfDay: t.hour * 60 + t.minute) { return k }
         }
         return nil
+    }
+
+    private func quietLocalTime(_ q: QuietHours) -> LocalDateTime {
+        switch q.timeZone {
+        case .user: return local
+        case .named(let n): return set.zones[n].map { $0.localTime(atUTC: Self.seconds(now)) } ?? local
+        }
+    }
+
+    /// A skipped channel's reason as the decision and explanations write it.
+    private func skipText(_ skip: ChannelSkip) -> String {
+        switch skip {
+        case .quiet(let channel, let k):
+            let policies = set.set.policies.quietHours
+            guard k < policies.count else { return "quiet hours" }
+            let q = policies[k]
+            let t = quietLocalTime(q)
+            let name: String
+            switch q.timeZone {
+            case .user: name = zoneName
+            case .named(let n): name = n
+            }
+            return "quiet hours \(q.purpose?.rawValue ?? "all")/\(channel.rawValue) \(q.hours) \(name), now \(two(t.hour)):\(two(t.minute))"
+        case .notForeground: return "app not in the foreground"
+        case .unreachable: return "not reachable"
+        case .noConsent(let channel, let purpose): return "no \(purpose.rawValue) consent on \(channel.rawValue)"
+        case .cap(_, let full, let used): return "cap \(full.label): \(used) of \(full.limit) used"
+        case .costsMore(_, let than): return "costs more than \(than.rawValue)"
+        }
+    }
+
+    /// Consent for `purpose` on `channel` (nil: the purpose at all), read from the
+    /// request once per decision and pair.
+    private mutating func consents(_ purpose: Purpose, _ channel: Channel?) -> Bool {
+        let p = purpose == .marketing ? 0 : purpose == .service ? 1 : 2
+        var ch = 0
+        if let channel {
+            switch channel {
+            case .inApp: ch = 1
+            case .push: ch = 2
+            case .rcs: ch = 3
+            case .sms: ch = 4
+            case .whatsapp: ch = 5
+            case .email: ch = 6
+            }
+        }
+        let k = p * 7 + ch
+        if consentCache[k] == 0 { consentCache[k] = request.consents(purpose, channel) ? 2 : 1 }
+        return consentCache[k] == 2
     }
 
     /// `global`, `global marketing`…: literals, so no decision allocates them.
@@ -485,7 +551,7 @@ struct DecisionRun {
             messages.append(Decision.Message(campaignID: c.id, placement: slot, variant: variant?.id,
                                              channel: candidate.channel, cost: candidate.cost, payload: payload,
                                              priority: c.priority, score: compiledScore(candidate),
-                                             skippedChannels: candidate.skipped))
+                                             skippedChannels: candidate.skipped.map { ($0.channel, skipText($0)) }))
             exposure(c, group: .selected, variant: variant?.id, channel: candidate.channel, slot: slot)
         }
         var traceList: [CampaignTrace]? = nil
