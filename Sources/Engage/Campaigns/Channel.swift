@@ -11,6 +11,21 @@ public enum Channel: String, Sendable, Hashable, CaseIterable {
     case email
 }
 
+extension Channel {
+    /// Position in `allCases`: per-channel tables index arrays with it rather than
+    /// hashing the raw value (a String) as a `Set<Channel>` or `[Channel: …]` would.
+    var ordinal: Int {
+        switch self {
+        case .inApp: return 0
+        case .push: return 1
+        case .rcs: return 2
+        case .sms: return 3
+        case .whatsapp: return 4
+        case .email: return 5
+        }
+    }
+}
+
 /// How a payload's strings are escaped when placeholders are filled.
 public enum PayloadFormat: String, Sendable, Hashable, CaseIterable {
     /// No escaping.

@@ -33,6 +33,8 @@ public struct CompiledCampaignSet: Sendable {
     /// Each campaign's position in UTF-8 byte order of ids (arbitration's last key), so
     /// a decision compares integers, not strings.
     let idRank: [Int]
+    /// `policies.channel_costs` by ``Channel/ordinal``.
+    let channelCost: [Double]
 
     init(set: CampaignSet, campaigns: [CompiledCampaign], segments: SegmentTable,
          zones: [String: ZoneRules], defaultZone: ZoneRules) {
@@ -68,6 +70,9 @@ public struct CompiledCampaignSet: Sendable {
         }
         for (r, i) in byIDOrder.enumerated() { rank[i] = r }
         idRank = rank
+        var costs = [Double](repeating: 0, count: Channel.allCases.count)
+        for (ch, cost) in set.policies.channelCosts { costs[ch.ordinal] = cost }
+        channelCost = costs
     }
 
     /// Validates and compiles a parsed campaign-set document.

@@ -133,6 +133,10 @@ struct DecisionRun {
     var calendarRanges: [Range<Int64>?] = [nil, nil, nil]
     /// Consent per purpose × (any, each channel): 0 not yet read, 1 no, 2 yes.
     var consentCache = [UInt8](repeating: 0, count: 21)
+    /// The request's reachable channels, one bit per ``Channel/ordinal`` (all when unsaid).
+    let reachableMask: UInt8
+    /// Whether the user is on the suppression list (read once, not per campaign).
+    let suppressed: Bool
 
     init(engine: Engine, set: CompiledCampaignSet, request: DecisionRequest) throws(DecisionError) {
         self.engine = engine
@@ -155,6 +159,14 @@ struct DecisionRun {
         } catch {
             throw DecisionError(.store, path: "", "\(error)")
         }
+        if let reachable = request.reachable {
+            var mask: UInt8 = 0
+            for ch in reachable { mask |= 1 << UInt8(ch.ordinal) }
+            reachableMask = mask
+        } else {
+            reachableMask = 0xFF
+        }
+        suppressed = set.set.policies.suppression.contains(request.userID)
         context = EvaluationContext(now: now, userID: request.userID, timeZone: zoneName, history: state)
         var withMemo = context
         withMemo.segmentMemo = SegmentMemo()
@@ -257,7 +269,7 @@ struct DecisionRun {
             drop(i, .trigger, eventName.map { "event \($0) does not match" } ?? "placements do not match")
             return nil
         }
-        if c.purpose != .transactional, set.set.policies.suppression.contains(request.userID) {
+        if c.purpose != .transactional, suppressed {
             drop(i, .suppressed, "user is on the suppression list")
             return nil
         }
@@ -323,7 +335,7 @@ struct DecisionRun {
                 continue
             }
             quietOnly = false
-            if ch == .inApp ? !request.foreground : !(request.reachable?.contains(ch) ?? true) {
+            if ch == .inApp ? !request.foreground : reachableMask & (1 << UInt8(ch.ordinal)) == 0 {
                 skipped.append(ch == .inApp ? .notForeground : .unreachable(ch))
                 continue
             }
@@ -340,7 +352,7 @@ struct DecisionRun {
                 skipped.append(.cap(ch, channelChecks[index], used: used))
                 continue
             }
-            var cost = set.set.policies.channelCosts[ch] ?? 0
+            var cost = set.channelCost[ch.ordinal]
             if ch == .whatsapp, state.isConversationOpen(channel: ch.rawValue, at: now) { cost = 0 }
             if let previous = best {
                 if cost < previous.cost {
