@@ -14,7 +14,7 @@ enum LoadBench {
         try Engine(clock: { EngineBench.now }).load(bytes: JSONSerializer.bytes(try EngineBench.campaignSet(count: 100)))
 
         let clock = ContinuousClock()
-        var seconds: [Double] = [], retained: [Double] = [], peak: [Double] = []
+        var millis: [Double] = [], retained: [Double] = [], peak: [Double] = []
         for _ in 0..<loads {
             // Freed memory goes back to the system first, so the growth is this load's
             // and not hidden by an earlier load's free lists.
@@ -24,9 +24,12 @@ enum LoadBench {
             let peakReset = resetPeakResident()
             let start = clock.now
             try engine.load(bytes: bytes)
-            seconds.append((clock.now - start).nanoseconds / 1e9)
-            retained.append(Double(EngineBench.residentBytes() - before) / 1e6)
+            millis.append((clock.now - start).nanoseconds / 1e6)
             if peakReset, let hwm = peakResident() { peak.append(Double(hwm - before) / 1e6) }
+            // What the parse and compile freed leaves too: the growth is what the
+            // loaded set keeps.
+            EngineBench.trimHeap()
+            retained.append(Double(EngineBench.residentBytes() - before) / 1e6)
             guard engine.campaignSet?.campaigns.count == campaigns else {
                 throw BenchError("load: \(engine.campaignSet?.campaigns.count ?? 0) campaigns loaded, expected \(campaigns)")
             }
@@ -43,14 +46,14 @@ enum LoadBench {
         let mb = Double(bytes.count) / 1e6
         let peakText = peak.isEmpty ? "" : "; peak during load +\(format(Stats(peak).median)) MB"
         return [
-            BenchResult(name: "load, \(campaigns) campaigns", unit: "s", higherIsBetter: false, stats: Stats(seconds),
+            BenchResult(name: "load, \(campaigns) campaigns", unit: "ms", higherIsBetter: false, stats: Stats(millis),
                         detail: "\(bytes.count) bytes of JSON (\(format((mb * 10).rounded() / 10)) MB); "
                             + "of which JSON parse \(format(Stats(parse).median * 1000)) ms (median); \(loads) loads, each into a fresh engine",
-                        target: 1,
+                        target: 1000,
                         extra: [("campaigns", .number(Double(campaigns))), ("json_bytes", .number(Double(bytes.count)))]),
             BenchResult(name: "load, \(campaigns) campaigns, resident growth", unit: "MB", higherIsBetter: false,
                         stats: Stats(retained),
-                        detail: "resident memory the loaded set holds (heap trimmed before each load)\(peakText)",
+                        detail: "resident memory the loaded set keeps (heap trimmed before each load and after it)\(peakText)",
                         extra: [("json_bytes", .number(Double(bytes.count)))]),
         ]
     }
