@@ -48,3 +48,35 @@ import Testing
         #expect(isTable(JSONObject.table(["a", "b"], [1, 1])))
     }
 }
+
+@Suite struct BehaviourReadBackTests {
+    /// Hours read back on a shared key layout equal the ones built member by member.
+    @Test func sharedLayoutsReadBackTheSameProperties() throws {
+        let hour: Int64 = 3_600_000
+        var state = UserState()
+        let shapes: [JSON] = [
+            .null,
+            .object(JSONObject([("page", .string("/plans"))])),
+            .object(JSONObject([("page", .string("/plans")), ("dwell_s", .number(30))])),
+            .object(JSONObject([("page", .string("/iptv")), ("dwell_s", .number(90)), ("depth", .number(3)), ("ok", .bool(true))])),
+            .object(JSONObject([("n", .number(1))])),
+        ]
+        for i in 0..<60 {
+            state.apply(.behaviour(HistoryEvent(name: "page_view", time: 1_795_000_000_000 + Int64(i) * hour / 3,
+                                                properties: shapes[i % shapes.count])))
+        }
+        var checked = 0
+        for series in state.behaviour {
+            let template = series.propertiesTemplate
+            for h in series.hours.indices {
+                #expect(series.properties(hour: h, template: template) == series.properties(hour: h))
+                checked += 1
+            }
+        }
+        #expect(checked > 20)
+        // And through the history interface, with a filter on a numeric mean.
+        let rule = try Rule(compiling: JSONParser.parse(#"{"event_count": ["page_view", "7d", {">=": [{"var": "dwell_s"}, 60]}]}"#))
+        let n = try rule.evaluate(.null, context: EvaluationContext(now: 1_795_000_000_000 + 30 * hour, history: state))
+        #expect(n.intValue == 12)
+    }
+}

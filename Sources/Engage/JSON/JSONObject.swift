@@ -190,6 +190,23 @@ public struct JSONObject: Sendable {
         _storage = _Storage(distinctKeys: k2, values: v2, hashes: h2)
     }
 
+    /// An object with `template`'s keys, in its order, and `values` (one per key): the
+    /// keys' hashes and lookup table are shared, not rebuilt — for many objects of one
+    /// shape (the hourly events a behaviour series reads back). Falls back to a fresh
+    /// object when the counts differ.
+    init(sharingKeysOf template: JSONObject, values: [JSON]) {
+        let t = template._storage
+        if values.count == t.keys.count {
+            self.init(storage: _Storage(keys: t.keys, values: values, hashes: t.hashes, slots: t.slots, fallback: t.fallback))
+        } else {
+            var padded = Array(values.prefix(t.keys.count))
+            while padded.count < t.keys.count { padded.append(.null) }
+            self.init(keys: t.keys, values: padded)
+        }
+    }
+
+    private init(storage: _Storage) { _storage = storage }
+
     /// The number of members.
     public var count: Int { _storage.keys.count }
 

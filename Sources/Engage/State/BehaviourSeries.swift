@@ -99,6 +99,30 @@ struct BehaviourSeries: Sendable, Equatable {
         return sums[h * numericKeys.count + k]
     }
 
+    /// The shape of this series' read-back properties (dimensions, then numeric keys),
+    /// for ``properties(hour:template:)``; nil when there are no properties.
+    var propertiesTemplate: JSONObject? {
+        guard !dimensions.isEmpty || !numericKeys.isEmpty else { return nil }
+        let pairs = dimensions.map { ($0.key, $0.value) } + numericKeys.map { ($0, JSON.null) }
+        let object = JSONObject(pairs)
+        // Keys are distinct by construction; anything else takes the general path.
+        return object.count == pairs.count ? object : nil
+    }
+
+    /// ``properties(hour:)`` built on `template` (``propertiesTemplate``): only the
+    /// values are new; without numeric keys, the template itself (already the values).
+    func properties(hour h: Int, template: JSONObject?) -> JSON {
+        guard let template else { return properties(hour: h) }
+        if numericKeys.isEmpty { return .object(template) }
+        var values: [JSON] = []
+        values.reserveCapacity(dimensions.count + numericKeys.count)
+        for d in dimensions { values.append(d.value) }
+        let count = Double(hours[h].count)
+        let n = numericKeys.count
+        for k in 0..<n { values.append(.number(sums[h * n + k] / count)) }
+        return .object(JSONObject(sharingKeysOf: template, values: values))
+    }
+
     /// The properties an event of hour `h` is read back with.
     func properties(hour h: Int) -> JSON {
         var pairs: [(String, JSON)] = dimensions.map { ($0.key, $0.value) }

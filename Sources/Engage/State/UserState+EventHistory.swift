@@ -29,9 +29,18 @@ extension UserState: EventHistory {
             }
         }
         picks.sort { $0.last > $1.last }
+        // Each series' property shape is built once; its hours only fill in values.
+        var templates = [JSONObject??](repeating: nil, count: behaviour.count)
         for pick in picks {
             let series = behaviour[pick.series]
-            let event = HistoryEvent(name: name, time: pick.last, properties: series.properties(hour: pick.hour))
+            let template: JSONObject?
+            if let t = templates[pick.series] {
+                template = t
+            } else {
+                template = series.propertiesTemplate
+                templates[pick.series] = .some(template)
+            }
+            let event = HistoryEvent(name: name, time: pick.last, properties: series.properties(hour: pick.hour, template: template))
             if !body(event, Int(series.hours[pick.hour].count)) { return }
         }
     }
