@@ -80,3 +80,69 @@ import Testing
         #expect(n.intValue == 12)
     }
 }
+
+/// A history that hides its series (the protocol's default bucket path): every filter
+/// runs on every bucket.
+private struct SeriesBlind: EventHistory {
+    let state: UserState
+    func forEachEvent(named name: String, from: Int64, through: Int64, _ body: (HistoryEvent) -> Bool) {
+        state.forEachEvent(named: name, from: from, through: through, body)
+    }
+    func forEachEventGroup(named name: String, from: Int64, through: Int64, _ body: (HistoryEvent, Int) -> Bool) {
+        state.forEachEventGroup(named: name, from: from, through: through, body)
+    }
+    func aggregate(named name: String, from: Int64, through: Int64, sumOf property: String?) -> EventAggregate {
+        state.aggregate(named: name, from: from, through: through, sumOf: property)
+    }
+}
+
+@Suite struct FilterOncePerSeriesTests {
+    @Test func sameResultsAsEvaluatingEveryBucket() throws {
+        let hour: Int64 = 3_600_000
+        let start: Int64 = 1_795_000_000_000
+        var rng = SeededGenerator(seed: 11)
+        var state = UserState()
+        let pages = ["/plans", "/iptv", "/home"]
+        for i in 0..<400 {
+            var members: [(String, JSON)] = [("page", .string(pages[Int(rng.next() % 3)])),
+                                             ("dwell_s", .number(Double(rng.next() % 200)))]
+            if rng.next() % 2 == 0 { members.append(("ok", .bool(rng.next() % 2 == 0))) }
+            if rng.next() % 5 == 0 { members.append(("depth", .number(Double(rng.next() % 9)))) }
+            state.apply(.behaviour(HistoryEvent(name: "page_view", time: start + Int64(i) * hour / 4,
+                                                properties: .object(JSONObject(members)))))
+        }
+        let filters = [
+            #"{"==": [{"var": "page"}, "/plans"]}"#,
+            #"{"in": [{"var": "page"}, ["/plans", "/iptv"]]}"#,
+            #"{"and": [{"==": [{"var": "page"}, "/iptv"]}, {"var": "ok"}]}"#,
+            #"{"or": [{"!": {"var": "ok"}}, {"==": [{"cat": [{"var": "page"}, "!"]}, "/home!"]}]}"#,
+            #"{">=": [{"var": "dwell_s"}, 100]}"#,
+            #"{"and": [{"==": [{"var": "page"}, "/plans"]}, {"<": [{"var": "dwell_s"}, 50]}]}"#,
+            #"{"if": [{"var": "ok"}, {">": [{"var": ["depth", 0]}, 3]}, {"==": [{"var": "page"}, "/home"]}]}"#,
+            #"{"some": [[1, 2], {"==": [{"var": ""}, 2]}]}"#,
+        ]
+        let now = start + 100 * hour
+        for f in filters {
+            for op in [#""event_count": ["page_view", "7d", F]"#, #""event_sum": ["page_view", "dwell_s", "7d", F]"#,
+                       #""last_seen": ["page_view", "7d", F]"#] {
+                let rule = try Rule(compiling: JSONParser.parse("{" + op.replacingOccurrences(of: "F", with: f) + "}"))
+                let fast = try rule.evaluate(.null, context: EvaluationContext(now: now, history: state))
+                let plain = try rule.evaluate(.null, context: EvaluationContext(now: now, history: SeriesBlind(state: state)))
+                #expect(fast == plain, "\(op) with \(f)")
+            }
+        }
+    }
+
+    @Test func onlyStaticVarReadsQualify() throws {
+        func reads(_ text: String) throws -> [String]? {
+            let rule = try Rule(compiling: JSONParser.parse(text))
+            return EventAggregateNode.staticReads(rule.root, depth: 0)
+        }
+        #expect(try reads(#"{"==": [{"var": "page"}, "/plans"]}"#) == ["page"])
+        #expect(try reads(#"{"and": [{"var": "a.b"}, {"in": [{"var": "c"}, ["x"]]}]}"#) == ["a", "c"])
+        #expect(try reads(#"{"var": ""}"#) == nil)                    // the whole object
+        #expect(try reads(#"{"val": [[2], "user", "plan"]}"#) == nil)  // the request, scopes up
+        #expect(try reads(#"{"var": {"cat": ["pa", "ge"]}}"#) == nil)  // a computed path
+        #expect(try reads(#"{"event_count": ["x", "1d"]}"#) == nil)    // history
+    }
+}

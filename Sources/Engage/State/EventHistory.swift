@@ -53,6 +53,15 @@ public protocol EventHistory: Sendable {
     /// passes each event with a count of 1.
     func forEachEventGroup(named name: String, from: Int64, through: Int64, _ body: (HistoryEvent, Int) -> Bool)
 
+    /// Like ``forEachEventGroup(named:from:through:_:)``, newest first, with each group's
+    /// `series` — groups of one series share it within one call and have the same
+    /// properties except the members named in `varying` — and its properties built only
+    /// if `properties` is called. A series of -1 is unknown (no sharing). Filters that
+    /// read only members outside `varying` are evaluated once per series.
+    func forEachEventBucket(named name: String, from: Int64, through: Int64,
+                            _ body: (_ series: Int, _ varying: [String], _ time: Int64, _ count: Int,
+                                     _ properties: () -> JSON) -> Bool)
+
     /// Count and last time of the impressions of campaign `id` in `from...through` (for
     /// the `impressions` and `last_impression` operators). Histories that hold no
     /// impressions use the default: none.
@@ -62,6 +71,14 @@ public protocol EventHistory: Sendable {
 extension EventHistory {
     public func impressions(campaign id: String, from: Int64, through: Int64) -> EventAggregate {
         EventAggregate()
+    }
+
+    public func forEachEventBucket(named name: String, from: Int64, through: Int64,
+                                   _ body: (_ series: Int, _ varying: [String], _ time: Int64, _ count: Int,
+                                            _ properties: () -> JSON) -> Bool) {
+        forEachEventGroup(named: name, from: from, through: through) { e, count in
+            body(-1, [], e.time, count, { e.properties })
+        }
     }
 
     public func forEachEventGroup(named name: String, from: Int64, through: Int64, _ body: (HistoryEvent, Int) -> Bool) {

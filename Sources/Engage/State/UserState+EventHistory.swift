@@ -16,6 +16,16 @@ extension UserState: EventHistory {
 
     /// One call per hourly bucket, with the bucket's event count.
     public func forEachEventGroup(named name: String, from: Int64, through: Int64, _ body: (HistoryEvent, Int) -> Bool) {
+        forEachEventBucket(named: name, from: from, through: through) { _, _, time, count, properties in
+            body(HistoryEvent(name: name, time: time, properties: properties()), count)
+        }
+    }
+
+    /// One call per hourly bucket: the series is the behaviour series (its index), whose
+    /// buckets differ only in their numeric means.
+    public func forEachEventBucket(named name: String, from: Int64, through: Int64,
+                                   _ body: (_ series: Int, _ varying: [String], _ time: Int64, _ count: Int,
+                                            _ properties: () -> JSON) -> Bool) {
         guard from <= through else { return }
         // Every matching hour of every series with this name, newest first.
         var picks: [(series: Int, hour: Int, last: Int64)] = []
@@ -40,8 +50,11 @@ extension UserState: EventHistory {
                 template = series.propertiesTemplate
                 templates[pick.series] = .some(template)
             }
-            let event = HistoryEvent(name: name, time: pick.last, properties: series.properties(hour: pick.hour, template: template))
-            if !body(event, Int(series.hours[pick.hour].count)) { return }
+            let hour = pick.hour
+            let more = body(pick.series, series.numericKeys, pick.last, Int(series.hours[hour].count)) {
+                series.properties(hour: hour, template: template)
+            }
+            if !more { return }
         }
     }
 

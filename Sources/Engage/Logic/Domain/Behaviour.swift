@@ -17,13 +17,42 @@ final class EventAggregateNode: Node, @unchecked Sendable {
     let window: WindowSpec
     let filter: Node?
 
+    /// When the filter reads the event's properties only through static `var` paths and
+    /// otherwise just combines values, the first keys it reads: its result is then the
+    /// same for every bucket of a series that varies in none of them, and it is evaluated
+    /// once per series. nil: evaluated for every bucket.
+    let filterReads: [String]?
+
     init(kind: AggregateKind, event: Node, property: Node?, window: WindowSpec, filter: Node?, path: String) {
         self.kind = kind
         self.event = event
         self.property = property
         self.window = window
         self.filter = filter
+        filterReads = filter.flatMap { Self.staticReads($0, depth: 0) }
         super.init(path: path)
+    }
+
+    /// See ``filterReads``. Conservative: any node kind not listed may read anything
+    /// (scopes, history, time), so it disqualifies the filter.
+    static func staticReads(_ node: Node, depth: Int) -> [String]? {
+        guard depth < 64 else { return nil }
+        var keys: [String] = []
+        switch node {
+        case let v as VarNode:
+            guard let first = v.keys.first else { return nil }   // the whole properties object
+            keys.append(first.key)
+        case is Literal, is CompareNode, is AndOrNode, is InNode, is TruthNode, is IfNode, is ArithmeticNode,
+             is CatNode, is ArrayNode:
+            break
+        default:
+            return nil
+        }
+        for child in node.children {
+            guard let more = staticReads(child, depth: depth + 1) else { return nil }
+            for k in more where !keys.contains(k) { keys.append(k) }
+        }
+        return keys
     }
 
     override func eval(_ env: inout Env) throws(LogicError) -> JSON {
@@ -47,21 +76,38 @@ final class EventAggregateNode: Node, @unchecked Sendable {
         var aggregate = EventAggregate()
         var failure: LogicError? = nil
         var scratch = env
-        // Identical events (a store's bucket) come as one group: the filter runs once.
-        history.forEachEventGroup(named: name, from: from, through: now) { e, count in
+        let reads = filterReads
+        // Filter results of series whose buckets the filter cannot tell apart.
+        var known: [(series: Int, keep: Bool)] = []
+        // Identical events (a store's bucket) come as one group: the filter runs once per
+        // group — or once per series, when it reads nothing that varies between its groups.
+        history.forEachEventBucket(named: name, from: from, through: now) { series, varying, time, count, properties in
+            var props: JSON? = nil
             do throws(LogicError) {
                 try scratch.charge(at: self)
-                scratch.push(meta: .null, e.properties)
-                let keep = isTruthy(try filter.eval(&scratch))
-                scratch.pop()
+                let shared = series >= 0 && reads.map { r in !r.contains { varying.contains($0) } } ?? false
+                var keep: Bool
+                if shared, let hit = known.first(where: { $0.series == series }) {
+                    keep = hit.keep
+                } else {
+                    let p = properties()
+                    props = p
+                    scratch.push(meta: .null, p)
+                    keep = isTruthy(try filter.eval(&scratch))
+                    scratch.pop()
+                    if shared { known.append((series, keep)) }
+                }
                 guard keep else { return true }
             } catch {
                 failure = error
                 return false
             }
             aggregate.count += count
-            if aggregate.last == nil { aggregate.last = e.time }
-            if let propertyName, case .number(let d)? = e.properties[propertyName] { aggregate.sum += d * Double(count) }
+            if aggregate.last == nil { aggregate.last = time }
+            if let propertyName {
+                if props == nil { props = properties() }
+                if case .number(let d)? = props?[propertyName] { aggregate.sum += d * Double(count) }
+            }
             // last_seen needs only the newest match.
             return kind != .last
         }
