@@ -238,8 +238,17 @@ extension JSONObject._Storage {
     func indexOf(_ key: String) -> Int? { indexOf(key, hash: JSONObject.keyHash(key)) }
 
     /// The member named `key`, whose ``JSONObject/keyHash(_:)`` is `hash` (compiled
-    /// paths compute it once).
-    func indexOf(_ key: String, hash: UInt64) -> Int? {
+    /// paths compute it once). `ascii`: the key is ASCII, so after equal hashes and
+    /// UTF-8 lengths the standard library's `==` (identical small-string bits at once)
+    /// decides byte equality — no ASCII text is canonically equivalent to any other
+    /// byte sequence of its length.
+    @inline(__always)
+    func indexOf(_ key: String, hash: UInt64, ascii: Bool = false) -> Int? {
+        @inline(__always) func same(_ i: Int) -> Bool {
+            guard hashes[i] == hash else { return false }
+            if ascii { return keys[i].utf8.count == key.utf8.count && keys[i] == key }
+            return _ByteKey.equal(keys[i], key)
+        }
         if let slots {
             let mask = slots.count - 1
             var s = Int(truncatingIfNeeded: hash) & mask
@@ -247,7 +256,7 @@ extension JSONObject._Storage {
             while probes <= JSONObject.maxProbe {
                 let m = Int(slots[s])
                 if m == 0 { return nil }
-                if hashes[m - 1] == hash, _ByteKey.equal(keys[m - 1], key) { return m - 1 }
+                if same(m - 1) { return m - 1 }
                 s = (s + 1) & mask
                 probes += 1
             }
@@ -257,7 +266,7 @@ extension JSONObject._Storage {
         var i = 0
         let n = hashes.count
         while i < n {
-            if hashes[i] == hash, _ByteKey.equal(keys[i], key) { return i }
+            if same(i) { return i }
             i &+= 1
         }
         return nil

@@ -8,11 +8,14 @@ struct PathKey: Sendable {
     let index: Int?
     /// The key's JSONObject.keyHash, precomputed for member lookup (PathLookup.swift).
     let hash: UInt64
+    /// Whether the key is ASCII (a faster byte-equality check; PathLookup.swift).
+    let isASCII: Bool
 
     init(_ key: String) {
         self.key = key
         self.index = PathKey.canonicalIndex(key)
         self.hash = JSONObject.keyHash(key)
+        self.isASCII = key.utf8.allSatisfy { $0 < 0x80 }
     }
 
     init(index: Int) {
