@@ -111,7 +111,8 @@ public enum ReportTable {
         return out
     }
 
-    static func count(_ n: Int) -> String {
+    /// `n` with thousands separators (`12,345`).
+    public static func count(_ n: Int) -> String {
         let digits = String(n.magnitude)
         var out = ""
         for (i, ch) in digits.enumerated() {

@@ -125,12 +125,9 @@ struct Draw {
         }
     }
 
-    /// SplitMix64's finaliser over the hash, as a double in [0, 1).
+    /// SplitMix64's next output from the hash, as a double in [0, 1).
     var uniform: Double {
-        var z = h &+ 0x9e37_79b9_7f4a_7c15
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        z ^= z >> 31
-        return Double(z >> 11) * 0x1p-53
+        var mix = SplitMix64(state: h)
+        return Double(mix.next() >> 11) * 0x1p-53
     }
 }

@@ -45,6 +45,11 @@ func loadSimulation(_ o: ScenarioOptions, events: String) -> Simulation {
     }
 }
 
+func parseSeed(_ v: String) -> UInt64 {
+    guard let s = UInt64(v) else { Exit.fail("engage: --seed takes a non-negative integer, got \(v)", status: 2) }
+    return s
+}
+
 func writeText(_ text: String, to path: String) {
     if path == "-" {
         FileHandle.standardOutput.write(Data(text.utf8))
@@ -82,23 +87,14 @@ final class Progress: Sendable {
             let width = 30
             let filled = width * percent / 100
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            FileHandle.standardError.write(Data("\rsimulating [\(bar)] \(percent)% of \(grouped(total)) lines".utf8))
+            FileHandle.standardError.write(Data("\rsimulating [\(bar)] \(percent)% of \(ReportTable.count(total)) lines".utf8))
             if percent == 100 { FileHandle.standardError.write(Data("\n".utf8)) }
         } else {
-            FileHandle.standardError.write(Data("simulate: \(step)% (\(grouped(min(done, total))) of \(grouped(total)) lines)\n".utf8))
+            FileHandle.standardError.write(Data("simulate: \(step)% (\(ReportTable.count(min(done, total))) of \(ReportTable.count(total)) lines)\n".utf8))
         }
     }
 }
 
-func grouped(_ n: Int) -> String {
-    let digits = String(n.magnitude)
-    var out = ""
-    for (i, ch) in digits.enumerated() {
-        if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
-        out.append(ch)
-    }
-    return n < 0 ? "-" + out : out
-}
 
 func runSimulate(_ args: ArraySlice<String>) -> Never {
     var options = ScenarioOptions()
@@ -107,24 +103,17 @@ func runSimulate(_ args: ArraySlice<String>) -> Never {
     var positional: [String] = []
     var rest = args
     while let arg = rest.popFirst() {
-        func value() -> String {
-            guard let v = rest.popFirst() else { Exit.fail("engage: \(arg) needs a value", status: 2) }
-            return v
-        }
         switch arg {
-        case "--campaigns": options.campaigns = value()
-        case "--responses": options.responses = value()
-        case "--seed":
-            let v = value()
-            guard let s = UInt64(v) else { Exit.fail("engage: --seed takes a non-negative integer, got \(v)", status: 2) }
-            options.seed = s
+        case "--campaigns": options.campaigns = takeValue(&rest, for: arg)
+        case "--responses": options.responses = takeValue(&rest, for: arg)
+        case "--seed": options.seed = parseSeed(takeValue(&rest, for: arg))
         case "--threads":
-            let v = value()
+            let v = takeValue(&rest, for: arg)
             guard let n = Int(v), (1...64).contains(n) else { Exit.fail("engage: --threads takes 1…64, got \(v)", status: 2) }
             threads = n
-        case "--json": jsonOut = value()
-        case "--html": htmlOut = value()
-        case "--log": logOut = value()
+        case "--json": jsonOut = takeValue(&rest, for: arg)
+        case "--html": htmlOut = takeValue(&rest, for: arg)
+        case "--log": logOut = takeValue(&rest, for: arg)
         case "--quiet": quiet = true
         default:
             if arg.hasPrefix("--") { Exit.fail("engage: unknown option \(arg)\n\(simulateUsage)", status: 2) }
@@ -155,10 +144,10 @@ func runSimulate(_ args: ArraySlice<String>) -> Never {
     if jsonOut != "-" {
         var table = ReportTable.render(report)
         let events = simulation.lineCountForProgress
-        table += "\nreplayed \(grouped(events)) lines (\(grouped(result.decisions)) decisions) in "
+        table += "\nreplayed \(ReportTable.count(events)) lines (\(ReportTable.count(result.decisions)) decisions) in "
         table += "\(fixed(replaySeconds, 2)) s on \(threads) thread\(threads == 1 ? "" : "s"): "
-        table += "\(grouped(Int(Double(events) / max(replaySeconds, 1e-9)))) events/s, "
-        table += "\(grouped(Int(Double(result.decisions) / max(replaySeconds, 1e-9)))) decisions/s; "
+        table += "\(ReportTable.count(Int(Double(events) / max(replaySeconds, 1e-9)))) events/s, "
+        table += "\(ReportTable.count(Int(Double(result.decisions) / max(replaySeconds, 1e-9)))) decisions/s; "
         table += "\(fixed(totalSeconds, 2)) s with reading the log\n"
         if let htmlOut { table += "HTML report: \(htmlOut)\n" }
         FileHandle.standardOutput.write(Data(table.utf8))
@@ -182,22 +171,15 @@ func runScenarioExplain(_ args: ArraySlice<String>) -> Never {
     var positional: [String] = []
     var rest = args
     while let arg = rest.popFirst() {
-        func value() -> String {
-            guard let v = rest.popFirst() else { Exit.fail("engage: \(arg) needs a value", status: 2) }
-            return v
-        }
         switch arg {
-        case "--campaigns": options.campaigns = value()
-        case "--responses": options.responses = value()
-        case "--events": events = value()
-        case "--user": user = value()
+        case "--campaigns": options.campaigns = takeValue(&rest, for: arg)
+        case "--responses": options.responses = takeValue(&rest, for: arg)
+        case "--events": events = takeValue(&rest, for: arg)
+        case "--user": user = takeValue(&rest, for: arg)
         case "--json": json = true
-        case "--seed":
-            let v = value()
-            guard let s = UInt64(v) else { Exit.fail("engage: --seed takes a non-negative integer, got \(v)", status: 2) }
-            options.seed = s
+        case "--seed": options.seed = parseSeed(takeValue(&rest, for: arg))
         case "--at":
-            let v = value()
+            let v = takeValue(&rest, for: arg)
             var problem = ""
             guard let t = parseInstant(v, problem: &problem) else { Exit.fail("engage: --at: \(problem)", status: 2) }
             at = t

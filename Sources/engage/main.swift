@@ -60,6 +60,12 @@ enum Exit {
     }
 }
 
+/// The value following option `arg`; a usage error when there is none.
+func takeValue(_ rest: inout ArraySlice<String>, for arg: String) -> String {
+    guard let v = rest.popFirst() else { Exit.fail("engage: \(arg) needs a value", status: 2) }
+    return v
+}
+
 /// Results longer than this as JSON text are refused rather than printed: values can
 /// share subvalues, so a small result in memory can be enormous as text.
 let defaultMaxOutputBytes = 64 << 20
@@ -96,29 +102,25 @@ func runLogic(_ args: ArraySlice<String>) -> Never {
     var maxOutputBytes = defaultMaxOutputBytes
     var rest = args
     while let arg = rest.popFirst() {
-        func value() -> String {
-            guard let v = rest.popFirst() else { Exit.fail("engage: \(arg) needs a value", status: 2) }
-            return v
-        }
         switch arg {
         case "--now":
-            let v = value()
+            let v = takeValue(&rest, for: arg)
             guard let ms = Int64(v) else { Exit.fail("engage: --now takes milliseconds since the epoch, got \(v)", status: 2) }
             context.now = ms
         case "--max-output":
-            let v = value()
+            let v = takeValue(&rest, for: arg)
             guard let n = Int(v), n > 0 else { Exit.fail("engage: --max-output takes a byte count, got \(v)", status: 2) }
             maxOutputBytes = n
-        case "--tz": context.timeZone = value()
-        case "--user": context.userID = value()
+        case "--tz": context.timeZone = takeValue(&rest, for: arg)
+        case "--user": context.userID = takeValue(&rest, for: arg)
         case "--history":
             do {
-                context.history = try InMemoryHistory(json: readFile(value(), what: "history"))
+                context.history = try InMemoryHistory(json: readFile(takeValue(&rest, for: arg), what: "history"))
             } catch {
                 Exit.fail("\(error.type): \(error.message) (at \(error.path))")
             }
         case "--segments":
-            guard case .object(let defs) = readFile(value(), what: "segments") else {
+            guard case .object(let defs) = readFile(takeValue(&rest, for: arg), what: "segments") else {
                 Exit.fail("engage: --segments needs a JSON object of name -> rule", status: 2)
             }
             do {
@@ -179,16 +181,12 @@ func runDecide(_ args: ArraySlice<String>, explain: Bool) -> Never {
     var positional: [String] = []
     var rest = args
     while let arg = rest.popFirst() {
-        func value() -> String {
-            guard let v = rest.popFirst() else { Exit.fail("engage: \(arg) needs a value", status: 2) }
-            return v
-        }
         switch arg {
-        case "--campaigns": campaigns = value()
-        case "--state": statePath = value()
+        case "--campaigns": campaigns = takeValue(&rest, for: arg)
+        case "--state": statePath = takeValue(&rest, for: arg)
         case "--compact": compact = true
         case "--now":
-            let v = value()
+            let v = takeValue(&rest, for: arg)
             guard let ms = Int64(v) else { Exit.fail("engage: --now takes milliseconds since the epoch, got \(v)", status: 2) }
             now = ms
         default:

@@ -39,20 +39,15 @@ extension UserState: EventHistory {
             }
         }
         picks.sort { $0.last > $1.last }
-        // Each series' property shape is built once; its hours only fill in values.
+        // Each series' property shape is built once, and only if some bucket's properties
+        // are read; its hours then only fill in values.
         var templates = [JSONObject??](repeating: nil, count: behaviour.count)
         for pick in picks {
             let series = behaviour[pick.series]
-            let template: JSONObject?
-            if let t = templates[pick.series] {
-                template = t
-            } else {
-                template = series.propertiesTemplate
-                templates[pick.series] = .some(template)
-            }
-            let hour = pick.hour
-            let more = body(pick.series, series.numericKeys, pick.last, Int(series.hours[hour].count)) {
-                series.properties(hour: hour, template: template)
+            let (s, hour) = (pick.series, pick.hour)
+            let more = body(s, series.numericKeys, pick.last, Int(series.hours[hour].count)) {
+                if templates[s] == nil { templates[s] = .some(series.propertiesTemplate) }
+                return series.properties(hour: hour, template: templates[s] ?? nil)
             }
             if !more { return }
         }

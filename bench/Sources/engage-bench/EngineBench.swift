@@ -14,15 +14,7 @@ enum EngineBench {
     /// are `count`, spread over five placements and the set's events.
     static func campaignSet(count: Int) throws -> JSON {
         let path = benchRoot + "/../examples/campaigns/telco-full.json"
-        guard let f = fopen(path, "rb") else { throw BenchError("cannot read \(path)") }
-        defer { fclose(f) }
-        var bytes: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = fread(&buf, 1, buf.count, f)
-            if n <= 0 { break }
-            bytes += buf[0..<n]
-        }
+        guard let bytes = readFileBytes(path) else { throw BenchError("cannot read \(path)") }
         guard case .object(let base) = try JSONParser.parse(bytes),
               case .array(let templates)? = base["campaigns"] else { throw BenchError("unexpected example") }
         let placements = ["app_home_popup", "app_home_banner", "plans_page", "cart_page", "account_page"]
@@ -137,6 +129,20 @@ enum EngineBench {
             withVaList([s, r]) { vfscanf(f, "%ld %ld", $0) } } }
         return resident * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
+}
+
+/// The whole file at `path`, or nil when it cannot be opened.
+func readFileBytes(_ path: String) -> [UInt8]? {
+    guard let f = fopen(path, "rb") else { return nil }
+    defer { fclose(f) }
+    var bytes: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = fread(&buf, 1, buf.count, f)
+        if n <= 0 { break }
+        bytes += buf[0..<n]
+    }
+    return bytes
 }
 
 struct BenchError: Error, CustomStringConvertible {

@@ -100,15 +100,7 @@ printTable(results)
 /// The results of an earlier run in `path`, for `--only`: a partial run adds its
 /// figures to the file (replacing those of the same name) rather than dropping the rest.
 func earlierResults(_ path: String) -> [JSON] {
-    guard let f = fopen(path, "rb") else { return [] }
-    defer { fclose(f) }
-    var bytes: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = fread(&buf, 1, buf.count, f)
-        if n <= 0 { break }
-        bytes += buf[0..<n]
-    }
+    guard let bytes = readFileBytes(path) else { return [] }
     return (try? JSONParser.parse(bytes))?["results"]?.arrayValue ?? []
 }
 
