@@ -21,6 +21,14 @@ let package = Package(
         .package(name: "libengage", path: ".."),
     ],
     targets: [
+        // What the reader targets share: seed sets and their structure-aware mutation,
+        // the invariants (short error texts), an engine with a fixed clock.
+        .target(
+            name: "FuzzSupport",
+            dependencies: [.product(name: "Engage", package: "libengage")],
+            path: "Sources/FuzzSupport",
+            swiftSettings: fuzzSettings
+        ),
         .executableTarget(
             name: "FuzzJSON",
             dependencies: [.product(name: "Engage", package: "libengage")],
@@ -39,5 +47,12 @@ let package = Package(
             path: "Sources/FuzzState",
             swiftSettings: fuzzSettings
         ),
-    ]
+    ] + ["FuzzConfig", "FuzzCampaigns", "FuzzDecide", "FuzzRecord", "FuzzContext"].map { name in
+        .executableTarget(
+            name: name,
+            dependencies: ["FuzzSupport", .product(name: "Engage", package: "libengage")],
+            path: "Sources/\(name)",
+            swiftSettings: fuzzSettings
+        )
+    }
 )

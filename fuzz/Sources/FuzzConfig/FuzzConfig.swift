@@ -1,0 +1,65 @@
+// libFuzzer target for the engine config reader (docs/engine-config.md), as
+// engage_engine_open reads it: the bytes parsed with depth 16 and 1 MiB, then
+// EngineConfig.read. Input: raw config text, or a structured edit of a seed config
+// (FuzzSupport's SeedSet: the first byte ≥ 0xF0).
+//
+// Findings: a crash, trap or sanitizer report; a timeout; an error path or message over
+// 4 KiB. A config that reads is then used as a skin would: its request limits parse a
+// request, and its fixed clock becomes the engine's clock for a committing decision —
+// so a clock the reader accepts must also be one a decision can commit at.
+import Engage
+import FuzzSupport
+
+private let seeds = SeedSet(texts: [
+    // Valid for this build: a fuzz run mutates documents that read, field by field.
+    [#"{"store": {"kind": "memory"}, "limits": {"max_request_bytes": 65536, "max_depth": 64}, "defaults": {"fixed_clock_ms": 1795150000000}}"#],
+    [#"{"$schema": "x", "store": {"kind": "sqlite", "path": "/tmp/engage-fuzz.db", "sync": "batch", "cache_users": 1000, "cache_ttl_ms": null}, "limits": {"max_depth": 16}}"#],
+    [#"{"store": {"kind": "sqlite", "path": "state.db", "sync": "always", "cache_users": 0, "cache_ttl_ms": 86400000}, "defaults": {"fixed_clock_ms": null}}"#],
+    [#"{"defaults": {"fixed_clock_ms": -62167219200000}, "limits": {"max_request_bytes": 1, "max_depth": 1024}}"#],
+] + [
+    "callbacks.json", "memory.json", "sqlite.json", "redis.json", "invalid-redis-without-port.json",
+    "invalid-retention-unit.json", "invalid-sqlite-without-path.json", "invalid-unknown-store.json",
+].map { [Seeds.example("config/" + $0)] })
+
+private let engine = FuzzEngine()
+
+/// A request that selects a message at the examples' time (so the decision commits an
+/// impression at the config's clock), and an impression recorded at that clock.
+private let slateRequest = Array(Seeds.example("requests/home-screen-slate.json").utf8)
+private let impression = Seeds.parse(#"{"user_id": "sub-0417-2231", "type": "impression", "campaign": "ott-bundle-activation", "channel": "push"}"#)
+
+/// The limits engage_engine_open parses a config with.
+private let configLimits = JSONLimits(maxDepth: 16, maxBytes: 1 << 20)
+
+private func checkSeeds() -> Bool {
+    for doc in seeds.documents.prefix(4) {
+        guard case .success = EngineConfig.read(doc[0]) else { Check.fail("a valid config seed does not read: \(doc[0])") }
+    }
+    return true
+}
+private let seedsRead = checkSeeds()
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    precondition(seedsRead)
+    let text = seeds.documents(data, size, count: 1)[0]
+    guard let json = Check.parse(text, configLimits, "config") else { return 0 }
+    let config: EngineConfig
+    switch EngineConfig.read(json) {
+    case .failure(let problem):
+        Check.error(problem)
+        return 0
+    case .success(let c):
+        config = c
+    }
+    if case .sqlite(let s)? = config.store {
+        guard !s.path.isEmpty, s.path.utf8.count <= 4096 else { Check.fail("accepted a store.path of \(s.path.utf8.count) bytes") }
+    }
+    let limits = JSONLimits(maxDepth: config.maxRequestDepth, maxBytes: config.maxRequestBytes)
+    guard let request = Check.parse(slateRequest, limits, "request under the config's limits") else { return 0 }
+    if let clock = config.fixedClock { engine.setClock(clock) }
+    engine.record(json: impression, "record at the config's fixed clock")
+    engine.decide(json: request, "decide at the config's fixed clock")
+    engine.forget(["sub-0417-2231"])
+    return 0
+}
