@@ -59,36 +59,31 @@ func openEngine(_ config: UnsafePointer<CChar>?, _ configLen: Int, hostStore: Un
     case .success(let c): config = c
     }
     let store: any StateStore
-    switch (config.storeKind, hostStore) {
-    case (nil, nil), ("memory", nil):
+    switch (config.store, hostStore) {
+    case (nil, nil), (.memory?, nil):
         store = MemoryStore()
-    case ("sqlite", nil):
-        guard let settings = config.sqlite else {
-            return fail(ENGAGE_INVALID_REQUEST, code: "invalid_config", path: "store.path", "required", out, outLen)
-        }
+    case (.sqlite(let settings)?, nil):
         do throws(StateStoreError) {
-            store = try SQLiteStore(path: settings.path, sync: settings.sync,
+            store = try SQLiteStore(path: settings.path, sync: settings.sync == .batch ? .batch : .always,
                                     cacheCapacity: settings.cacheUsers, cacheTTL: settings.cacheTTL)
         } catch {
             return fail(ENGAGE_STORE, code: error.code.rawValue, path: "store.path", error.message, out, outLen)
         }
-    case ("callbacks", nil):
+    case (.callbacks?, nil):
         return fail(ENGAGE_INVALID_REQUEST, code: "invalid_config", path: "store.kind",
                     "the callbacks store needs engage_engine_open_with_store", out, outLen)
-    case (nil, let p?), ("callbacks", let p?):
+    case (nil, let p?), (.callbacks?, let p?):
         switch HostStorage.read(p) {
         case .failure(let problem): return fail(ENGAGE_MISUSE, code: "misuse", path: "store", problem.message, out, outLen)
         case .success(let storage): store = VersionedStateStore(storage)
         }
     case (let kind?, _?):
         return fail(ENGAGE_INVALID_REQUEST, code: "invalid_config", path: "store.kind",
-                    "store \"\(kind)\" conflicts with the callbacks passed to engage_engine_open_with_store", out, outLen)
-    default:
-        return fail(ENGAGE_INVALID_REQUEST, code: "invalid_config", path: "store.kind", "unsupported store", out, outLen)
+                    "store \"\(kind.name)\" conflicts with the callbacks passed to engage_engine_open_with_store", out, outLen)
     }
     let fixed = config.fixedClock
     let engine = Engine(store: store, clock: { fixed ?? SystemClock.milliseconds() })
-    let handle = EngineHandle(engine: engine, limits: config.limits)
+    let handle = EngineHandle(engine: engine, limits: ABILimits(maxRequestBytes: config.maxRequestBytes, requestDepth: config.maxRequestDepth))
     engineOut.pointee = OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
     outLen?.pointee = 0
     return ENGAGE_OK

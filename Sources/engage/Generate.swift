@@ -95,47 +95,7 @@ func runGenerate(_ args: ArraySlice<String>) -> Never {
 /// Milliseconds since the epoch, from digits or RFC 3339 (`YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`,
 /// `t`/space accepted for `T`); nil when malformed or outside 1970–2200.
 func parseStart(_ text: String) -> Int64? {
-    let range: ClosedRange<Int64> = 0...7_258_118_400_000
-    if let ms = Int64(text) { return range.contains(ms) ? ms : nil }
-    let b = Array(text.utf8)
-    func number(_ from: Int, _ count: Int) -> Int? {
-        guard from + count <= b.count else { return nil }
-        var v = 0
-        for c in b[from..<(from + count)] {
-            guard c >= 0x30, c <= 0x39 else { return nil }
-            v = v * 10 + Int(c - 0x30)
-        }
-        return v
-    }
-    guard b.count >= 20, b[4] == 0x2D, b[7] == 0x2D, [0x54, 0x74, 0x20].contains(b[10]), b[13] == 0x3A, b[16] == 0x3A,
-          let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
-          let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
-          hour < 24, minute < 60, second < 60 else { return nil }
-    var i = 19
-    var millis = 0
-    if b[i] == 0x2E {
-        i += 1
-        var digits = 0
-        while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
-            if digits < 3 { millis = millis * 10 + Int(b[i] - 0x30) }
-            digits += 1
-            i += 1
-        }
-        guard digits > 0 else { return nil }
-        for _ in digits..<max(digits, 3) { millis *= 10 }
-    }
-    guard i < b.count else { return nil }
-    var offset = 0
-    if b[i] == 0x5A || b[i] == 0x7A {
-        guard i + 1 == b.count else { return nil }
-    } else {
-        guard b[i] == 0x2B || b[i] == 0x2D, i + 6 == b.count, b[i + 3] == 0x3A,
-              let oh = number(i + 1, 2), let om = number(i + 4, 2), oh < 24, om < 60 else { return nil }
-        offset = (oh * 3_600 + om * 60) * (b[i] == 0x2D ? -1 : 1)
-    }
-    let local = CivilDateTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
-    guard local.isValid, let zone = try? ZoneRules(fixedOffset: Int32(offset)),
-          let seconds = try? zone.utcInstant(forLocal: local) else { return nil }
-    let ms = seconds * 1_000 + Int64(millis)
-    return range.contains(ms) ? ms : nil
+    var problem = ""
+    guard let ms = parseInstant(text, problem: &problem), (0...7_258_118_400_000).contains(ms) else { return nil }
+    return ms
 }

@@ -105,7 +105,7 @@ func runLogic(_ args: ArraySlice<String>) -> Never {
         switch arg {
         case "--now":
             let v = takeValue(&rest, for: arg)
-            guard let ms = Int64(v) else { Exit.fail("engage: --now takes milliseconds since the epoch, got \(v)", status: 2) }
+            guard let ms = Int64(v), Instant.range.contains(ms) else { Exit.fail("engage: --now takes milliseconds since the epoch from \(Instant.earliest) to \(Instant.latest) (years 0000 to 9999), got \(v)", status: 2) }
             context.now = ms
         case "--max-output":
             let v = takeValue(&rest, for: arg)
@@ -187,7 +187,7 @@ func runDecide(_ args: ArraySlice<String>, explain: Bool) -> Never {
         case "--compact": compact = true
         case "--now":
             let v = takeValue(&rest, for: arg)
-            guard let ms = Int64(v) else { Exit.fail("engage: --now takes milliseconds since the epoch, got \(v)", status: 2) }
+            guard let ms = Int64(v), Instant.range.contains(ms) else { Exit.fail("engage: --now takes milliseconds since the epoch from \(Instant.earliest) to \(Instant.latest) (years 0000 to 9999), got \(v)", status: 2) }
             now = ms
         default:
             if arg.hasPrefix("--") { Exit.fail("engage: unknown option \(arg)", status: 2) }

@@ -306,9 +306,12 @@ private func makeTZif(version: UInt8 = UInt8(ascii: "2"), transitions: [Int64] =
         let empty = try ZoneRules(tzif: makeTZif(version: UInt8(ascii: "4"), footer: ""), identifier: "e")
         #expect(empty.offset(atUTC: 5_000_000_000) == 0)
         // Every real file on the system that we can name parses (spot check).
-        for name in ["Europe/Dublin", "Pacific/Apia", "Antarctica/Troll", "Asia/Kathmandu", "Etc/GMT-14", "posixrules"] {
+        for name in ["Europe/Dublin", "Pacific/Apia", "Antarctica/Troll", "Asia/Kathmandu", "Etc/GMT-14"] {
             _ = try zone(name)
         }
+        // A host file that is no IANA name still parses as TZif (read directly; the
+        // cache refuses the name).
+        _ = try ZoneCache.read("posixrules", root: ZoneCache.defaultRoot + "/", maxFileBytes: ZoneCache.defaultMaxFileBytes)
     }
 
     @Test func rejectsMalformedFiles() throws {
@@ -389,14 +392,34 @@ private func makeTZif(version: UInt8 = UInt8(ascii: "2"), transitions: [Int64] =
         }
         #expect(code(zones, "Mars/Olympus_Mons") == .unknownZone)
         #expect(code(zones, "Mars/Olympus_Mons") == .unknownZone)   // remembered
-        #expect(code(zones, "America") == .unreadable)              // a directory
-        #expect(code(zones, "leapseconds") == .malformed)           // text, not TZif
-        #expect(code(zones, "right/America/New_York") == .unsupported)
         #expect(code(ZoneCache(maxFileBytes: 100), "America/New_York") == .tooLarge)
         #expect(code(ZoneCache(root: "/nonexistent"), "Asia/Seoul") == .unknownZone)
-        let sub = ZoneCache(root: "/usr/share/zoneinfo/America")
-        #expect(code(sub, "New_York") == nil)
-        #expect(code(sub, "../Asia/Seoul") == .invalidName)
+        #expect(code(ZoneCache(root: "/usr/share/zoneinfo/America"), "../Asia/Seoul") == .invalidName)
+        // The file reader's own verdicts, for files no IANA name reaches.
+        func read(_ name: String, root: String = ZoneCache.defaultRoot + "/") -> TimeZoneError.Code? {
+            do { _ = try ZoneCache.read(name, root: root, maxFileBytes: ZoneCache.defaultMaxFileBytes); return nil } catch { return error.code }
+        }
+        #expect(read("America") == .unreadable)                     // a directory
+        #expect(read("leapseconds") == .malformed)                  // text, not TZif
+        #expect(read("right/America/New_York") == .unsupported)
+        #expect(read("New_York", root: "/usr/share/zoneinfo/America/") == nil)
+    }
+
+    /// A zone name means the same on every host: names that are files on this host but
+    /// not IANA names — the host's own zone, the compiler's rules, the leap-second and
+    /// POSIX trees, directories — are refused (issue 13); IANA links are accepted.
+    @Test func onlyIANANamesWhateverTheHostHas() {
+        func code(_ name: String) -> TimeZoneError.Code? {
+            do { _ = try ZoneCache().zone(named: name); return nil } catch { return error.code }
+        }
+        for name in ["localtime", "posixrules", "posix/Asia/Seoul", "right/Asia/Seoul", "Factory", "America",
+                     "leapseconds", "asia/seoul"] {
+            #expect(code(name) == .unknownZone, "\(name)")
+        }
+        for name in ["Asia/Seoul", "US/Eastern", "Asia/Calcutta", "Etc/UTC", "UTC", "GMT", "Z", "+09:00", "-0530"] {
+            #expect(code(name) == nil, "\(name)")
+        }
+        #expect(ZoneName.iana.count > 500)
     }
 }
 

@@ -64,9 +64,9 @@ public struct CampaignSetError: Error, Sendable, Hashable, CustomStringConvertib
     public let message: String
 
     public init(path: String, code: Code, message: String) {
-        self.path = path
+        self.path = ErrorText.bounded(path)
         self.code = code
-        self.message = message
+        self.message = ErrorText.bounded(message)
     }
 
     /// `campaigns[3].priority: expected an integer, found "high" [wrong_type]`.

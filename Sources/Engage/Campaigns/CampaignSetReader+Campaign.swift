@@ -206,6 +206,12 @@ extension CampaignSetReader {
     /// `[{"id": "A", "weight": 50, "overrides": {"push": {…}}}]`.
     mutating func variants(_ v: JSON) -> [Variant] {
         guard let a = array(v, "an array of variants") else { return [] }
+        guard !a.isEmpty else {
+            // Weights totalling 0 are invalid, and an empty list totals 0: a campaign
+            // without variants leaves the member out.
+            report(.invalidWeights, "no variants, so the weights sum to 0 (omit \"variants\" for a campaign without variants)")
+            return []
+        }
         var out: [Variant] = []
         var seen: [String: Int] = [:]
         for (i, e) in a.enumerated() {
@@ -235,7 +241,7 @@ extension CampaignSetReader {
                 if let id, let weight { out.append(Variant(id: id, weight: weight, overrides: overrides)) }
             }
         }
-        if out.count == a.count, !a.isEmpty {
+        if out.count == a.count {
             let total = out.reduce(0) { $0 + $1.weight }
             if total == 0 {
                 report(.invalidWeights, "variant weights sum to 0 (expected at least one positive weight)")

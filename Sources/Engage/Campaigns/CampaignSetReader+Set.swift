@@ -69,20 +69,23 @@ extension CampaignSetReader {
         let limit = options.maxNameBytes
         for (name, rule) in definitions {
             if name.isEmpty || name.utf8.count > limit {
-                at(.key("segments")) { $0.at(name) { $0.report(.outOfRange, "a segment name is 1 to \(limit) bytes") } }
+                // Not compiled: a reference to it is then an unknown segment.
+                at(.key("segments")) { $0.at(name) { $0.report(.outOfRange, "a segment name is 1 to \(limit) bytes, found \(name.utf8.count)") } }
+                continue
             }
             table[name] = rule
         }
         // The table reports paths from the root already (`segments.a.and[1]`).
-        let (segments, errors) = SegmentTable.build(table, options: compileOptions)
+        let (segments, errors) = SegmentTable.build(table, options: compileOptions, work: &compileWork)
         for e in errors { report(Self.code(for: e), e.message, suffix: e.path) }
         compileOptions.segments = segments
     }
 
     private mutating func campaigns(_ v: JSON, defaultZone: String) -> [CompiledCampaign] {
         guard let a = array(v, "an array of campaigns") else { return [] }
-        guard a.count <= options.maxCampaigns else {
-            report(.limitExceeded, "\(a.count) campaigns, over the limit of \(options.maxCampaigns)")
+        let limit = options.maxCampaigns
+        guard a.count <= limit else {
+            report(.limitExceeded, "\(a.count) campaigns, over the limit of \(limit)")
             return []
         }
         var out: [CompiledCampaign] = []

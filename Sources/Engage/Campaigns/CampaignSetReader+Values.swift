@@ -73,7 +73,7 @@ extension CampaignSetReader {
                 return nil
             }
         case .number:
-            return integer(v, 0...Int(TimeText.maxMilliseconds), "an RFC 3339 timestamp or milliseconds since the epoch")
+            return integer(v, Int(Instant.earliest)...Int(Instant.latest), "an RFC 3339 timestamp or milliseconds since the epoch")
                 .map(Int64.init)
         default:
             wrongType(v, expected: "an RFC 3339 timestamp or milliseconds since the epoch")
@@ -137,7 +137,7 @@ extension CampaignSetReader {
     /// current path followed by the rule's own path (`campaigns[2].audience.and[1]`).
     mutating func rule(_ v: JSON) -> Rule? {
         do throws(LogicError) {
-            return try Rule(compiling: v, options: compileOptions)
+            return try Rule(compiling: v, options: compileOptions, work: &compileWork)
         } catch {
             report(Self.code(for: error), error.message, suffix: error.path)
             return nil

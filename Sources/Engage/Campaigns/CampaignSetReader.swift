@@ -14,6 +14,8 @@ struct CampaignSetReader {
     let options: CampaignSetOptions
     /// Rule compile options, with the set's segment table once it is built.
     var compileOptions: CompileOptions
+    /// What the set's rules may still spend on compiling (``CampaignSetOptions/maxCompileWork``).
+    var compileWork: CompileWork
     /// Every zone the set names, loaded.
     var zones: [String: ZoneRules] = [:]
     var problems: [CampaignSetError] = []
@@ -26,6 +28,7 @@ struct CampaignSetReader {
         self.options = options
         compileOptions = CompileOptions(maxDepth: options.maxRuleDepth, maxNodes: options.maxRuleNodes,
                                         zones: options.zones)
+        compileWork = CompileWork(limit: options.maxCompileWork)
         path.reserveCapacity(8)
     }
 
@@ -48,7 +51,9 @@ struct CampaignSetReader {
         var s = ""
         for c in path {
             switch c {
-            case .key(let k): s += s.isEmpty ? k : "." + k
+            case .key(let k):
+                let shown = ErrorText.name(k)
+                s += s.isEmpty ? shown : "." + shown
             case .index(let i): s += "[\(i)]"
             }
         }
@@ -59,26 +64,22 @@ struct CampaignSetReader {
 
     var hasRoom: Bool { problems.count < options.maxProblems }
 
-    mutating func report(_ code: CampaignSetError.Code, _ message: String, suffix: String = "") {
+    /// Records a problem at the current path. Past ``CampaignSetOptions/maxProblems`` it
+    /// is only counted: neither its message nor its path is built, so rejecting a
+    /// document with a million bad members costs a count per member, not a message.
+    mutating func report(_ code: CampaignSetError.Code, _ message: @autoclosure () -> String, suffix: @autoclosure () -> String = "") {
         problemCount += 1
         guard hasRoom else {
             truncated = true
             return
         }
-        problems.append(CampaignSetError(path: renderedPath(suffix), code: code, message: message))
+        problems.append(CampaignSetError(path: renderedPath(suffix()), code: code, message: message()))
     }
 
     // MARK: - Shapes
 
     /// `"abc"`, `12`, `true`, `null`, or "an array"/"an object": how a found value is shown.
-    static func shown(_ v: JSON) -> String {
-        switch v {
-        case .string(let s): return s.utf8.count > 48 ? "\"\(s.prefix(40))…\"" : "\"\(s)\""
-        case .number, .bool, .null: return v.description
-        case .array: return "an array"
-        case .object: return "an object"
-        }
-    }
+    static func shown(_ v: JSON) -> String { ErrorText.shown(v) }
 
     mutating func wrongType(_ v: JSON, expected: String) {
         report(.wrongType, "expected \(expected), found \(Self.shown(v))")
@@ -107,8 +108,9 @@ struct CampaignSetReader {
             report(.outOfRange, "expected \(what), found \"\"")
             return nil
         }
-        if n > options.maxNameBytes {
-            report(.outOfRange, "string of \(n) bytes is longer than the limit of \(options.maxNameBytes)")
+        let limit = options.maxNameBytes
+        if n > limit {
+            report(.outOfRange, "string of \(n) bytes is longer than the limit of \(limit)")
             return nil
         }
         return s
@@ -197,6 +199,7 @@ struct CampaignSetReader {
 
     /// As ``unknownField(_:known:)`` when the path already ends at `key`.
     mutating func unknownFieldHere(_ key: String, known: [String]) {
+        guard hasRoom else { return report(.unknownField, "") }
         var message = "unknown field \(Self.shown(.string(key)))"
         if let guess = Self.closest(to: key, in: known) { message += " (did you mean \"\(guess)\"?)" }
         report(.unknownField, message)

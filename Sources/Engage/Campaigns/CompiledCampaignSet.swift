@@ -202,16 +202,22 @@ public struct CampaignSetOptions: Sendable {
     /// Rule depth and size limits (see ``CompileOptions``).
     public var maxRuleDepth: Int
     public var maxRuleNodes: Int
+    /// Most compile work for the whole set: rule nodes compiled (each segment once,
+    /// however often it is referenced) plus the evaluation steps spent folding constant
+    /// subexpressions. Bounds load time whatever the rules' shape.
+    public var maxCompileWork: Int
     /// Limits on the JSON document (for the byte and text initialisers).
     public var jsonLimits: JSONLimits
     /// Where time zones are loaded from.
     public var zones: ZoneCache
 
     /// 100 problems, 100,000 campaigns, 256-byte names, rules of depth 512 and
-    /// 100,000 nodes, the default JSON limits, the shared zone cache.
+    /// 100,000 nodes, 20,000,000 units of compile work, the default JSON limits, the
+    /// shared zone cache.
     public init(maxProblems: Int = 100, maxCampaigns: Int = 100_000, maxNameBytes: Int = 256,
-                maxRuleDepth: Int = 512, maxRuleNodes: Int = 100_000,
+                maxRuleDepth: Int = 512, maxRuleNodes: Int = 100_000, maxCompileWork: Int = 20_000_000,
                 jsonLimits: JSONLimits = .default, zones: ZoneCache = .shared) {
+        self.maxCompileWork = max(1, maxCompileWork)
         self.maxProblems = max(1, maxProblems)
         self.maxCampaigns = maxCampaigns
         self.maxNameBytes = maxNameBytes

@@ -3,12 +3,11 @@
 // has no Foundation, and every malformed input must become a message, never a trap.
 
 enum TimeText {
-    /// Latest instant accepted as ms since the epoch: 9999-12-31T23:59:59.999Z.
-    static let maxMilliseconds: Int64 = 253_402_300_799_999
 
     /// Milliseconds since the Unix epoch of an RFC 3339 timestamp
     /// (`YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`; `t`, `z` and a space separator accepted;
-    /// fractions beyond milliseconds truncated; a leap second `:60` rejected).
+    /// fractions beyond milliseconds truncated, whatever their number of digits; a leap
+    /// second `:60` rejected).
     static func parseTimestamp(_ text: String) -> Result<Int64, TimeTextError> {
         let b = Array(text.utf8)
         let expected = "expected an RFC 3339 timestamp such as \"2025-03-01T09:00:00Z\" or \"2025-03-01T09:00:00+09:00\""
@@ -43,7 +42,8 @@ enum TimeText {
                 if i - start < 3 { millis = millis * 10 + Int(c &- 0x30) }
                 i += 1
             }
-            guard i > start, i - start <= 9 else { return fail("bad fraction of a second") }
+            // RFC 3339 puts no bound on the digits; those past milliseconds are dropped.
+            guard i > start else { return fail("bad fraction of a second") }
             for _ in 0..<max(0, 3 - (i - start)) { millis *= 10 }
         }
         var offsetMinutes = 0
@@ -95,7 +95,13 @@ struct TimeTextError: Error {
 /// (`2026-11-02T10:00:00+09:00`), or integer milliseconds as text; nil with `problem`
 /// set when it is neither. For tools (the CLI's `--at`, `--start`).
 public func parseInstant(_ text: String, problem: inout String) -> Int64? {
-    if let ms = Int64(text), abs(ms) <= TimeText.maxMilliseconds { return ms }
+    if let ms = Int64(text) {
+        guard Instant.range.contains(ms) else {
+            problem = "\(ms) is outside the instants accepted (\(Instant.earliest) to \(Instant.latest): years 0000 to 9999)"
+            return nil
+        }
+        return ms
+    }
     switch TimeText.parseTimestamp(text) {
     case .success(let ms): return ms
     case .failure(let e):

@@ -74,8 +74,11 @@ public struct DecisionRequest: Sendable {
         timeZone = try string("time_zone")
         switch o("now") {
         case nil, .null?: now = nil
-        case .number(let d)? where d.rounded(.towardZero) == d && abs(d) < 9e15: now = Int64(d)
-        case let v?: throw DecisionError(.invalidRequest, path: "now", "expected milliseconds since the epoch, found \(describe(v))")
+        case let v?:
+            guard let ms = Instant.milliseconds(v) else {
+                throw DecisionError(.invalidRequest, path: "now", "\(Instant.expected), found \(ErrorText.shown(v))")
+            }
+            now = ms
         }
         eventName = nil
         eventProperties = .null
@@ -193,8 +196,8 @@ public struct DecisionError: Error, Sendable, Equatable, CustomStringConvertible
     /// An error at `path`.
     public init(_ code: Code, path: String, _ message: String) {
         self.code = code
-        self.path = path
-        self.message = message
+        self.path = ErrorText.bounded(path)
+        self.message = ErrorText.bounded(message)
     }
 
     public var description: String { path.isEmpty ? "\(code.rawValue): \(message)" : "\(code.rawValue): \(path): \(message)" }

@@ -48,15 +48,17 @@ public struct RecordRequest: Sendable {
                                 "unknown record type \"\(type.prefix(32))\" (expected impression, click, dismissal, conversion, event, conversation)")
         }
         for key in o.keys where !allowed.contains(key) {
-            throw DecisionError(.invalidRequest, path: key.utf8.count <= 64 ? key : "", "unknown field for a \(type) record")
+            throw DecisionError(.invalidRequest, path: ErrorText.name(key), "unknown field for a \(type) record")
         }
         userID = try string("user_id")
         let time: Int64
         switch o["time"] {
         case nil, .null?: time = now
-        case .number(let d)? where d.rounded(.towardZero) == d && abs(d) <= Double(StateLimits.times.upperBound):
-            time = Int64(d)
-        case let v?: throw DecisionError(.invalidRequest, path: "time", "expected milliseconds since the epoch, found \(describe(v))")
+        case let v?:
+            guard let ms = Instant.milliseconds(v) else {
+                throw DecisionError(.invalidRequest, path: "time", "\(Instant.expected), found \(ErrorText.shown(v))")
+            }
+            time = ms
         }
         switch type {
         case "impression":

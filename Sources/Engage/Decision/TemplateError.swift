@@ -39,10 +39,10 @@ struct TemplateError: Error, Sendable, Hashable, CustomStringConvertible {
     let message: String
 
     init(path: String, code: Code, character: Int, message: String) {
-        self.path = path
+        self.path = ErrorText.bounded(path)
         self.code = code
         self.character = character
-        self.message = message
+        self.message = ErrorText.bounded(message)
     }
 
     /// `campaigns[2].channels.push.payload.body: unterminated placeholder at character 14`.

@@ -63,7 +63,7 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
     public init(_ code: Code, offset: Int, _ message: String) {
         self.code = code
         self.offset = offset
-        self.message = message
+        self.message = ErrorText.bounded(message)
     }
 
     /// `invalid JSON at byte 17: expected ...`.

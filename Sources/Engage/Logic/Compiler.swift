@@ -40,7 +40,12 @@ struct OperatorSpec: Sendable {
 /// split, argument shapes checked, constant subtrees evaluated once.
 struct Compiler {
     let options: CompileOptions
-    private var nodeCount = 0
+    private(set) var nodeCount = 0
+    /// Compile work (nodes plus constant-folding steps) this compiler may still do for
+    /// the whole campaign set it belongs to, and that set's limit (for the message).
+    /// Unlimited for a rule compiled on its own.
+    var workLeft = Int.max
+    var workLimit = Int.max
     private var depth = 0
     private let maxDepth: Int
     /// Compiled segments by name, and the chain being compiled (to reject cycles).
@@ -62,6 +67,7 @@ struct Compiler {
         if nodeCount > options.maxNodes {
             throw LogicError(.limitExceeded, path: path, "rule has more than \(options.maxNodes) nodes")
         }
+        try spend(1, path)
         depth += 1
         defer { depth -= 1 }
         if depth > maxDepth {
@@ -80,20 +86,31 @@ struct Compiler {
             if object.isEmpty { return Literal(rule, path: path) }
             guard object.count == 1, let (op, operand) = object.first(where: { _ in true }) else {
                 throw LogicError(.invalidRule, path: path,
-                                 "a rule object has exactly one key, its operator; found \(object.count) keys (\(object.keys.prefix(4).map { "\"\($0)\"" }.joined(separator: ", ")))")
+                                 "a rule object has exactly one key, its operator; found \(object.count) keys (\(object.keys.prefix(4).map(ErrorText.quoted).joined(separator: ", ")))")
             }
             let opPath = path.isEmpty ? op : "\(path).\(op)"
             guard let spec = Compiler.operators[op] else {
-                throw LogicError(.unknownOperator, path: path, "unknown operator \"\(op.prefix(64))\"")
+                throw LogicError(.unknownOperator, path: path, "unknown operator \(ErrorText.quoted(op))")
             }
             let node = try spec.build(&self, operand, opPath)
             if spec.foldable, allConstant(node.children) != nil {
                 var env = Env(data: .null, limits: .default, context: .empty)
-                if let value = try? node.eval(&env) { return Literal(value, path: opPath) }
+                let value = try? node.eval(&env)
+                try spend(EvaluationLimits.default.maxSteps - max(env.steps, 0), opPath)
+                if let value { return Literal(value, path: opPath) }
             }
             return node
         default:
             return Literal(rule, path: path)
+        }
+    }
+
+    /// Charges `work` to the set's compile budget.
+    private mutating func spend(_ work: Int, _ path: String) throws(LogicError) {
+        workLeft -= work
+        if workLeft < 0 {
+            throw LogicError(.limitExceeded, path: path,
+                             "compile work over the campaign set's limit of \(workLimit) (rule nodes plus constant-folding steps)")
         }
     }
 

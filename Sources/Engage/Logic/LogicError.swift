@@ -37,8 +37,8 @@ public struct LogicError: Error, Sendable, Equatable, CustomStringConvertible {
 
     init(_ kind: Kind, path: String, _ message: String, payload: JSON? = nil) {
         self.kind = kind
-        self.path = path
-        self.message = message
+        self.path = ErrorText.bounded(path)
+        self.message = ErrorText.bounded(message)
         self.payload = payload ?? .object(JSONObject([("type", .string(kind.rawValue))]))
     }
 

@@ -27,6 +27,16 @@ public struct Rule: Sendable {
 
     init(root: Node) { self.root = root }
 
+    /// Compiles `rule` as part of a campaign set: its compile work is taken from `work`
+    /// (what the set may still spend; see ``CampaignSetOptions/maxCompileWork``).
+    init(compiling rule: JSON, options: CompileOptions, work: inout CompileWork) throws(LogicError) {
+        var compiler = Compiler(options: options)
+        compiler.workLeft = work.left
+        compiler.workLimit = work.limit
+        defer { work.left = compiler.workLeft }
+        root = try compiler.compile(rule, path: "")
+    }
+
     /// Evaluates the rule against `data`.
     ///
     /// - Parameters:

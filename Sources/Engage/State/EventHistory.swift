@@ -122,10 +122,11 @@ public struct InMemoryHistory: EventHistory {
             guard case .string(let name)? = item["name"] else {
                 throw LogicError(.invalidArguments, path: "history[\(i)].name", "expected a string")
             }
-            guard case .number(let t)? = item["time"], t.rounded(.towardZero) == t, abs(t) < 9e15 else {
-                throw LogicError(.invalidArguments, path: "history[\(i)].time", "expected milliseconds since the epoch")
+            guard let t = item["time"].flatMap(Instant.milliseconds) else {
+                throw LogicError(.invalidArguments, path: "history[\(i)].time",
+                                 "\(Instant.expected), found \(item["time"].map(ErrorText.shown) ?? "nothing")")
             }
-            events.append(HistoryEvent(name: name, time: Int64(t), properties: item["properties"] ?? .null))
+            events.append(HistoryEvent(name: name, time: t, properties: item["properties"] ?? .null))
         }
         self.init(events)
     }

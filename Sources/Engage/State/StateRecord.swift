@@ -82,9 +82,10 @@ public enum StateLimits {
     public static let maxNameBytes = 256
     /// Most tags one impression may carry.
     public static let maxTagsPerImpression = 32
-    /// Record times accepted: ±2^47 ms around the epoch (about ±4,400 years), so hour
-    /// and day numbers fit 32 bits and window arithmetic cannot overflow.
-    public static let times: ClosedRange<Int64> = -(1 << 47)...(1 << 47)
+    /// Record times accepted: ``Instant/range`` (years 0000 to 9999), the one range of
+    /// instants the library accepts anywhere; hour and day numbers fit 32 bits and
+    /// window arithmetic cannot overflow.
+    public static let times: ClosedRange<Int64> = Instant.range
     /// Most properties of a behaviour event that are kept (the rest are dropped).
     public static let maxEventProperties = 16
 }

@@ -86,7 +86,7 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
 
     public init(_ code: Code, _ message: String) {
         self.code = code
-        self.message = message
+        self.message = ErrorText.bounded(message)
     }
 
     public var description: String { "\(code.rawValue): \(message)" }

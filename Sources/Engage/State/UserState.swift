@@ -189,7 +189,7 @@ public struct UserState: Sendable, Equatable {
         guard let record else { return }
         let kind = record.kind
         guard StateLimits.times.contains(record.time) else {
-            throw StateStoreError(.invalidRecord, "\(kind).time: \(record.time) is outside the supported range (±2^47 ms)")
+            throw StateStoreError(.invalidRecord, "\(kind).time: \(record.time) is outside the supported range (\(Instant.earliest) to \(Instant.latest): years 0000 to 9999)")
         }
         switch record {
         case .impression(let i):

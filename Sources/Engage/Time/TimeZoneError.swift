@@ -32,8 +32,8 @@ public struct TimeZoneError: Error, Sendable, Hashable, CustomStringConvertible 
 
     public init(_ code: Code, zone: String = "", _ message: String) {
         self.code = code
-        self.zone = zone
-        self.message = message
+        self.zone = ErrorText.name(zone)
+        self.message = ErrorText.bounded(message)
     }
 
     public var description: String {

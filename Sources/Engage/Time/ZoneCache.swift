@@ -10,8 +10,12 @@ import Synchronization
 /// and is published to the snapshot for later lookups.
 ///
 /// Names resolve as follows: `UTC`, `GMT`, `Z` and ISO offsets (`+09:00`, `-0530`,
-/// `+09`) are built-in fixed zones; anything else must be a well-formed IANA name
-/// (see ``ZoneName``) and is read from `root/<name>` as TZif. Failures for names that
+/// `+09`) are built-in fixed zones; anything else must be a zone or link name of the
+/// IANA database (the list compiled into the library, ``ZoneName/iana``) and is read
+/// from `root/<name>` as TZif. A file that is not an IANA name — `localtime`,
+/// `posixrules`, `right/…`, `posix/…` — is refused even when the host has it: it means
+/// whatever the host was configured with, and the same campaign set must decide the
+/// same on every host. Failures for names that
 /// are well formed but unknown are remembered (up to `maxRememberedFailures`) so a flood
 /// of requests naming a missing zone does not become a flood of file opens.
 public final class ZoneCache: Sendable {
@@ -114,7 +118,10 @@ public final class ZoneCache: Sendable {
         }
         if let known { return try known.get() }
         // Read and parse outside the lock; if two threads race, the first insert wins.
-        let result = Result { () throws(TimeZoneError) -> ZoneRules in try Self.read(name, root: root, maxFileBytes: maxFileBytes) }
+        let result = Result { () throws(TimeZoneError) -> ZoneRules in
+            if ZoneName.fixedOffset(name) == nil { try ZoneName.checkIANA(name) }
+            return try Self.read(name, root: root, maxFileBytes: maxFileBytes)
+        }
         return try state.withLock { s throws(TimeZoneError) -> ZoneRules in
             switch result {
             case .success(let zone):

@@ -37,6 +37,17 @@ enum ZoneName {
         }
     }
 
+    /// Refuses a name that is not a zone or link of the IANA database (``iana``).
+    static func checkIANA(_ name: String) throws(TimeZoneError) {
+        try validate(name)
+        guard !iana.contains(name) else { return }
+        let hostDependent = name == "localtime" || name == "posixrules" || name.hasPrefix("posix/")
+            || name.hasPrefix("right/") || name == "Factory"
+        throw TimeZoneError(.unknownZone, zone: name, hostDependent
+            ? "not an IANA time zone name: it depends on the host's configuration (use a name such as \"Asia/Seoul\")"
+            : "not a time zone of the IANA database (tzdata \(ianaVersion)); expected a name such as \"Asia/Seoul\", UTC or an offset such as +09:00")
+    }
+
     /// The offset of a built-in fixed zone: `UTC`, `GMT`, `Z` (0) or an ISO 8601 offset
     /// `±HH`, `±HHMM`, `±HH:MM` with HH ≤ 24 and MM ≤ 59 (east positive: `+09:00` is
     /// Seoul's offset). Nil for anything else.

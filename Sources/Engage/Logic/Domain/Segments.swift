@@ -29,7 +29,17 @@ public struct SegmentTable: Sendable {
     /// segments that compiled.
     public static func build(_ definitions: [String: JSON],
                              options: CompileOptions = .default) -> (SegmentTable, [LogicError]) {
+        var work = CompileWork(limit: .max)
+        return build(definitions, options: options, work: &work)
+    }
+
+    /// As ``build(_:options:)``, taking the compile work from a campaign set's budget.
+    static func build(_ definitions: [String: JSON], options: CompileOptions,
+                      work: inout CompileWork) -> (SegmentTable, [LogicError]) {
         var compiler = Compiler(options: options)
+        compiler.workLeft = work.left
+        compiler.workLimit = work.limit
+        defer { work.left = compiler.workLeft }
         compiler.pendingSegments = definitions
         var errors: [LogicError] = []
         for name in definitions.keys.sorted() where compiler.segmentNodes[name] == nil {
@@ -51,21 +61,38 @@ extension Compiler {
     mutating func compileSegment(_ name: String, path: String) throws(LogicError) -> Node {
         if let node = segmentNodes[name] ?? options.segments.nodes[name] { return node }
         if failedSegments.contains(name) {
-            throw LogicError(.invalidRule, path: path, "segment \"\(name)\" has errors")
+            throw LogicError(.invalidRule, path: path, "segment \(ErrorText.quoted(name)) has errors")
         }
         guard let definition = pendingSegments[name] else {
-            throw LogicError(.invalidRule, path: path, "unknown segment \"\(name.prefix(64))\"")
+            throw LogicError(.invalidRule, path: path, "unknown segment \(ErrorText.quoted(name))")
         }
         if segmentChain.contains(name) {
-            let cycle = (segmentChain.drop { $0 != name } + [name]).joined(separator: " → ")
+            let cycle = (segmentChain.drop { $0 != name } + [name]).prefix(16).map(ErrorText.name).joined(separator: " → ")
             throw LogicError(.invalidRule, path: path, "segments reference each other in a cycle: \(cycle)")
         }
         segmentChain.append(name)
-        let node = try compile(definition, path: "segments.\(name)")
+        let node = SegmentRoot(try compile(definition, path: "segments.\(ErrorText.name(name))"))
         segmentChain.removeLast()
         segmentNodes[name] = node
         return node
     }
+}
+
+/// A segment's compiled rule, with what the analyses need of it computed once: the body
+/// is shared by every reference, so the rules of a set form a DAG, not a tree, and an
+/// analysis that walked into it from each reference would cost 2^n for n levels of
+/// segments that each use the next twice — or a walk of a large segment per reference.
+final class SegmentRoot: Node, @unchecked Sendable {
+    let body: Node
+    private let bodyReadsScopes: Bool
+    init(_ body: Node) {
+        self.body = body
+        self.bodyReadsScopes = body.readsScopes
+        super.init(path: body.path)
+    }
+    override func eval(_ env: inout Env) throws(LogicError) -> JSON { try body.eval(&env) }
+    override var readsScopes: Bool { bodyReadsScopes }
+    // `children` stays empty: analyses stop at a segment (its body is not a subtree).
 }
 
 /// `{"segment": "name"}`.
@@ -88,6 +115,7 @@ final class SegmentNode: Node, @unchecked Sendable {
         }
         return .bool(isTruthy(try body.eval(&env)))
     }
+    // O(1): `body` is the segment's SegmentRoot, which knows its answer.
     override var readsScopes: Bool { body.readsScopes }
 }
 
@@ -99,3 +127,14 @@ let segmentOperator = OperatorSpec(build: { (c: inout Compiler, operand: JSON, p
     }
     return SegmentNode(name: name, body: try c.compileSegment(name, path: path), path: path)
 }, foldable: false)
+
+/// Compile work a campaign set may still spend: nodes compiled plus steps spent folding
+/// constants, over every rule and segment of the set.
+struct CompileWork {
+    let limit: Int
+    var left: Int
+    init(limit: Int) {
+        self.limit = limit
+        self.left = limit
+    }
+}
