@@ -137,7 +137,8 @@ func respond(_ status: Int32, _ text: [UInt8], _ out: UnsafeMutablePointer<Unsaf
 func respondInto(_ status: Int32, _ text: [UInt8], _ buf: UnsafeMutablePointer<CChar>?, _ cap: Int,
                  _ outLen: UnsafeMutablePointer<Int>) -> Int32 {
     outLen.pointee = text.count
-    guard let buf, cap > text.count else { return status == ENGAGE_OK ? ENGAGE_TOO_BIG : status }
+    // size_t arrives as Int: a capacity over Int.max reads as negative and is plenty.
+    guard let buf, cap < 0 || cap > text.count else { return status == ENGAGE_OK ? ENGAGE_TOO_BIG : status }
     text.withUnsafeBufferPointer { b in
         if let base = b.baseAddress { memcpy(buf, base, b.count) }
     }

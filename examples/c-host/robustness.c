@@ -59,6 +59,13 @@ static int is_error(int32_t st, const char *out, size_t len, char *why, size_t w
              json_object_is_type(s, json_type_string) && json_object_is_type(c, json_type_string) &&
              json_object_is_type(p, json_type_string) && json_object_is_type(m, json_type_string) &&
              !strcmp(json_object_get_string(s), engage_status_string(st));
+    /* Error texts stay short whatever the input quotes (issue 13): ≤ 4 KiB each. */
+    if (ok && (strlen(json_object_get_string(p)) > 4096 || strlen(json_object_get_string(m)) > 4096)) {
+        snprintf(why, whylen, "%s, error text too long: path %zu bytes, message %zu bytes", engage_status_string(st),
+                 strlen(json_object_get_string(p)), strlen(json_object_get_string(m)));
+        json_object_put(o);
+        return 0;
+    }
     if (ok) {
         const char *msg = json_object_get_string(m);
         snprintf(why, whylen, "%s [%s] %s%s%.60s%s (%zu bytes)", engage_status_string(st), json_object_get_string(c),
@@ -264,6 +271,80 @@ static void generated(engage_engine *e, engage_engine *big) {
         expect_error("load_campaigns: 10 MB campaign id", st, out, out_len, -1);
         free(set);
     }
+}
+
+/* The error's "path" member, copied into `path` (empty when absent). */
+static void error_path(const char *out, size_t len, char *path, size_t cap) {
+    path[0] = 0;
+    if (!out) return;
+    json_tokener *tok = json_tokener_new_ex(64);
+    json_object *o = json_tokener_parse_ex(tok, out, (int)len), *p = NULL;
+    if (o && json_object_object_get_ex(o, "path", &p)) snprintf(path, cap, "%s", json_object_get_string(p));
+    json_object_put(o);
+    json_tokener_free(tok);
+}
+
+/* `call` fails with `want`, and its error names `path` (issue 13: each defect class of
+** the hostile-input run, through the C ABI). */
+#define EXPECT_AT(label, call, want, at) do { \
+    out = NULL; out_len = 0; int32_t st_ = (call); char got_[256]; \
+    error_path(out, out_len, got_, sizeof got_); \
+    pass_or_fail(!strcmp(got_, at), label " names " at, got_); \
+    expect_error(label, st_, out, out_len, want); } while (0)
+
+static void issue13(engage_engine *e) {
+    char *out = NULL;
+    size_t out_len = 0, len;
+    engage_engine *o = NULL;
+    /* abs(Int.min) in the config reader trapped: the host died with SIGILL. */
+    EXPECT_AT("engine_open: fixed_clock_ms -2^63", engage_engine_open(S("{\"defaults\": {\"fixed_clock_ms\": -9223372036854775808}}"), &o, &out, &out_len),
+              ENGAGE_INVALID_REQUEST, "defaults.fixed_clock_ms");
+    EXPECT_AT("engine_open: fixed_clock_ms 1e308", engage_engine_open(S("{\"defaults\": {\"fixed_clock_ms\": 1e308}}"), &o, &out, &out_len),
+              ENGAGE_INVALID_REQUEST, "defaults.fixed_clock_ms");
+    EXPECT_AT("engine_open: max_depth -2^63", engage_engine_open(S("{\"limits\": {\"max_depth\": -9223372036854775808}}"), &o, &out, &out_len),
+              ENGAGE_INVALID_REQUEST, "limits.max_depth");
+    /* A year-10000 `now` was accepted, then the commit failed as a store error. */
+    EXPECT_AT("decide: now in year 10000",
+              engage_decide(e, S("{\"user_id\": \"u13\", \"placements\": [\"app_home_banner\"], \"now\": 253402300800000}"), &out, &out_len),
+              ENGAGE_INVALID_REQUEST, "now");
+    EXPECT_AT("record: time in year 10000",
+              engage_record(e, S("{\"type\": \"click\", \"user_id\": \"u13\", \"campaign\": \"x\", \"time\": 253402300800000}"), &out, &out_len),
+              ENGAGE_INVALID_REQUEST, "time");
+    /* A host's own zone file means different things on different hosts. */
+    EXPECT_AT("decide: time_zone localtime",
+              engage_decide(e, S("{\"user_id\": \"u13\", \"placements\": [\"app_home_banner\"], \"time_zone\": \"localtime\"}"), &out, &out_len),
+              ENGAGE_INVALID_REQUEST, "time_zone");
+    EXPECT_AT("load_campaigns: default_time_zone localtime",
+              engage_load_campaigns(e, S("{\"version\": 1, \"default_time_zone\": \"localtime\", \"campaigns\": []}"), &out, &out_len),
+              ENGAGE_INVALID_CAMPAIGNS, "default_time_zone");
+    /* A 64 KiB key came back whole in path and message. */
+    char *doc = repeat("{\"version\": 1, \"campaigns\": [], \"", "k", 65536, "\": 1}", &len);
+    if (doc) {
+        EXPECT("load_campaigns: 64 KiB unknown key", engage_load_campaigns(e, doc, len, &out, &out_len), ENGAGE_INVALID_CAMPAIGNS);
+        free(doc);
+    }
+    /* 64 levels of segments, each using the next twice, inside an iterator: loading
+    ** doubled per level and never finished. Loaded into a scratch engine. */
+    size_t cap = 64 * 128 + 1024, n = 0;
+    char *set = malloc(cap);
+    engage_engine *scratch = NULL;
+    if (set && engage_engine_open(NULL, 0, &scratch, NULL, NULL) == ENGAGE_OK) {
+        n += (size_t)snprintf(set + n, cap - n, "{\"version\": 1, \"segments\": {");
+        for (int i = 0; i < 64; i++)
+            n += (size_t)snprintf(set + n, cap - n, "\"s%d\": {\"and\": [{\"segment\": \"s%d\"}, {\"segment\": \"s%d\"}]}, ", i, i + 1, i + 1);
+        n += (size_t)snprintf(set + n, cap - n, "\"s64\": {\"var\": \"x\"}}, \"campaigns\": [{\"id\": \"c\", \"purpose\": \"service\", "
+                              "\"status\": \"active\", \"placements\": [\"p\"], \"audience\": {\"some\": [{\"var\": \"xs\"}, {\"segment\": \"s0\"}]}, "
+                              "\"channels\": {\"in_app\": {\"payload\": {}}}}]}");
+        int32_t st = engage_load_campaigns(scratch, set, n, &out, &out_len);
+        pass_or_fail(st == ENGAGE_OK, "load_campaigns: 64-level segment DAG in an iterator body", engage_status_string(st));
+        engage_free(out);
+        out = NULL;
+        st = engage_decide(scratch, S("{\"user_id\": \"u\", \"placements\": [\"p\"], \"xs\": [1, 2], \"x\": true}"), &out, &out_len);
+        pass_or_fail(st == ENGAGE_OK, "decide: through the segment DAG (bounded by steps)", engage_status_string(st));
+        engage_free(out);
+        engage_engine_close(scratch);
+    }
+    free(set);
 }
 
 static void misuse(engage_engine *live, const char *campaigns, size_t campaigns_len) {
@@ -622,6 +703,7 @@ int main(int argc, char **argv) {
     if (!e || !big) { fprintf(stderr, "cannot open engines\n"); return 1; }
     run_corpus(e, corpus);
     generated(e, big);
+    issue13(e);
     misuse(e, campaigns, campaigns_len);
     contexts(e, campaigns, campaigns_len);
     threads(corpus, campaigns, campaigns_len, iterations);
