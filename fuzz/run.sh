@@ -77,6 +77,10 @@ mkdir -p "$artifacts"
 
 echo "fuzz: $target for ${seconds}s (corpus copy in $work, artifacts in $artifacts)"
 status=0
+# Swift's own crash backtracer reads the crashed thread's stack from a helper thread,
+# which ASan reports as a stack-buffer-underflow in place of the real finding; off, so
+# libFuzzer prints the deadly signal's stack.
+SWIFT_BACKTRACE=enable=no \
 LSAN_OPTIONS="suppressions=$fuzz_dir/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}" \
 "$binary" "$work" \
   -max_total_time="$seconds" \

@@ -21,23 +21,27 @@ public enum Check {
     }
 
     public static func error(_ e: JSONParseError, _ step: String) {
+        Seeds.note("\(step): \(e)")
         text(e.message, "\(step): JSON parse error message")
         text(e.description, "\(step): JSON parse error description")
         guard e.offset >= 0 else { fail("\(step): JSON parse error at negative offset \(e.offset)") }
     }
 
     public static func error(_ e: DecisionError, _ step: String) {
+        Seeds.note("\(step): \(e)")
         text(e.path, "\(step): \(e.code.rawValue) error path")
         text(e.message, "\(step): \(e.code.rawValue) error message (path \(e.path.prefix(80)))")
     }
 
     public static func error(_ e: EngineConfig.Problem) {
+        Seeds.note("config: \(e)")
         text(e.path, "config problem path")
         text(e.message, "config problem message (path \(e.path.prefix(80)))")
     }
 
     /// Every problem's texts, and a count within the cap.
     public static func error(_ e: CampaignSetLoadError, maxProblems: Int) {
+        Seeds.note("campaign set: \(e.problems.count) problems, first \(e.problems.first?.description ?? "-")")
         guard !e.problems.isEmpty else { fail("a campaign set was refused with no problem listed") }
         guard e.problems.count <= maxProblems else {
             fail("\(e.problems.count) problems listed, over the cap of \(maxProblems)")

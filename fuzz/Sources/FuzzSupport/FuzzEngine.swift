@@ -1,4 +1,5 @@
 import Engage
+import Glibc
 import Synchronization
 
 /// One engine per fuzz process, in memory, with a clock the target sets (a fixed
@@ -93,6 +94,7 @@ public final class FuzzEngine: Sendable {
     public func record(json: JSON, _ step: String) -> Bool {
         do throws(DecisionError) {
             try engine.record(json: json)
+            Seeds.note("\(step): recorded")
             return true
         } catch {
             Check.error(error, step)
@@ -111,8 +113,25 @@ public final class FuzzEngine: Sendable {
 
     /// A decision's answer is written as a host would receive it.
     private func use(_ d: Decision) -> Decision {
-        _ = JSONSerializer.bytes(d.json)
+        let text = JSONSerializer.bytes(d.json)
+        let longest = Self.longestDetail(d)
+        Seeds.note("longest explanation detail: \(longest) bytes")
+        if let limit = Self.detailLimit, longest > limit {
+            Check.fail("an explanation detail or skip reason is \(longest) bytes (ENGAGE_FUZZ_DETAIL_LIMIT \(limit))")
+        }
+        Seeds.note("decision: \(d.messages.count) messages, \(d.assignments.count) assignments: \(String(decoding: text.prefix(300), as: UTF8.self))")
         return d
+    }
+
+    /// Explanations are not errors, so their length is no invariant by default; set
+    /// `ENGAGE_FUZZ_DETAIL_LIMIT=4096` to treat a longer detail as a finding too.
+    static let detailLimit: Int? = getenv("ENGAGE_FUZZ_DETAIL_LIMIT").flatMap { Int(String(cString: $0)) }
+
+    /// The longest reason text a decision carries (trace details, skipped channels).
+    static func longestDetail(_ d: Decision) -> Int {
+        let traces = d.traces?.map { $0.detail.utf8.count } ?? []
+        let skips = d.messages.flatMap { $0.skippedChannels.map { $0.reason.utf8.count } }
+        return (traces + skips).max() ?? 0
     }
 
     /// Exports, then erases, what the engine holds about `users`; drops queued exposures.

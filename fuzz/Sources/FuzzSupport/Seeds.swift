@@ -45,9 +45,17 @@ public enum Seeds {
 
     static func show(_ docs: [[UInt8]]) {
         guard printing else { return }
-        for (i, d) in docs.enumerated() {
-            let line = Array("document \(i) (\(d.count) bytes): ".utf8) + d + [0x0A]
-            _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-        }
+        for (i, d) in docs.enumerated() { say(Array("document \(i) (\(d.count) bytes): ".utf8) + d) }
+    }
+
+    /// With `ENGAGE_FUZZ_PRINT`, a line on stderr: what a step returned.
+    public static func note(_ text: @autoclosure () -> String) {
+        guard printing else { return }
+        say(Array(text().utf8.prefix(400)))
+    }
+
+    private static func say(_ bytes: [UInt8]) {
+        let line = bytes + [0x0A]
+        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }
 }
