@@ -4,8 +4,8 @@
 #   fuzz/run.sh TARGET SECONDS        e.g. fuzz/run.sh FuzzJSON 60
 #
 # Builds the fuzz package once (debug, -sanitize=fuzzer,address, scratch folder
-# .build-fuzz in the project root; rebuilt only when the binary is missing, older than
-# a source file, or FUZZ_REBUILD=1),
+# .build-fuzz in the project root; rebuilt only when the binary is missing, a source
+# file changed since the last build, or FUZZ_REBUILD=1),
 # copies the committed seed corpus to a temporary folder so the fuzzer never modifies it,
 # and runs the target for SECONDS with a 2 GiB RSS limit. A crash, sanitizer report,
 # leak or timeout makes the script exit non-zero; libFuzzer saves the offending input
@@ -48,24 +48,33 @@ case "$target" in
   *) echo "error: unknown target $target ($targets)" >&2; exit 2 ;;
 esac
 
-# Build every target in one go when the binary is missing or older than any source.
+# Build every target in one go when the binary is missing or a source is newer than the
+# last build (a stamp, not the binary: SwiftPM does not relink a target whose inputs
+# did not change, so a binary can stay older than sources it does not use).
+stamp="$scratch/debug/.engage-fuzz-built"
 stale=
-if [ -x "$binary" ]; then
+if [ -x "$binary" ] && [ -f "$stamp" ]; then
   stale=$(find "$root/Sources" "$fuzz_dir/Sources" "$fuzz_dir/Package.swift" "$root/Package.swift" \
-            -newer "$binary" -print -quit 2>/dev/null || true)
+            -newer "$stamp" -print -quit 2>/dev/null || true)
+else
+  stale=yes
 fi
-if [ ! -x "$binary" ] || [ -n "$stale" ] || [ "${FUZZ_REBUILD:-0}" = 1 ]; then
+if [ -n "$stale" ] || [ "${FUZZ_REBUILD:-0}" = 1 ]; then
   echo "fuzz: building (debug, -sanitize=fuzzer,address) in $scratch"
   build_log=$(mktemp)
+  started=$(mktemp)
   if ! (cd "$fuzz_dir" && "$swift" build -c debug --scratch-path "$scratch" \
           -Xswiftc -sanitize=fuzzer,address) > "$build_log" 2>&1; then
     grep -v 'Cannot export local symbol' "$build_log" | tail -n 40 >&2
-    rm -f "$build_log"
+    rm -f "$build_log" "$started"
     echo "error: build of the fuzz package failed" >&2
     exit 1
   fi
   rm -f "$build_log"
-  [ -x "$binary" ] || { echo "error: $binary was not built" >&2; exit 1; }
+  [ -x "$binary" ] || { rm -f "$started"; echo "error: $binary was not built" >&2; exit 1; }
+  # Stamped with the time the build started, so an edit made during the build
+  # triggers the next one.
+  mv "$started" "$stamp"
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/engage-fuzz-$target.XXXXXX")
