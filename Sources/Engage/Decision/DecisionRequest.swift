@@ -83,8 +83,12 @@ public struct DecisionRequest: Sendable {
         eventName = nil
         eventProperties = .null
         if let event = o("event"), !event.isNull {
-            guard case .object(let e) = event, case .string(let name)? = e["name"] else {
-                throw DecisionError(.invalidRequest, path: "event", "expected {\"name\": string, \"properties\": object}")
+            guard case .object(let e) = event else {
+                throw DecisionError(.invalidRequest, path: "event", "expected {\"name\": string, \"properties\": object}, found \(ErrorText.shown(event))")
+            }
+            guard case .string(let name)? = e["name"] else {
+                throw DecisionError(.invalidRequest, path: "event.name",
+                                    e["name"].map { "expected the event's name (a string), found \(ErrorText.shown($0))" } ?? "required: the event's name (a string)")
             }
             try Self.checkName(name, path: "event.name")
             eventName = name
