@@ -211,6 +211,12 @@ private func segmentDAG(levels: Int, use: String) -> String {
             #expect(error.truncated)
             #expect(error.problems.allSatisfy { $0.code == .unknownField })
         }
+        // Every key was a problem; only the first 100 cost a message (and a "did you
+        // mean" edit distance), the rest a count.
+        var reader = CampaignSetReader(options: .default)
+        #expect(reader.read(try JSONParser.parse(text)) == nil)
+        #expect(reader.problemCount == 20_001)
+        #expect(reader.messagesBuilt == CampaignSetOptions.default.maxProblems)
     }
 }
 

@@ -22,6 +22,9 @@ struct CampaignSetReader {
     var truncated = false
     /// Problems found, including those past the cap that were not kept.
     var problemCount = 0
+    /// Messages (with their paths and suggestions) built: at most the cap, whatever the
+    /// number of problems — the work past the cap is a count (a test hook).
+    private(set) var messagesBuilt = 0
     private var path: [Component] = []
 
     init(options: CampaignSetOptions) {
@@ -73,6 +76,7 @@ struct CampaignSetReader {
             truncated = true
             return
         }
+        messagesBuilt += 1
         problems.append(CampaignSetError(path: renderedPath(suffix()), code: code, message: message()))
     }
 

@@ -21,7 +21,7 @@ func printError(_ message: String) {
 }
 
 /// Every workload `--only` accepts, in the order a full run runs them.
-let workloads = ["json", "logic", "decide", "memory", "decide-commit", "load", "record", "store"]
+let workloads = ["json", "logic", "decide", "memory", "decide-commit", "load", "reject", "record", "store"]
 let usage = "usage: engage-bench [--json PATH] [--quick] [--only NAME[,NAME...]]\n"
     + "  NAME: " + workloads.joined(separator: ", ") + " (record: the store's records/s only; store: all of it)"
 
@@ -82,6 +82,9 @@ do {
     }
     if selected("load") {
         results += try LoadBench.run(campaigns: 10_000, loads: quick ? 3 : 5)
+    }
+    if selected("reject") {
+        results += try RejectBench.run(loads: quick ? 3 : 5)
     }
     if selected("store") {
         results += try StoreBench.run(quick: quick)
