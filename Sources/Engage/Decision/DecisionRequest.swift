@@ -154,6 +154,7 @@ public struct DecisionRequest: Sendable {
         }
         commit = try flag("commit", true)
         explain = try flag("explain", false)
+        try Self.checkNearMisses(json)
         data = json
     }
 
