@@ -227,10 +227,11 @@ int32_t engage_context_decide_into(engage_context *context, const char *question
                                    char *buf, size_t cap, size_t *out_len);
 
 /* Closes a context. NULL is a no-op, and so is closing twice. A closed context's
-** handle is kept by its engine for reuse — like a file descriptor, a later
-** engage_context_open on the same engine may return the same pointer — so a stale
-** pointer is never dereferenced into freed memory: until reused, calls with it return
-** ENGAGE_MISUSE. Do not close a context while another thread is still using it. */
+** pointer stays ENGAGE_MISUSE for good: its memory is kept by the engine (never
+** dereferenced after being freed), and although the engine recycles it for later
+** contexts, no pointer value is ever handed out twice (the value carries a
+** generation), so a stale pointer can never decide for — or close — another user's
+** context. Do not close a context while another thread is still using it. */
 void engage_context_close(engage_context *context);
 
 /* Records a state change (docs/decisions.md, schema/record.schema.json): an

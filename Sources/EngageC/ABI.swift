@@ -39,6 +39,15 @@ final class EngineHandle: Sendable {
         self.engine = Mutex(engine)
         self.limits = limits
     }
+
+    /// The object a host's engine pointer points to, not yet checked (see the magic).
+    /// The top 16 bits are masked off: a context pointer passed as an engine carries its
+    /// generation there (ContextHandle), and must read as a foreign object, not fault.
+    static func at(_ pointer: OpaquePointer) -> EngineHandle? {
+        let bits = UInt(bitPattern: UnsafeRawPointer(pointer)) & ContextHandle.addressMask
+        guard let address = UnsafeRawPointer(bitPattern: bits) else { return nil }
+        return Unmanaged<EngineHandle>.fromOpaque(address).takeUnretainedValue()
+    }
 }
 
 /// Closed handles. A closed handle's few bytes are never freed (so a stale pointer is
@@ -62,7 +71,7 @@ struct ContextPool: ~Copyable {
 /// The handle object of a live engine, or nil (NULL, foreign or closed).
 func liveHandle(_ handle: OpaquePointer?) -> EngineHandle? {
     guard let handle else { return nil }
-    let h = Unmanaged<EngineHandle>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    guard let h = EngineHandle.at(handle) else { return nil }
     guard h.magic.load(ordering: .acquiring) == EngineHandle.liveMagic else { return nil }
     return h
 }
@@ -71,7 +80,7 @@ func liveHandle(_ handle: OpaquePointer?) -> EngineHandle? {
 /// closed handle. A strong reference: a concurrent close cannot free it mid-call.
 func engine(_ handle: OpaquePointer?) -> (Engine, ABILimits)? {
     guard let handle else { return nil }
-    let h = Unmanaged<EngineHandle>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    guard let h = EngineHandle.at(handle) else { return nil }
     guard h.magic.load(ordering: .acquiring) == EngineHandle.liveMagic else { return nil }
     guard let e = h.engine.withLock({ $0 }) else { return nil }
     return (e, h.limits)

@@ -91,8 +91,7 @@ func openEngine(_ config: UnsafePointer<CChar>?, _ configLen: Int, hostStore: Un
 
 @_cdecl("engage_engine_close")
 public func engage_engine_close(_ handle: OpaquePointer?) {
-    guard let handle else { return }
-    let h = Unmanaged<EngineHandle>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    guard let handle, let h = EngineHandle.at(handle) else { return }
     let (closed, _) = h.magic.compareExchange(expected: EngineHandle.liveMagic, desired: 0, ordering: .acquiringAndReleasing)
     guard closed else { return }
     // Calls in flight hold their own reference; the engine goes when they finish. The

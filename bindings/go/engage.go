@@ -324,9 +324,9 @@ func (e *Engine) Stats() ([]byte, error) {
 // *Error with StatusMisuse. Closing the engine also makes Decide return StatusMisuse.
 type Context struct {
 	e *Engine // keeps the engine (and so its handle) from being finalized under the context
-	// mu guards h: Decide holds it for reading, Close for writing. The library reuses a
-	// closed context's handle for the engine's next context, so a closed handle must
-	// never reach it again (it would answer for another user) — unlike an engine's.
+	// mu guards h: Decide holds it for reading, Close for writing, so a Close never
+	// races a Decide in flight (the C contract: do not close a context while another
+	// thread uses it). A closed handle itself is safe to pass: it answers MISUSE.
 	mu sync.RWMutex
 	h  *C.engage_context // nil once closed
 }

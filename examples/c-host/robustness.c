@@ -518,17 +518,41 @@ static void contexts(engage_engine *live, const char *campaigns, size_t campaign
     EXPECT("context_open: not JSON", engage_context_open(live, S("{\"user_id\""), &bad, &out, &out_len), ENGAGE_INVALID_JSON);
     EXPECT("context_open: NULL, 5", engage_context_open(live, NULL, 5, &bad, &out, &out_len), ENGAGE_MISUSE);
 
-    /* Closed contexts; a closed context's handle is reused by the next open. */
+    /* Closed contexts: every call with a closed handle is MISUSE. */
     engage_context_close(c);
     EXPECT("closed context: decide", engage_context_decide(c, QUESTION, strlen(QUESTION), &out, &out_len), ENGAGE_MISUSE);
     EXPECT_IN("closed context: decide_into", engage_context_decide_into(c, QUESTION, strlen(QUESTION), buf, sizeof buf, &need), buf, ENGAGE_MISUSE);
     engage_context_close(c);
     engage_context_close(NULL);
     pass_or_fail(1, "context_close: twice, and NULL", "survived");
+    /* The handle is recycled, but a stale pointer never acts on the next user's
+    ** context (issue 14): the next open hands out another pointer value, the stale one
+    ** stays MISUSE, and closing it again does not close the new context. */
     engage_context *again = NULL;
-    st = engage_context_open(live, USER_CONTEXT, strlen(USER_CONTEXT), &again, NULL, NULL);
-    pass_or_fail(st == ENGAGE_OK && again == c, "context_open reuses a closed handle", engage_status_string(st));
+    st = engage_context_open(live, S("{\"user_id\": \"another-user\", \"consent\": {\"service\": true}}"), &again, NULL, NULL);
+    pass_or_fail(st == ENGAGE_OK && again != NULL && again != c, "context_open after a close: a pointer never handed out before", engage_status_string(st));
+    EXPECT("stale context after reuse: decide", engage_context_decide(c, QUESTION, strlen(QUESTION), &out, &out_len), ENGAGE_MISUSE);
+    EXPECT_IN("stale context after reuse: decide_into", engage_context_decide_into(c, QUESTION, strlen(QUESTION), buf, sizeof buf, &need), buf, ENGAGE_MISUSE);
+    engage_context_close(c);
+    st = engage_context_decide(again, QUESTION, strlen(QUESTION), &out, &out_len);
+    pass_or_fail(st == ENGAGE_OK && out && strstr(out, "another-user"), "closing a stale pointer leaves the new context open", engage_status_string(st));
+    engage_free(out);
+    out = NULL;
     engage_context_close(again);
+    /* Many open/close cycles: every pointer distinct from the stale ones kept. */
+    engage_context *seen[64];
+    int distinct = 1;
+    for (int i = 0; i < 64; i++) {
+        seen[i] = NULL;
+        engage_context_open(live, USER_CONTEXT, strlen(USER_CONTEXT), &seen[i], NULL, NULL);
+        for (int j = 0; j < i; j++) if (seen[j] == seen[i]) distinct = 0;
+        if (seen[i] == c || seen[i] == again) distinct = 0;
+        engage_context_close(seen[i]);
+    }
+    pass_or_fail(distinct, "64 open/close cycles: no pointer value handed out twice", NULL);
+    for (int i = 0; i < 64; i++)
+        if (engage_context_decide(seen[i], QUESTION, strlen(QUESTION), NULL, NULL) != ENGAGE_MISUSE) distinct = 0;
+    pass_or_fail(distinct, "64 closed pointers: all MISUSE", NULL);
 
     /* Closing the engine under a live context: its calls are MISUSE, closing it still works. */
     engage_engine *e = open_engine(FIXED_CONFIG, campaigns, campaigns_len);
