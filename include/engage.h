@@ -54,7 +54,15 @@ extern "C" {
 #define ENGAGE_TOO_BIG           8  /* input over max_request_bytes, or a caller's buffer too small
                                        (nesting and string limits inside a document are
                                        ENGAGE_INVALID_JSON with code "limit") */
-#define ENGAGE_NOMEM             9  /* an allocation failed */
+#define ENGAGE_NOMEM             9  /* an allocation failed: any call that hands back text
+                                       (`char **out`) can return it; `*out` is then NULL */
+
+/* Default limits (docs/engine-config.md), as `engage_engine_open` applies them when the
+** config does not set them. Checked against the library by its tests. */
+#define ENGAGE_DEFAULT_MAX_REQUEST_BYTES 1048576   /* limits.max_request_bytes */
+#define ENGAGE_DEFAULT_MAX_DEPTH         64        /* limits.max_depth */
+#define ENGAGE_MAX_CAMPAIGN_BYTES        67108864  /* largest campaign set engage_load_campaigns reads */
+#define ENGAGE_MAX_ERROR_TEXT            4096      /* longest "path" or "message" of any error, in bytes */
 
 /* An engine: a campaign set, user state and counters. Opaque. */
 typedef struct engage_engine engage_engine;
@@ -77,7 +85,7 @@ const char *engage_status_string(int32_t status);
 ** ENGAGE_INVALID_REQUEST (a config that breaks its format, e.g. a store kind this
 ** build does not include), ENGAGE_STORE (the SQLite store's file cannot be opened or
 ** created, is not a libengage state file, is damaged or of a newer layout; the
-** message names the file and the problem). */
+** message names the file and the problem), ENGAGE_NOMEM. */
 int32_t engage_engine_open(const char *config, size_t config_len, engage_engine **engine,
                            char **out, size_t *out_len);
 
@@ -129,7 +137,10 @@ typedef struct engage_store {
                     char *buf, size_t cap, size_t *len, uint64_t *version);
     /* Stores `len` bytes as the user's value only if the user's version is still
     ** `expected_version` (0: nothing is stored yet), giving the value a new version
-    ** (any number other than 0 and the old one; a counter will do). Otherwise stores
+    ** (any number other than 0 that this user has never had — versions must never
+    ** repeat for a user, not even after `erase`: a counter per store, or a random
+    ** 64-bit number, will do; a counter per user that restarts after an erase will
+    ** not, since a stale compare-and-swap would then write erased data back). Otherwise stores
     ** nothing and returns ENGAGE_STORE_CONFLICT. Must be atomic with respect to other
     ** `save`s and `erase`s of the same user. */
     int32_t (*save)(void *host, const char *user_id, size_t user_id_len,
@@ -158,14 +169,14 @@ void engage_engine_close(engage_engine *engine);
 ** "path"/"message", every problem in "problems" (`[{"path", "code", "message"}]`) and
 ** "truncated" (true when more problems were found than listed).
 ** Returns ENGAGE_OK, ENGAGE_MISUSE, ENGAGE_INVALID_JSON, ENGAGE_INVALID_CAMPAIGNS,
-** ENGAGE_TOO_BIG. */
+** ENGAGE_TOO_BIG, ENGAGE_NOMEM. */
 int32_t engage_load_campaigns(engage_engine *engine, const char *json, size_t len,
                               char **out, size_t *out_len);
 
 /* Decides for a request (docs/decisions.md) and writes the decision JSON to `*out`.
 ** With "commit" (the default) the chosen impressions are recorded atomically.
 ** Returns ENGAGE_OK, ENGAGE_MISUSE, ENGAGE_INVALID_JSON, ENGAGE_INVALID_REQUEST,
-** ENGAGE_NO_CAMPAIGNS, ENGAGE_STORE, ENGAGE_TOO_BIG. */
+** ENGAGE_NO_CAMPAIGNS, ENGAGE_STORE, ENGAGE_TOO_BIG, ENGAGE_NOMEM. */
 int32_t engage_decide(engage_engine *engine, const char *request, size_t len,
                       char **out, size_t *out_len);
 
@@ -210,7 +221,7 @@ typedef struct engage_context engage_context;
 ** A context that breaks the request format fails here, with the path, not at every
 ** question. On failure `*context` is NULL.
 ** Returns ENGAGE_OK, ENGAGE_MISUSE (engine NULL or closed, context NULL),
-** ENGAGE_INVALID_JSON, ENGAGE_INVALID_REQUEST, ENGAGE_TOO_BIG. */
+** ENGAGE_INVALID_JSON, ENGAGE_INVALID_REQUEST, ENGAGE_TOO_BIG, ENGAGE_NOMEM. */
 int32_t engage_context_open(engage_engine *engine, const char *json, size_t len,
                             engage_context **context, char **out, size_t *out_len);
 
@@ -237,13 +248,13 @@ void engage_context_close(engage_context *context);
 /* Records a state change (docs/decisions.md, schema/record.schema.json): an
 ** impression, click, dismissal, conversion, behaviour event or conversation.
 ** Returns ENGAGE_OK, ENGAGE_MISUSE, ENGAGE_INVALID_JSON, ENGAGE_INVALID_REQUEST,
-** ENGAGE_STORE. */
+** ENGAGE_STORE, ENGAGE_NOMEM. */
 int32_t engage_record(engage_engine *engine, const char *record, size_t len,
                       char **out, size_t *out_len);
 
 /* Erases everything the engine holds about a user (GDPR erasure): state in the store
 ** and queued exposure records. `user_id` is UTF-8 of `len` bytes.
-** Returns ENGAGE_OK, ENGAGE_MISUSE, ENGAGE_INVALID_REQUEST, ENGAGE_STORE. */
+** Returns ENGAGE_OK, ENGAGE_MISUSE, ENGAGE_INVALID_REQUEST, ENGAGE_STORE, ENGAGE_NOMEM. */
 int32_t engage_forget_user(engage_engine *engine, const char *user_id, size_t len,
                            char **out, size_t *out_len);
 
@@ -252,16 +263,16 @@ int32_t engage_forget_user(engage_engine *engine, const char *user_id, size_t le
 ** total, latest exact times, older ones per hour), clicks, dismissals and conversions
 ** per campaign, behaviour per event as hourly aggregates, open conversations. A user
 ** never seen gives empty lists. Format: docs/state.md.
-** Returns ENGAGE_OK, ENGAGE_MISUSE, ENGAGE_INVALID_REQUEST, ENGAGE_STORE. */
+** Returns ENGAGE_OK, ENGAGE_MISUSE, ENGAGE_INVALID_REQUEST, ENGAGE_STORE, ENGAGE_NOMEM. */
 int32_t engage_export_user(engage_engine *engine, const char *user_id, size_t len,
                            char **out, size_t *out_len);
 
 /* Removes up to `max` queued exposure records, oldest first, and writes them to
-** `*out` as a JSON array (0 means all). Returns ENGAGE_OK or ENGAGE_MISUSE. */
+** `*out` as a JSON array (0 means all). Returns ENGAGE_OK, ENGAGE_MISUSE or ENGAGE_NOMEM. */
 int32_t engage_drain_exposures(engage_engine *engine, size_t max, char **out, size_t *out_len);
 
 /* Writes the engine's counters (decisions, per reason code, latency histogram,
-** exposures) to `*out` as JSON. Returns ENGAGE_OK or ENGAGE_MISUSE. */
+** exposures) to `*out` as JSON. Returns ENGAGE_OK, ENGAGE_MISUSE or ENGAGE_NOMEM. */
 int32_t engage_stats(engage_engine *engine, char **out, size_t *out_len);
 
 /* Releases a buffer this library returned. NULL is a harmless no-op. */

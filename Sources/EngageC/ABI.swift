@@ -202,6 +202,7 @@ func statusName(_ s: Int32) -> String {
     case ENGAGE_STORE: return "store error"
     case ENGAGE_TOO_BIG: return "too big"
     case ENGAGE_NOMEM: return "out of memory"
+    case ENGAGE_STORE_CONFLICT: return "store conflict"
     default: return "unknown status"
     }
 }
@@ -209,7 +210,7 @@ func statusName(_ s: Int32) -> String {
 /// Static C strings for engage_status_string.
 let statusStrings: [Int32: StaticString] = [
     0: "ok", 1: "error", 2: "misuse", 3: "invalid json", 4: "invalid request", 5: "invalid campaigns",
-    6: "no campaigns", 7: "store error", 8: "too big", 9: "out of memory",
+    6: "no campaigns", 7: "store error", 8: "too big", 9: "out of memory", 10: "store conflict",
 ]
 
 func status(for error: DecisionError) -> Int32 {

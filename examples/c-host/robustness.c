@@ -567,6 +567,8 @@ static void contexts(engage_engine *live, const char *campaigns, size_t campaign
 
 static void versions(void) {
     pass_or_fail(!strcmp(engage_version(), ENGAGE_VERSION), "engage_version() == ENGAGE_VERSION", engage_version());
+    pass_or_fail(!strcmp(engage_status_string(ENGAGE_STORE_CONFLICT), "store conflict"),
+                 "engage_status_string(ENGAGE_STORE_CONFLICT)", engage_status_string(ENGAGE_STORE_CONFLICT));
     char d[64];
     snprintf(d, sizeof d, "%d", (int)engage_abi_version());
     pass_or_fail(engage_abi_version() == ENGAGE_ABI_VERSION, "engage_abi_version() == ENGAGE_ABI_VERSION", d);
@@ -575,10 +577,55 @@ static void versions(void) {
     int all = 1;
     for (int32_t s = 0; s <= ENGAGE_NOMEM; s++) all &= engage_status_string(s) && !strcmp(engage_status_string(s), names[s]);
     pass_or_fail(all, "engage_status_string(0..9)", NULL);
-    int32_t unknown[] = {-1, 10, 255, INT32_MIN, INT32_MAX};
+    int32_t unknown[] = {-1, 11, 255, INT32_MIN, INT32_MAX};
     all = 1;
     for (int i = 0; i < 5; i++) all &= !strcmp(engage_status_string(unknown[i]), "unknown status");
     pass_or_fail(all, "engage_status_string(unknown codes)", "unknown status");
+}
+
+/* The header's default limits are the library's: one byte over each is refused. */
+static void header_limits(void) {
+    engage_engine *e = NULL;
+    char *out = NULL;
+    size_t out_len = 0, len;
+    if (engage_engine_open(NULL, 0, &e, NULL, NULL) != ENGAGE_OK) { pass_or_fail(0, "header limits: open", NULL); return; }
+    /* A valid request padded with spaces to exactly the limit, then one byte more. */
+    const char *req = "{\"user_id\": \"u\", \"placements\": [\"p\"], \"commit\": false}";
+    char *doc = repeat(req, " ", ENGAGE_DEFAULT_MAX_REQUEST_BYTES - strlen(req), "", &len);
+    if (doc) {
+        int32_t st = engage_decide(e, doc, len, &out, &out_len);
+        pass_or_fail(st != ENGAGE_TOO_BIG, "ENGAGE_DEFAULT_MAX_REQUEST_BYTES: a request of exactly the limit is read", engage_status_string(st));
+        engage_free(out);
+        free(doc);
+    }
+    doc = repeat(req, " ", ENGAGE_DEFAULT_MAX_REQUEST_BYTES + 1 - strlen(req), "", &len);
+    if (doc) {
+        EXPECT("ENGAGE_DEFAULT_MAX_REQUEST_BYTES: one byte over", engage_decide(e, doc, len, &out, &out_len), ENGAGE_TOO_BIG);
+        free(doc);
+    }
+    /* Nesting: the limit's depth is read, one level more is a JSON limit error. */
+    char *deep = repeat("{\"user_id\": \"u\", \"placements\": [\"p\"], \"x\": ", "[", ENGAGE_DEFAULT_MAX_DEPTH - 1, "", &len);
+    if (deep) {
+        char *closed = repeat(deep, "]", ENGAGE_DEFAULT_MAX_DEPTH - 1, "}", &len);
+        int32_t st = engage_decide(e, closed, len, &out, &out_len);
+        pass_or_fail(st != ENGAGE_INVALID_JSON, "ENGAGE_DEFAULT_MAX_DEPTH: a request that deep is read", engage_status_string(st));
+        engage_free(out);
+        free(closed);
+        free(deep);
+    }
+    deep = repeat("{\"user_id\": \"u\", \"placements\": [\"p\"], \"x\": ", "[", ENGAGE_DEFAULT_MAX_DEPTH, "", &len);
+    if (deep) {
+        char *closed = repeat(deep, "]", ENGAGE_DEFAULT_MAX_DEPTH, "}", &len);
+        EXPECT("ENGAGE_DEFAULT_MAX_DEPTH: one level deeper", engage_decide(e, closed, len, &out, &out_len), ENGAGE_INVALID_JSON);
+        free(closed);
+        free(deep);
+    }
+    char *big = repeat("", " ", (size_t)ENGAGE_MAX_CAMPAIGN_BYTES + 1, "", &len);
+    if (big) {
+        EXPECT("ENGAGE_MAX_CAMPAIGN_BYTES: one byte over", engage_load_campaigns(e, big, len, &out, &out_len), ENGAGE_TOO_BIG);
+        free(big);
+    }
+    engage_engine_close(e);
 }
 
 /* --- 16 threads, one engine, a campaign capped at 3 for one user --------------------- */
@@ -728,6 +775,7 @@ int main(int argc, char **argv) {
     run_corpus(e, corpus);
     generated(e, big);
     issue13(e);
+    header_limits();
     misuse(e, campaigns, campaigns_len);
     contexts(e, campaigns, campaigns_len);
     threads(corpus, campaigns, campaigns_len, iterations);
