@@ -871,3 +871,41 @@ func main() {
 		t.Errorf("ABI mismatch not refused: %s", out)
 	}
 }
+
+// ------------------------------------------------------------------ consent vectors
+
+// TestConsentVectors replays Tests/vectors/consent.json: the consent rule of
+// docs/decisions.md, each case a whole decision whose campaign is shown or not.
+func TestConsentVectors(t *testing.T) {
+	var v struct {
+		CampaignSet json.RawMessage `json:"campaign_set"`
+		Cases       []struct {
+			Name    string          `json:"name"`
+			Request json.RawMessage `json:"request"`
+			Shown   bool            `json:"shown"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(readFile(t, "Tests", "vectors", "consent.json"), &v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Cases) < 200 {
+		t.Fatalf("%d cases", len(v.Cases))
+	}
+	e := open(t, nil)
+	load(t, e, []byte(v.CampaignSet))
+	for _, c := range v.Cases {
+		out, err := e.Decide(c.Request)
+		if err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		var d struct {
+			Messages []json.RawMessage `json:"messages"`
+		}
+		if err := json.Unmarshal(out, &d); err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		if shown := len(d.Messages) > 0; shown != c.Shown {
+			t.Errorf("%s: shown %v, the vector says %v", c.Name, shown, c.Shown)
+		}
+	}
+}

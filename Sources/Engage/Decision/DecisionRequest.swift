@@ -166,17 +166,28 @@ public struct DecisionRequest: Sendable {
         }
     }
 
-    /// Whether the user consented to `purpose` on `channel`. Marketing needs an explicit
-    /// yes; service and transactional messages are allowed unless refused.
+    /// Whether the user consented to `purpose` on `channel` (nil: on some channel —
+    /// the purpose-level check before channels are resolved). docs/decisions.md:
+    ///
+    /// - `"purpose": true | false` — every channel yes or no.
+    /// - `"purpose": {"push": true, "sms": false, …}` — per channel: **marketing** only
+    ///   on the channels set `true`; **service** and **transactional** on every channel
+    ///   not set `false`.
+    /// - absent (or any other value) — marketing no, service and transactional yes.
     func consents(_ purpose: Purpose, _ channel: Channel?) -> Bool {
-        let defaultYes = purpose != .marketing
+        let optIn = purpose == .marketing
         switch consent[purpose.rawValue] {
         case .bool(let b)?: return b
         case .object(let perChannel)?:
-            guard let channel else { return perChannel.values.contains { $0 == .bool(true) } || defaultYes && perChannel.isEmpty }
-            if case .bool(let b)? = perChannel[channel.rawValue] { return b }
-            return defaultYes
-        default: return defaultYes
+            func allowed(_ c: Channel) -> Bool {
+                switch perChannel[c.rawValue] {
+                case .bool(let b)?: return b
+                default: return !optIn
+                }
+            }
+            guard let channel else { return Channel.allCases.contains(where: allowed) }
+            return allowed(channel)
+        default: return !optIn
         }
     }
 }

@@ -681,3 +681,17 @@ def test_bucketing_control_vectors():
             control = any(a.get("group") == "control" for a in d.get("assignments", []))
             assert control == v["in"], v
             assert bool(d["messages"]) == (not v["in"]), v
+
+
+# ------------------------------------------------------------------- consent vectors
+
+def test_consent_vectors():
+    """Tests/vectors/consent.json: the consent rule of docs/decisions.md, each case a
+    whole decision whose campaign is shown or not as the vector says."""
+    with open(os.path.join(REPO, "Tests", "vectors", "consent.json"), "rb") as f:
+        vec = json.load(f)
+    assert len(vec["cases"]) >= 200
+    with engage.Engine() as e:
+        e.load_campaigns(vec["campaign_set"])
+        wrong = [c["name"] for c in vec["cases"] if bool(e.decide(c["request"])["messages"]) != c["shown"]]
+    assert wrong == [], wrong[:10]
