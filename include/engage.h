@@ -102,9 +102,10 @@ int32_t engage_engine_open(const char *config, size_t config_len, engage_engine 
 ** write loses a race — so caps hold across threads, processes and hosts exactly as far
 ** as `save` is atomic.
 **
-** Costs: every decision calls `load` once for the user; a committed impression or a
-** record calls `load` and `save` (again on a conflict, at most 64 times before the call
-** fails with ENGAGE_STORE). A callback is a call from the engine into the host per
+** Costs: every decision calls `load` once for the user; a decision that records
+** (its event, its impressions — one write for all of them) or a record calls `load`
+** and `save` (again on a conflict, at most 64 times before the call fails with
+** ENGAGE_STORE). A callback is a call from the engine into the host per
 ** operation: fine from C, Go or Python, but NOT for LuaJIT hot paths (OpenResty),
 ** where a callback aborts trace compilation and costs far more than the decision —
 ** use the built-in stores there.
@@ -174,7 +175,9 @@ int32_t engage_load_campaigns(engage_engine *engine, const char *json, size_t le
                               char **out, size_t *out_len);
 
 /* Decides for a request (docs/decisions.md) and writes the decision JSON to `*out`.
-** With "commit" (the default) the chosen impressions are recorded atomically.
+** With "commit" (the default) the chosen impressions and the request's event are
+** recorded atomically, in one store write ("record_event": false leaves the event
+** out: neither counted nor recorded; "commit": false writes nothing).
 ** Returns ENGAGE_OK, ENGAGE_MISUSE, ENGAGE_INVALID_JSON, ENGAGE_INVALID_REQUEST,
 ** ENGAGE_NO_CAMPAIGNS, ENGAGE_STORE, ENGAGE_TOO_BIG, ENGAGE_NOMEM. */
 int32_t engage_decide(engage_engine *engine, const char *request, size_t len,
@@ -184,9 +187,10 @@ int32_t engage_decide(engage_engine *engine, const char *request, size_t len,
 ** buffer `buf` of `cap` bytes, so the hot path allocates nothing for the result.
 ** `*out_len` receives the length of the text (excluding the NUL). The text and a NUL
 ** are written only when `cap >= *out_len + 1`; otherwise nothing is written and the
-** call returns ENGAGE_TOO_BIG for a decision (which was already taken: call
-** engage_decide, or retry with "commit": false) or the request's own error status
-** for a bad request. `out_len` must not be NULL (ENGAGE_MISUSE). */
+** call returns ENGAGE_TOO_BIG for a decision — which was already taken and
+** committed with its event, so a retry is a new decision: size `buf` for the largest
+** decision the set can produce, or call engage_decide — or the request's own error
+** status for a bad request. `out_len` must not be NULL (ENGAGE_MISUSE). */
 int32_t engage_decide_into(engage_engine *engine, const char *request, size_t len,
                            char *buf, size_t cap, size_t *out_len);
 

@@ -210,11 +210,10 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
         _ = try write(WriteOp(userID: userID, kind: .record(record)))
     }
 
-    public func commitImpression(userID: String, _ impression: Impression,
-                                 ifWithin checks: [CapCheck]) throws(StateStoreError) -> CommitOutcome {
-        let record = StateRecord.impression(impression)
-        try UserState.validate(userID: userID, record)
-        return try write(WriteOp(userID: userID, kind: .commit(record, checks)))
+    public func commit(userID: String, _ commit: StateCommit) throws(StateStoreError) -> [CommitOutcome] {
+        try commit.validate(userID: userID)
+        guard !commit.isEmpty else { return [] }
+        return try write(WriteOp(userID: userID, kind: .commit(commit)))
     }
 
     public func forget(userID: String) throws(StateStoreError) {
@@ -244,7 +243,7 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
     final class WriteOp: @unchecked Sendable {
         enum Kind {
             case record(StateRecord)
-            case commit(StateRecord, [CapCheck])
+            case commit(StateCommit)
             case forget
             case prune(Int64)
         }
@@ -252,7 +251,7 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
         let kind: Kind
         /// Set by the leader that ran the op, under the writer lock; read by the op's
         /// owner after it takes that lock itself.
-        var outcome: Result<(CommitOutcome, UserState?), StateStoreError>? = nil
+        var outcome: Result<([CommitOutcome], UserState?), StateStoreError>? = nil
 
         init(userID: String, kind: Kind) {
             self.userID = userID
@@ -260,9 +259,9 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
         }
     }
 
-    private func write(_ op: WriteOp) throws(StateStoreError) -> CommitOutcome {
+    private func write(_ op: WriteOp) throws(StateStoreError) -> [CommitOutcome] {
         pending.withLock { $0.append(op) }
-        let result: Result<(CommitOutcome, UserState?), StateStoreError> = writer.withLock { w in
+        let result: Result<([CommitOutcome], UserState?), StateStoreError> = writer.withLock { w in
             if let done = op.outcome { return done }
             let batch = pending.withLock { queue -> [WriteOp] in
                 defer { queue.removeAll(keepingCapacity: true) }
@@ -334,7 +333,7 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
         /// rolls the whole transaction back and fails every op: nothing is
         /// acknowledged that is not on disk.
         func run(_ batch: [WriteOp], policy: RetentionPolicy, now: Int64) {
-            var outcomes: [Result<(CommitOutcome, UserState?), StateStoreError>] = []
+            var outcomes: [Result<([CommitOutcome], UserState?), StateStoreError>] = []
             do throws(StateStoreError) {
                 try db.exec("BEGIN IMMEDIATE")
                 for op in batch { outcomes.append(try apply(op, policy: policy, now: now)) }
@@ -348,29 +347,31 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
 
         /// One op inside the transaction. SQLite errors throw (failing the batch); a
         /// damaged row fails only this op, which then changes nothing.
-        private func apply(_ op: WriteOp, policy: RetentionPolicy, now: Int64) throws(StateStoreError) -> Result<(CommitOutcome, UserState?), StateStoreError> {
+        private func apply(_ op: WriteOp, policy: RetentionPolicy, now: Int64) throws(StateStoreError) -> Result<([CommitOutcome], UserState?), StateStoreError> {
             if case .forget = op.kind {
                 try remove(op.userID)
-                return .success((.committed, nil))
+                return .success(([], nil))
             }
             var state: UserState
+            var outcomes: [CommitOutcome] = []
             switch try reader.readRow(op.userID) {
             case .success(let s): state = s
             case .failure(let damaged): return .failure(damaged)
             }
             switch op.kind {
             case .forget:
-                return .success((.committed, nil))
+                return .success(([], nil))
             case .record(let r):
                 state.apply(r, policy: policy)
-            case .commit(let r, let checks):
-                if let full = state.firstFullCap(checks) { return .success((.capReached(index: full.index, used: full.used), state)) }
-                state.apply(r, policy: policy)
+            case .commit(let commit):
+                outcomes = state.apply(commit, policy: policy)
+                // Every impression refused and nothing else to write: nothing changes.
+                if commit.records.isEmpty, !outcomes.contains(.committed) { return .success((outcomes, state)) }
             case .prune(let t):
                 state.prune(policy: policy, now: t)
                 if state.isPrunable {
                     try remove(op.userID)
-                    return .success((.committed, UserState()))
+                    return .success(([], UserState()))
                 }
             }
             defer { upsert.reset() }
@@ -378,7 +379,7 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
             try upsert.bind(2, state.encoded())
             try upsert.bind(3, max(state.newest, 0))
             _ = try upsert.step()
-            return .success((.committed, state))
+            return .success((outcomes, state))
         }
 
         private func remove(_ userID: String) throws(StateStoreError) {

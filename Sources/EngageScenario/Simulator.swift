@@ -164,8 +164,11 @@ public final class Simulation: Sendable {
             members.removeAll { $0.0 == k }
             members.append((k, v))
         }
-        members.removeAll { ["now", "explain", "commit"].contains($0.0) }
-        members += [("now", .number(Double(at))), ("explain", .bool(true)), ("commit", .bool(false))]
+        // What happened at `at` is already recorded by the replay: a question's event
+        // triggers campaigns but is not counted a second time.
+        members.removeAll { ["now", "explain", "commit", "record_event"].contains($0.0) }
+        members += [("now", .number(Double(at))), ("explain", .bool(true)), ("commit", .bool(false)),
+                    ("record_event", .bool(false))]
         do throws(DecisionError) {
             return (try engine.decide(json: .object(JSONObject(members))), profile)
         } catch {
@@ -222,12 +225,15 @@ struct UserReplay {
                     throw ScenarioError("user \(user.userID): profile at \(line.time): \(error)")
                 }
             case .event(_, let t, let name, let properties, let foreground, let placements):
-                try record(.behaviour(HistoryEvent(name: name, time: t, properties: properties)))
                 if name == "whatsapp_message" { try record(.conversation(channel: "whatsapp", time: t)) }
                 noteConversion(t, name, properties)
-                if asking, simulation.triggerEvents.contains(name) || !placements.isEmpty {
+                // As a gateway would: an event that can show something is asked about,
+                // and that decision records it (one write); any other is recorded.
+                if asking, context != nil, simulation.triggerEvents.contains(name) || !placements.isEmpty {
                     try decide(at: t, event: (name, properties), placements: placements, foreground: foreground,
                                tally: &tally)
+                } else {
+                    try record(.behaviour(HistoryEvent(name: name, time: t, properties: properties)))
                 }
             case .decide(_, let t, let placements, let foreground):
                 guard asking else { break }

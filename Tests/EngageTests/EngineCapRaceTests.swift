@@ -8,8 +8,8 @@ private final class StaleReadStore: StateStore {
     let real = MemoryStore()
     func load(userID: String) throws(StateStoreError) -> UserState { UserState() }
     func record(userID: String, _ record: StateRecord) throws(StateStoreError) { try real.record(userID: userID, record) }
-    func commitImpression(userID: String, _ impression: Impression, ifWithin checks: [CapCheck]) throws(StateStoreError) -> CommitOutcome {
-        try real.commitImpression(userID: userID, impression, ifWithin: checks)
+    func commit(userID: String, _ commit: StateCommit) throws(StateStoreError) -> [CommitOutcome] {
+        try real.commit(userID: userID, commit)
     }
     func forget(userID: String) throws(StateStoreError) { try real.forget(userID: userID) }
     func prune(now: Int64) throws(StateStoreError) { try real.prune(now: now) }

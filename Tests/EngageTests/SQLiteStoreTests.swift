@@ -9,19 +9,13 @@ import Testing
 private let day: Int64 = 86_400_000
 private let now: Int64 = 1_795_176_000_000
 
-private func temporaryFolder() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("engage-sqlite-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
 private func shown(_ c: String = "c1", at t: Int64 = now) -> Impression {
     Impression(campaignID: c, time: t, channel: "push", purpose: "marketing", tags: ["plans"])
 }
 
 @Suite struct SQLiteStoreTests {
     @Test func stateSurvivesReopeningAndMatchesTheMemoryStore() throws {
-        let dir = try temporaryFolder()
+        let dir = try temporaryFolder("engage-sqlite")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("state.db").path
         let memory = MemoryStore()
@@ -45,7 +39,7 @@ private func shown(_ c: String = "c1", at t: Int64 = now) -> Impression {
     }
 
     @Test func capsHoldAcrossThreadsAndConnections() throws {
-        let dir = try temporaryFolder()
+        let dir = try temporaryFolder("engage-sqlite")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("state.db").path
         // Two stores on one file stand in for two processes: separate connections,
@@ -76,7 +70,7 @@ private func shown(_ c: String = "c1", at t: Int64 = now) -> Impression {
     }
 
     @Test func forgetLeavesNoTraceInTheFiles() throws {
-        let dir = try temporaryFolder()
+        let dir = try temporaryFolder("engage-sqlite")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("state.db").path
         let store = try SQLiteStore(path: path)
@@ -104,7 +98,7 @@ private func shown(_ c: String = "c1", at t: Int64 = now) -> Impression {
     }
 
     @Test func foreignDamagedAndNewerFilesAreClearErrorsAtOpen() throws {
-        let dir = try temporaryFolder()
+        let dir = try temporaryFolder("engage-sqlite")
         defer { try? FileManager.default.removeItem(at: dir) }
         func openError(_ path: String) -> String? {
             do { _ = try SQLiteStore(path: path); return nil } catch { return error.message }
@@ -153,7 +147,7 @@ private func shown(_ c: String = "c1", at t: Int64 = now) -> Impression {
     /// A full disk or a read-only file fails the write with an error; every write that
     /// was acknowledged is there after reopening, and none that failed.
     @Test func fullAndReadOnlyFilesFailWritesWithoutLosingAcknowledgedOnes() throws {
-        let dir = try temporaryFolder()
+        let dir = try temporaryFolder("engage-sqlite")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("full.db").path
         var acknowledged: [String] = []
@@ -192,7 +186,7 @@ private func shown(_ c: String = "c1", at t: Int64 = now) -> Impression {
     /// A row whose bytes were damaged fails that user's reads and writes with an error;
     /// other users' writes (even in the same group transaction) go on; forget repairs it.
     @Test func aDamagedRowFailsOnlyItsUser() throws {
-        let dir = try temporaryFolder()
+        let dir = try temporaryFolder("engage-sqlite")
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = try SQLiteStore(path: dir.appendingPathComponent("s.db").path, cacheCapacity: 0)
         try store.record(userID: "bad", .impression(shown()))
@@ -219,7 +213,7 @@ private func shown(_ c: String = "c1", at t: Int64 = now) -> Impression {
     }
 
     @Test func upgradesAVersion1File() throws {
-        let dir = try temporaryFolder()
+        let dir = try temporaryFolder("engage-sqlite")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("v1.db").path
         var state = UserState()
@@ -245,7 +239,7 @@ private func shown(_ c: String = "c1", at t: Int64 = now) -> Impression {
     }
 
     @Test func pruneDropsIdleUsers() throws {
-        let dir = try temporaryFolder()
+        let dir = try temporaryFolder("engage-sqlite")
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = try SQLiteStore(path: dir.appendingPathComponent("s.db").path)
         try store.record(userID: "old", .behaviour(HistoryEvent(name: "page_view", time: now - 90 * day)))
@@ -259,7 +253,7 @@ private func shown(_ c: String = "c1", at t: Int64 = now) -> Impression {
 
     /// Campaign history outlives the engine and a reload of the campaign set.
     @Test func theEngineKeepsCapsAcrossRestartsAndReloads() throws {
-        let dir = try temporaryFolder()
+        let dir = try temporaryFolder("engage-sqlite")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("engine.db").path
         let set = #"""

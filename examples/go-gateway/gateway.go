@@ -47,7 +47,6 @@ type options struct {
 	ConsentCookie string   // the cookie listing consented purposes ("marketing,service"); "" for none
 	Placements    []string // placements asked for on every page, besides the page_view event
 	Channels      []string // channels a page can show (default in_app)
-	RecordViews   bool     // record each page view as a behaviour event before deciding
 	MaxHeader     int      // bound on X-Engage-Decision in bytes
 	Log           *log.Logger
 }
@@ -159,14 +158,8 @@ func (g *gateway) userID(r *http.Request) (string, bool) {
 
 func (g *gateway) decide(out *http.Request, uid string) {
 	page := out.URL.Path
-	if g.opts.RecordViews {
-		rec, _ := json.Marshal(map[string]any{"user_id": uid, "type": "event", "name": "page_view",
-			"properties": map[string]string{"page": page}})
-		if err := g.engine.Record(rec); err != nil {
-			g.fail(out, err)
-			return
-		}
-	}
+	// The page view is the request's event: the decision counts it (the 3rd visit to
+	// /plans sees 3) and records it with its impressions in one store write.
 	decision, err := g.engine.Decide(g.request(out, uid, page))
 	if err != nil {
 		g.fail(out, err)

@@ -363,19 +363,22 @@ func TestReload(t *testing.T) {
 	}
 }
 
-func TestRecordViews(t *testing.T) {
+// Every page view is the decision's event: counted by that decision and recorded with
+// it, so "the 3rd visit to /plans" needs no separate record call.
+func TestPageViewsCount(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "campaigns.json")
-	os.WriteFile(file, []byte(`{"version": 1, "campaigns": [{"id": "second-visit", "purpose": "service",
+	os.WriteFile(file, []byte(`{"version": 1, "campaigns": [{"id": "third-visit", "purpose": "service",
 		"status": "active", "triggers": [{"event": "page_view"}],
-		"audience": {">=": [{"event_count": ["page_view", "7d", {"==": [{"var": "page"}, "/plans"]}]}, 2]},
+		"audience": {"==": [{"event_count": ["page_view", "7d", {"==": [{"var": "page"}, "/plans"]}]}, 3]},
 		"channels": {"in_app": {"payload": {}}}}]}`), 0o644)
-	srv, _ := start(t, func(o *options) { o.CampaignsFile = file; o.RecordViews = true })
+	srv, _ := start(t, func(o *options) { o.CampaignsFile = file })
 	var got [][]string
-	for i := 0; i < 2; i++ {
-		got = append(got, campaigns(messages(t, visit(t, srv.Client(), srv, user("u1", "/plans")))))
+	for _, page := range []string{"/plans", "/home", "/plans", "/plans", "/plans"} {
+		got = append(got, campaigns(messages(t, visit(t, srv.Client(), srv, user("u1", page)))))
 	}
-	if fmt.Sprint(got) != "[[] [second-visit]]" {
-		t.Errorf("views recorded: %v, want nothing on the first visit and the campaign on the second", got)
+	// Shown when exactly three views of /plans are recorded: the third, not the fourth.
+	if fmt.Sprint(got) != "[[] [] [] [third-visit] []]" {
+		t.Errorf("page views: %v, want the campaign on the third visit to /plans only", got)
 	}
 }
 

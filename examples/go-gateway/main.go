@@ -42,7 +42,6 @@ func run(args []string, logger *log.Logger) error {
 	consent := fs.String("consent-cookie", "engage_consent", `cookie listing the purposes the user consented to ("marketing,service"); "" to never send consent`)
 	placements := fs.String("placements", "", "comma-separated placements to ask for on every page, besides the page_view event")
 	channels := fs.String("channels", "in_app", "comma-separated channels a page can show")
-	recordViews := fs.Bool("record-views", false, "record every page view as a behaviour event (for event_count rules)")
 	maxHeader := fs.Int("max-header", 8192, "largest X-Engage-Decision value in bytes; lower-ranked messages beyond it are left out")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -65,7 +64,7 @@ func run(args []string, logger *log.Logger) error {
 		Upstream: up, CampaignsFile: *campaigns, EngineConfig: engineConfig,
 		Cookie: *cookie, ConsentCookie: *consent,
 		Placements: splitList(*placements), Channels: splitList(*channels),
-		RecordViews: *recordViews, MaxHeader: *maxHeader, Log: logger,
+		MaxHeader: *maxHeader, Log: logger,
 	})
 	if err != nil {
 		return err

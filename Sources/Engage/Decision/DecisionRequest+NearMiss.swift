@@ -6,14 +6,14 @@
 extension DecisionRequest {
     /// The top-level members the request format reserves.
     static let reservedMembers = ["user_id", "time_zone", "now", "event", "placement", "placements", "k",
-                                  "channels", "app", "consent", "commit", "explain"]
+                                  "channels", "app", "consent", "commit", "record_event", "explain"]
 
     /// The reserved member `key` is a near miss of, or nil: `key` is not reserved itself
     /// and either equals a reserved member but for ASCII case (`Consent`, `K`), or is at
     /// least 3 bytes and one edit from one — a letter inserted, deleted, replaced, or two
     /// neighbours swapped (`consnet`, `placemnt`, `timezone`, `channel`).
     ///
-    /// Cost: a length filter, then an edit distance over at most 12 bytes per candidate,
+    /// Cost: a length filter, then an edit distance over at most 13 bytes per candidate,
     /// with no allocation; a request's keys are checked once per decision.
     static func nearMiss(_ key: String) -> String? {
         let n = key.utf8.count

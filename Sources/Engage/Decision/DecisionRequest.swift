@@ -35,8 +35,16 @@ public struct DecisionRequest: Sendable {
     public var foreground: Bool
     /// Consent as sent: `{"marketing": true | false | {"push": true, ...}, ...}`.
     public var consent: JSON
-    /// Whether to record the chosen impressions atomically with the decision.
+    /// Whether to record the chosen impressions (and the event, see ``recordEvent``)
+    /// atomically with the decision. False is a dry run: the same decision, nothing
+    /// written.
     public var commit: Bool
+    /// Whether the request's event is part of the user's history: counted by the
+    /// behaviour aggregates of this decision (the 3rd visit sees 3) and, with
+    /// ``commit``, recorded in the same store write as the decision's impressions.
+    /// False (`"record_event": false`) for hosts that record events themselves: the
+    /// event only triggers campaigns and feeds trigger filters.
+    public var recordEvent: Bool
     /// Whether to return every campaign's trace.
     public var explain: Bool
     /// With `explain`: whether traces carry their detail text (default true). False
@@ -153,6 +161,7 @@ public struct DecisionRequest: Sendable {
             }
         }
         commit = try flag("commit", true)
+        recordEvent = try flag("record_event", true)
         explain = try flag("explain", false)
         try Self.checkNearMisses(json)
         data = json

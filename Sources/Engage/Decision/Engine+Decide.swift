@@ -28,7 +28,8 @@ extension Engine {
         let elapsed = ContinuousClock.now - started
         let (seconds, attoseconds) = elapsed.components
         metrics.decided(reasons: run.reasonCounts,
-                        nanoseconds: seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000)
+                        nanoseconds: seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000,
+                        recordedEvents: run.recordedEvent ? 1 : 0)
         return decision
     }
 
@@ -121,7 +122,11 @@ struct DecisionRun {
     let now: Int64
     let zone: ZoneRules
     let zoneName: String
+    /// The user's state as loaded, with the request's event applied (``eventRecord``).
     let state: UserState
+    /// The request's event as the decision records it (nil: no event, or
+    /// `record_event: false`).
+    let eventRecord: StateRecord?
     /// For rules on event properties (trigger and exit filters).
     let context: EvaluationContext
     /// For rules on the request (audience, exclusion, score): remembers segment results.
@@ -137,6 +142,8 @@ struct DecisionRun {
     let reachableMask: UInt8
     /// Whether the user is on the suppression list (read once, not per campaign).
     let suppressed: Bool
+    /// Whether the commit recorded the request's event.
+    var recordedEvent = false
 
     init(engine: Engine, set: CompiledCampaignSet, request: DecisionRequest) throws(DecisionError) {
         self.engine = engine
@@ -154,11 +161,27 @@ struct DecisionRun {
             zone = set.defaultZone
             zoneName = set.set.defaultTimeZone
         }
+        // The request's event is part of the history this decision reads (the 3rd
+        // visit sees 3), applied as the store will apply it when the decision commits.
+        var event: StateRecord? = nil
+        if request.recordEvent, let name = request.eventName {
+            let record = StateRecord.behaviour(HistoryEvent(name: name, time: now, properties: request.eventProperties))
+            do throws(StateStoreError) {
+                try UserState.validate(userID: request.userID, record)
+            } catch {
+                throw DecisionError(.invalidRequest, path: "event", error.message)
+            }
+            event = record
+        }
+        var loadedState: UserState
         do throws(StateStoreError) {
-            state = try engine.store.load(userID: request.userID)
+            loadedState = try engine.store.load(userID: request.userID)
         } catch {
             throw DecisionError(.store, path: "", "\(error)")
         }
+        if let event { loadedState.apply(event, policy: engine.store.policy) }
+        state = loadedState
+        eventRecord = event
         if let reachable = request.reachable {
             var mask: UInt8 = 0
             for ch in reachable { mask |= 1 << UInt8(ch.ordinal) }
@@ -504,16 +527,79 @@ struct DecisionRun {
 
     // MARK: - Allocation
 
-    private mutating func allocate(_ eligible: [Candidate]) throws(DecisionError) -> Decision {
-        var messages: [Decision.Message] = []
+    /// A message chosen, waiting for the commit.
+    private struct Planned {
+        let candidate: Candidate
+        let slot: String?
+        let variant: Variant?
+        let payload: JSON
+        let impression: Impression
+    }
+
+    /// An exposure record, in decision order: an assignment (holdout, control) or the
+    /// planned message at an index.
+    private enum PendingExposure {
+        case assignment(Campaign, ReasonCode, variant: String?, slot: String?)
+        case planned(Int)
+    }
+
+    /// What arbitration chose: messages to commit, assignments, exposures in order.
+    private struct Plan {
+        var planned: [Planned] = []
+        var pending: [PendingExposure] = []
         var assignments: [Decision.Assignment] = []
+    }
+
+    /// Arbitration, holdout/control, variants and personalisation, then the commit: the
+    /// request's event and every chosen impression in one store write
+    /// (``StateCommit``). Caps are counted on the state this decision read plus its own
+    /// earlier messages, so a dry run (`commit: false`) shows what a commit would.
+    ///
+    /// A message whose cap a concurrent decision filled between this decision's read
+    /// and its commit is refused by the store (`cap_race`); arbitration then runs again
+    /// without it, so the next campaign may take its slot, and only the messages new in
+    /// that plan are committed (a second write, only after a lost race).
+    private mutating func allocate(_ eligible: [Candidate]) throws(DecisionError) -> Decision {
+        let (tracesBefore, countsBefore) = (traces, reasonCounts)
+        var refused: [Int: (cap: Int, used: Int)] = [:]
+        var committed = Set<Int>()
+        var withEvent = true
+        while true {
+            (traces, reasonCounts) = (tracesBefore, countsBefore)
+            let plan = arbitrate(eligible, refused: refused)
+            let fresh = plan.planned.filter { !committed.contains($0.candidate.index) }
+            let outcomes = try commit(fresh, withEvent: withEvent)
+            withEvent = false
+            var lost = false
+            for (p, outcome) in zip(fresh, outcomes) {
+                switch outcome {
+                case .committed: committed.insert(p.candidate.index)
+                case .capReached(let cap, let used):
+                    refused[p.candidate.index] = (cap, used)
+                    lost = true
+                }
+            }
+            if !lost { return finish(plan) }
+        }
+    }
+
+    private mutating func arbitrate(_ eligible: [Candidate], refused: [Int: (cap: Int, used: Int)]) -> Plan {
+        var plan = Plan()
         var filled: [String?: Int] = [:]
         var usedGroups = Set<String>()
+        // The state with this decision's messages so far, for the caps of the next.
+        var withPlanned = state
+        let policy = engine.store.policy
         let policies = set.set.policies
         let inControl = policies.controlGroupPercent > 0
             && Bucketing.inControl(salt: "", percent: policies.controlGroupPercent, userID: request.userID)
         for candidate in eligible {
             let c = candidate.campaign
+            if let lost = refused[candidate.index] {
+                let full = candidate.capChecks[max(0, min(lost.cap, candidate.capChecks.count - 1))]
+                drop(candidate.index, .capRace, "cap \(full.label): \(lost.used) of \(full.limit) used by a concurrent decision")
+                continue
+            }
             guard let slot = candidate.slots.first(where: { (filled[$0] ?? 0) < request.k }) else {
                 drop(candidate.index, .arbitration, "slots already filled by higher-ranked campaigns")
                 continue
@@ -525,9 +611,9 @@ struct DecisionRun {
             let variant = chooseVariant(c)
             if inControl || (c.holdoutPercent > 0 && Bucketing.inHoldout(campaignID: c.id, salt: "", percent: c.holdoutPercent, userID: request.userID)) {
                 let group: ReasonCode = inControl ? .control : .holdout
-                assignments.append(Decision.Assignment(campaignID: c.id, group: group, variant: variant?.id))
+                plan.assignments.append(Decision.Assignment(campaignID: c.id, group: group, variant: variant?.id))
                 drop(candidate.index, group, inControl ? "global control group" : "holdout \(c.holdoutPercent)%")
-                exposure(c, group: group, variant: variant?.id, channel: nil, slot: slot)
+                plan.pending.append(.assignment(c, group, variant: variant?.id, slot: slot))
                 filled[slot, default: 0] += 1
                 if let group = c.exclusionGroup { usedGroups.insert(group) }
                 continue
@@ -542,35 +628,68 @@ struct DecisionRun {
                 drop(candidate.index, .personalisation, error.reason)
                 continue
             }
-            if request.commit {
-                let impression = Impression(campaignID: c.id, time: now, channel: candidate.channel.rawValue,
-                                            purpose: c.purpose.rawValue, tags: c.tags)
-                let outcome: CommitOutcome
-                do throws(StateStoreError) {
-                    outcome = try engine.store.commitImpression(userID: request.userID, impression, ifWithin: candidate.capChecks)
-                } catch {
-                    throw DecisionError(.store, path: "", "\(error)")
-                }
-                if case .capReached(let index, let used) = outcome {
-                    let full = candidate.capChecks[max(0, min(index, candidate.capChecks.count - 1))]
-                    drop(candidate.index, .capRace, "cap \(full.label): \(used) of \(full.limit) used by a concurrent decision")
-                    continue
-                }
+            // A cap the earlier messages of this decision filled (a global cap of 1 a
+            // day with k = 2): the state read already passed every cap.
+            if !plan.planned.isEmpty, let (index, used) = withPlanned.firstFullCap(candidate.capChecks) {
+                let full = candidate.capChecks[index]
+                drop(candidate.index, .cap, "cap \(full.label): \(used) of \(full.limit) used with this decision's messages",
+                     cap: full.scope)
+                continue
             }
+            let impression = Impression(campaignID: c.id, time: now, channel: candidate.channel.rawValue,
+                                        purpose: c.purpose.rawValue, tags: c.tags)
+            withPlanned.apply(.impression(impression), policy: policy)
+            plan.pending.append(.planned(plan.planned.count))
+            plan.planned.append(Planned(candidate: candidate, slot: slot, variant: variant, payload: payload, impression: impression))
             filled[slot, default: 0] += 1
             if let group = c.exclusionGroup { usedGroups.insert(group) }
-            drop(candidate.index, .selected, "priority \(c.priority), score \(describe(.number(candidate.score))), \(candidate.channel.rawValue) costing \(describe(.number(candidate.cost)))")
-            messages.append(Decision.Message(campaignID: c.id, placement: slot, variant: variant?.id,
-                                             channel: candidate.channel, cost: candidate.cost, payload: payload,
-                                             priority: c.priority, score: compiledScore(candidate),
-                                             skippedChannels: candidate.skipped.map { ($0.channel, skipText($0)) }))
-            exposure(c, group: .selected, variant: variant?.id, channel: candidate.channel, slot: slot)
+        }
+        return plan
+    }
+
+    /// The decision as committed: messages, assignments and exposure records in order.
+    private mutating func finish(_ plan: Plan) -> Decision {
+        var messages: [Decision.Message] = []
+        for exposure in plan.pending {
+            switch exposure {
+            case .assignment(let c, let group, let variant, let slot):
+                self.exposure(c, group: group, variant: variant, channel: nil, slot: slot)
+            case .planned(let k):
+                let p = plan.planned[k], candidate = p.candidate, c = candidate.campaign
+                drop(candidate.index, .selected, "priority \(c.priority), score \(describe(.number(candidate.score))), \(candidate.channel.rawValue) costing \(describe(.number(candidate.cost)))")
+                messages.append(Decision.Message(campaignID: c.id, placement: p.slot, variant: p.variant?.id,
+                                                 channel: candidate.channel, cost: candidate.cost, payload: p.payload,
+                                                 priority: c.priority, score: compiledScore(candidate),
+                                                 skippedChannels: candidate.skipped.map { ($0.channel, skipText($0)) }))
+                self.exposure(c, group: .selected, variant: p.variant?.id, channel: candidate.channel, slot: p.slot)
+            }
         }
         var traceList: [CampaignTrace]? = nil
         if request.explain {
             traceList = set.campaigns.compactMap { traces[$0.index] }
         }
-        return Decision(userID: request.userID, now: now, messages: messages, assignments: assignments, traces: traceList)
+        return Decision(userID: request.userID, now: now, messages: messages, assignments: plan.assignments, traces: traceList)
+    }
+
+    /// One store write: the request's event (`withEvent`, the decision's first write)
+    /// and `planned`'s impressions — nothing with `commit: false`. One outcome per
+    /// planned message.
+    private mutating func commit(_ planned: [Planned], withEvent: Bool) throws(DecisionError) -> [CommitOutcome] {
+        guard request.commit else { return Array(repeating: .committed, count: planned.count) }
+        let writes = StateCommit(records: withEvent ? eventRecord.map { [$0] } ?? [] : [],
+                                 impressions: planned.map { .init($0.impression, ifWithin: $0.candidate.capChecks) })
+        guard !writes.isEmpty else { return [] }
+        let outcomes: [CommitOutcome]
+        do throws(StateStoreError) {
+            outcomes = try engine.store.commit(userID: request.userID, writes)
+        } catch {
+            throw DecisionError(.store, path: "", "\(error)")
+        }
+        guard outcomes.count == planned.count else {
+            throw DecisionError(.store, path: "", "io: the store answered \(outcomes.count) outcomes for \(planned.count) impressions")
+        }
+        if !writes.records.isEmpty { recordedEvent = true }
+        return outcomes
     }
 
     private func compiledScore(_ c: Candidate) -> Double? {

@@ -67,12 +67,14 @@ final class EngineMetrics: Sendable {
 
     private let state = Mutex(State())
 
-    func decided(reasons: ReasonTally, nanoseconds: Int64) {
+    /// One decision: its reasons, its latency and the events it recorded (0 or 1).
+    func decided(reasons: ReasonTally, nanoseconds: Int64, recordedEvents: Int) {
         let micros = max(0, nanoseconds / 1000)
         var bucket = 0
         while bucket < 23, (Int64(1) << bucket) <= micros { bucket += 1 }
         state.withLock { s in
             s.decisions += 1
+            s.records += recordedEvents
             s.reasons.add(reasons)
             s.latency[bucket] += 1
         }

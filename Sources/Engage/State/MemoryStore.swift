@@ -50,17 +50,12 @@ public final class MemoryStore: StateStore {
         }
     }
 
-    public func commitImpression(userID: String, _ impression: Impression,
-                                 ifWithin checks: [CapCheck]) throws(StateStoreError) -> CommitOutcome {
-        let record = StateRecord.impression(impression)
-        try UserState.validate(userID: userID, record)
+    public func commit(userID: String, _ commit: StateCommit) throws(StateStoreError) -> [CommitOutcome] {
+        try commit.validate(userID: userID)
+        guard !commit.isEmpty else { return [] }
         let policy = self.policy
         return stripe(for: userID).users.withLock { users in
-            if let full = (users[userID] ?? UserState()).firstFullCap(checks) {
-                return .capReached(index: full.index, used: full.used)
-            }
-            users[userID, default: UserState()].apply(record, policy: policy)
-            return .committed
+            users[userID, default: UserState()].apply(commit, policy: policy)
         }
     }
 

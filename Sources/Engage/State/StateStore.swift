@@ -4,7 +4,7 @@
 /// Four implementations are planned, and the operations are shaped so each can keep its
 /// promises cheaply:
 ///
-/// | store | `load` | `commitImpression` atomicity |
+/// | store | `load` | `commit` atomicity |
 /// |---|---|---|
 /// | ``MemoryStore`` | copy of a value under a per-user-stripe lock | the stripe's lock |
 /// | SQLite (embedded, durable) | memory cache, file is the source of truth | one `BEGIN IMMEDIATE` transaction |
@@ -40,19 +40,27 @@ public protocol StateStore: Sendable {
     /// Atomicity: one record is applied entirely or not at all; records for one user are
     /// applied in the order they are acknowledged. An impression recorded here is not
     /// checked against caps — it is the path for impressions decided elsewhere (e.g.
-    /// shown by the host later); decisions use ``commitImpression(userID:_:ifWithin:)``.
+    /// shown by the host later); decisions use ``commit(userID:_:)``.
     func record(userID: String, _ record: StateRecord) throws(StateStoreError)
 
-    /// Decide-and-commit: records `impression` only if every cap in `checks` still
-    /// allows one more — counted in the store, under the store's own atomicity — and
-    /// otherwise records nothing and returns the first full cap.
+    /// Decide-and-commit: applies one decision's writes as one atomic write — the
+    /// records unconditionally, then each impression only if every cap in its checks
+    /// still allows one more, counted in the store on the state as the records and the
+    /// impressions before it left it (``StateCommit``; ``UserState/apply(_:policy:)``
+    /// gives the semantics every store shares). Returns one outcome per impression, in
+    /// order: `committed`, or the first full cap (that impression is not recorded).
     ///
-    /// Atomicity: linearizable per user. Of any number of concurrent commits for one
-    /// user (threads, processes, gateways sharing the store), at most `limit` are
-    /// committed for each cap range; no commit observes another half-applied. Commits
-    /// for different users do not wait for each other (in the memory store, unless
-    /// their ids share a lock stripe).
-    func commitImpression(userID: String, _ impression: Impression, ifWithin checks: [CapCheck]) throws(StateStoreError) -> CommitOutcome
+    /// Atomicity: linearizable per user, and all or nothing: a commit is acknowledged
+    /// with everything it recorded, or fails having recorded nothing. Of any number of
+    /// concurrent commits for one user (threads, processes, gateways sharing the store),
+    /// at most `limit` impressions are committed for each cap range; no commit observes
+    /// another half-applied. Commits for different users do not wait for each other (in
+    /// the memory store, unless their ids share a lock stripe).
+    func commit(userID: String, _ commit: StateCommit) throws(StateStoreError) -> [CommitOutcome]
+
+    /// What the store keeps per user: a decision applies its request's event to the
+    /// state it read with the same policy, so it sees what the store will hold.
+    var policy: RetentionPolicy { get }
 
     /// Erases everything about `userID` (GDPR erasure): impressions, lifetime totals,
     /// clicks, dismissals, conversions, behaviour, conversations. Afterwards ``load``
@@ -66,6 +74,23 @@ public protocol StateStore: Sendable {
     /// user's newest record if later), and forgets users left with nothing. Stores with
     /// native expiry (Redis TTLs) may do nothing. Not atomic across users.
     func prune(now: Int64) throws(StateStoreError)
+}
+
+extension StateStore {
+    /// The default retention policy, for stores that do not say.
+    public var policy: RetentionPolicy { .default }
+
+    /// Records `impression` only if every cap in `checks` still allows one more —
+    /// counted in the store, under the store's own atomicity — and otherwise records
+    /// nothing and returns the first full cap: ``commit(userID:_:)`` with one impression.
+    public func commitImpression(userID: String, _ impression: Impression,
+                                 ifWithin checks: [CapCheck]) throws(StateStoreError) -> CommitOutcome {
+        let outcomes = try commit(userID: userID, StateCommit(impressions: [.init(impression, ifWithin: checks)]))
+        guard outcomes.count == 1 else {
+            throw StateStoreError(.io, "the store answered \(outcomes.count) outcomes for one impression")
+        }
+        return outcomes[0]
+    }
 }
 
 /// Why a store refused or failed an operation.

@@ -20,8 +20,9 @@ public protocol VersionedStorage: Sendable {
 ///
 /// - `load`: one read.
 /// - `record`: read, apply, conditional write; on a conflict, again.
-/// - `commitImpression`: read, check the caps on what was read, apply, conditional
-///   write; on a conflict, again — so a commit whose write lands was checked against
+/// - `commit`: read, apply the records, check each impression's caps on the state so
+///   far and apply it, one conditional write; on a conflict, again — so a commit whose
+///   write lands was checked against
 ///   the state it replaced, and caps hold across threads, processes and hosts exactly
 ///   as far as the storage's compare-and-swap is atomic.
 ///
@@ -64,15 +65,15 @@ public final class VersionedStateStore<Storage: VersionedStorage>: StateStore {
         throw conflict(userID)
     }
 
-    public func commitImpression(userID: String, _ impression: Impression,
-                                 ifWithin checks: [CapCheck]) throws(StateStoreError) -> CommitOutcome {
-        let record = StateRecord.impression(impression)
-        try UserState.validate(userID: userID, record)
+    public func commit(userID: String, _ commit: StateCommit) throws(StateStoreError) -> [CommitOutcome] {
+        try commit.validate(userID: userID)
+        guard !commit.isEmpty else { return [] }
         for _ in 0..<maxAttempts {
             var (state, version) = try current(userID)
-            if let full = state.firstFullCap(checks) { return .capReached(index: full.index, used: full.used) }
-            state.apply(record, policy: policy)
-            if try storage.write(userID: userID, state.encoded(), expected: version) { return .committed }
+            let outcomes = state.apply(commit, policy: policy)
+            // Every impression refused and nothing else to write: nothing changes.
+            if commit.records.isEmpty, !outcomes.contains(.committed) { return outcomes }
+            if try storage.write(userID: userID, state.encoded(), expected: version) { return outcomes }
         }
         throw conflict(userID)
     }
