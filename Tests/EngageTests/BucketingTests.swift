@@ -99,11 +99,11 @@ enum BucketingVectors {
         !user.isEmpty && user.utf8.count <= 256 && !user.utf8.contains(0)
     }
 
-    /// One service campaign `id` on placement "p" with `extra` members; `salt` only when
+    /// One service campaign `id` on `placement` with `extra` members; `salt` only when
     /// not empty, so the unsalted vectors replay the default.
-    private func campaign(_ id: String, salt: String, _ extra: [(String, JSON)]) -> JSON {
+    private func campaign(_ id: String, salt: String, placement: String = "p", _ extra: [(String, JSON)]) -> JSON {
         var fields: [(String, JSON)] = [("id", .string(id)), ("purpose", "service"), ("status", "active"),
-                                        ("placements", ["p"]), ("channels", ["in_app": ["payload": [:]]])]
+                                        ("placements", [.string(placement)]), ("channels", ["in_app": ["payload": [:]]])]
         if !salt.isEmpty { fields.append(("salt", .string(salt))) }
         return .object(JSONObject(fields + extra))
     }
@@ -172,6 +172,36 @@ enum BucketingVectors {
             guard let d = try decide(set, user: try #require(v["user"]?.stringValue)) else { return nil }
             return d.messages.map(\.variant) == ["v\(try #require(v["variant"]?.intValue))"] && d.assignments.isEmpty
         }
+    }
+
+    @Test func everyRolloutVectorThroughADecision() throws {
+        // One set, two campaigns a vector: the audience {"rollout": [salt, percent, id]}
+        // hashes the vector's user read from the request (the empty one too), and
+        // {"rollout": [salt, percent]} the request's user_id, where a request can name it.
+        let cases = try #require(try BucketingVectors.load()["rollout"]?.arrayValue)
+        #expect(cases.count == 120)
+        var campaigns: [JSON] = []
+        for (i, v) in cases.enumerated() {
+            let rule: [JSON] = [try #require(v["salt"]), try #require(v["percent"])]
+            campaigns.append(campaign("r\(i)-id", salt: "", placement: "r\(i)-id",
+                                      [("audience", ["rollout": .array(rule + [["var": "user.bucket_id"]])])]))
+            campaigns.append(campaign("r\(i)-user", salt: "", placement: "r\(i)-user", [("audience", ["rollout": .array(rule)])]))
+        }
+        let engine = Engine(clock: { 1_795_176_000_000 })
+        try engine.load(json: ["version": 1, "bucketing_version": 1, "campaigns": .array(campaigns)])
+        var replayed = ["id": 0, "user": 0]
+        for (i, v) in cases.enumerated() {
+            let user = try #require(v["user"]?.stringValue), shown = try #require(v["in"]) == true
+            for form in Self.requestable(user) ? ["id", "user"] : ["id"] {
+                let d = try engine.decide(json: ["user_id": .string(form == "user" ? user : "someone"),
+                                                 "placement": .string("r\(i)-\(form)"), "user": ["bucket_id": .string(user)],
+                                                 "app": ["foreground": true], "commit": false])
+                #expect(d.messages.map(\.campaignID) == (shown ? ["r\(i)-\(form)"] : []), "rollout \(form) \(v)")
+                replayed[form, default: 0] += 1
+            }
+        }
+        let unrequestable = cases.filter { !Self.requestable($0["user"]?.stringValue ?? "") }.count
+        #expect(replayed == ["id": cases.count, "user": cases.count - unrequestable])
     }
 
     /// The format's weights are integers and relative: the vectors' fractional weights
