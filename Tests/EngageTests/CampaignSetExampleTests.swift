@@ -54,6 +54,18 @@ import Testing
         }
     }
 
+    /// schema/campaign-set.schema.json names exactly the members the reader accepts, at
+    /// the root, in a campaign and in `policies`: a field added to one and not the other
+    /// (the salts were in the docs and the vectors but not the format) fails here.
+    @Test func theSchemaNamesTheReadersMembers() throws {
+        let path = SharedFixtures.projectRoot + "/schema/campaign-set.schema.json"
+        let schema = try JSONParser.parse([UInt8](try #require(FileManager.default.contents(atPath: path))))
+        func members(_ v: JSON?) -> Set<String> { Set(v?["properties"]?.objectValue?.keys ?? []) }
+        #expect(members(schema) == Set(CampaignSetReader.rootFields))
+        #expect(members(schema["$defs"]?["campaign"]) == Set(CampaignSetReader.campaignFields))
+        #expect(members(schema["$defs"]?["policies"]) == Set(CampaignSetReader.policyFields))
+    }
+
     /// The full example exercises every part of the format.
     @Test func fullExampleCoversTheFormat() throws {
         let set = try CompiledCampaignSet(bytes: try Self.bytes("telco-full.json"))

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,6 +72,7 @@ func homeRequest(uid string, extra obj) obj {
 type message struct {
 	Campaign  string         `json:"campaign"`
 	Placement string         `json:"placement"`
+	Variant   string         `json:"variant"`
 	Channel   string         `json:"channel"`
 	Payload   map[string]any `json:"payload"`
 }
@@ -485,6 +487,13 @@ type vectors struct {
 		Percent float64 `json:"percent"`
 		In      bool    `json:"in"`
 	} `json:"control"`
+	Variants []struct {
+		Salt     string    `json:"salt"`
+		Campaign string    `json:"campaign"`
+		User     string    `json:"user"`
+		Weights  []float64 `json:"weights"`
+		Variant  int       `json:"variant"`
+	} `json:"variants"`
 }
 
 func loadVectors(t *testing.T) vectors {
@@ -509,9 +518,6 @@ func usableID(s string) bool {
 // user_id. One campaign (and placement) per vector and form, in one set.
 func TestBucketingRolloutVectors(t *testing.T) {
 	vec := loadVectors(t)
-	if len(vec.Rollout) < 100 {
-		t.Fatalf("%d rollout vectors", len(vec.Rollout))
-	}
 	var campaigns []any
 	for i, v := range vec.Rollout {
 		for _, form := range []string{"id", "user"} {
@@ -527,11 +533,13 @@ func TestBucketingRolloutVectors(t *testing.T) {
 	}
 	e := open(t, nil)
 	load(t, e, obj{"version": 1, "bucketing_version": 1, "campaigns": campaigns})
-	checked := 0
+	checked, unusable := 0, 0
 	for i, v := range vec.Rollout {
 		forms := []string{"id"}
 		if usableID(v.User) {
 			forms = append(forms, "user")
+		} else {
+			unusable++
 		}
 		for _, form := range forms {
 			uid := "someone"
@@ -547,67 +555,137 @@ func TestBucketingRolloutVectors(t *testing.T) {
 			checked++
 		}
 	}
-	if checked < 2*len(vec.Rollout)-5 {
-		t.Errorf("only %d checks", checked)
+	if len(vec.Rollout) != 120 || checked != 2*len(vec.Rollout)-unusable {
+		t.Errorf("%d checks over %d vectors (%d users no request can name)", checked, len(vec.Rollout), unusable)
 	}
 	t.Logf("%d rollout checks over %d vectors", checked, len(vec.Rollout))
 }
 
-// Holdout vectors with the default (empty) salt, through holdout_percent: a campaign
-// has no holdout salt field, so only those are reachable exactly.
-func TestBucketingHoldoutVectors(t *testing.T) {
-	e := open(t, nil)
-	n := 0
-	for _, v := range loadVectors(t).Holdout {
-		if v.Salt != "" || !usableID(v.User) || !usableID(v.Campaign) {
-			continue
-		}
-		load(t, e, obj{"version": 1, "campaigns": []any{obj{"id": v.Campaign, "purpose": "service",
-			"status": "active", "placements": []string{"h"}, "holdout_percent": v.Percent,
-			"channels": obj{"in_app": obj{"payload": obj{}}}}}})
-		d := decide(t, e, obj{"user_id": v.User, "placement": "h", "app": obj{"foreground": true},
-			"commit": false, "now": now})
-		held := false
-		for _, a := range d.Assignments {
-			held = held || a.Group == "holdout"
-		}
-		if held != v.In || (len(d.Messages) == 0) != v.In {
-			t.Errorf("holdout %+v: held=%v messages=%d", v, held, len(d.Messages))
-		}
-		n++
+// A service campaign id on placement "h" with extra members, salted when salt is not
+// empty (so the unsalted vectors replay the default).
+func vectorCampaign(id, salt string, extra obj) obj {
+	c := obj{"id": id, "purpose": "service", "status": "active", "placements": []string{"h"},
+		"channels": obj{"in_app": obj{"payload": obj{}}}}
+	if salt != "" {
+		c["salt"] = salt
 	}
-	if n == 0 {
-		t.Skip("no holdout vector with the default salt")
+	for k, v := range extra {
+		c[k] = v
 	}
-	t.Logf("%d holdout vectors", n)
+	return c
 }
 
-// Control-group vectors with the default salt, through policies.control_group_percent.
-func TestBucketingControlVectors(t *testing.T) {
+// replaySection replays the n vectors of section as whole decisions: build(i) gives
+// vector i's campaign set and user; the set is loaded and a decision made for the user at
+// placement "h", which check judges ("" when right). A user no request can name (the
+// empty one) must be refused at user_id; the counts fail the test for a vector neither
+// replayed nor refused.
+func replaySection(t *testing.T, section string, n int, build func(i int) (obj, string), check func(i int, d decision) string) {
+	t.Helper()
 	e := open(t, nil)
-	n := 0
-	for _, v := range loadVectors(t).Control {
-		if v.Salt != "" || !usableID(v.User) {
+	replayed, refused, unusable := 0, 0, 0
+	for i := 0; i < n; i++ {
+		set, user := build(i)
+		load(t, e, set)
+		out, err := e.Decide(mustJSON(t, obj{"user_id": user, "placement": "h", "app": obj{"foreground": true},
+			"commit": false, "now": now}))
+		if !usableID(user) {
+			unusable++
+			if err == nil || asError(t, err).Path != "user_id" {
+				t.Errorf("%s[%d]: user %.30q not refused at user_id: %v", section, i, user, err)
+			} else {
+				refused++
+			}
 			continue
 		}
-		load(t, e, obj{"version": 1, "policies": obj{"control_group_percent": v.Percent},
-			"campaigns": []any{obj{"id": "c", "purpose": "service", "status": "active",
-				"placements": []string{"h"}, "channels": obj{"in_app": obj{"payload": obj{}}}}}})
-		d := decide(t, e, obj{"user_id": v.User, "placement": "h", "app": obj{"foreground": true},
-			"commit": false, "now": now})
-		control := false
-		for _, a := range d.Assignments {
-			control = control || a.Group == "control"
+		var d decision
+		if err == nil {
+			err = json.Unmarshal(out, &d)
 		}
-		if control != v.In || (len(d.Messages) == 0) != v.In {
-			t.Errorf("control %+v: control=%v messages=%d", v, control, len(d.Messages))
+		if err != nil {
+			t.Errorf("%s[%d]: %v", section, i, err)
+			continue
 		}
-		n++
+		if why := check(i, d); why != "" {
+			t.Errorf("%s[%d]: %s", section, i, why)
+		}
+		replayed++
 	}
-	if n == 0 {
-		t.Skip("no control vector with the default salt")
+	if n != 40 || replayed != n-unusable || refused != unusable {
+		t.Errorf("%s: %d vectors, %d replayed, %d refused (%d users no request can name)", section, n, replayed, refused, unusable)
 	}
-	t.Logf("%d control vectors", n)
+	t.Logf("%s: %d vectors replayed as decisions, %d refused at user_id", section, replayed, refused)
+}
+
+// inGroup: "" when the decision's only assignment is group (and no message) exactly when
+// in, and no assignment but a message otherwise.
+func inGroup(d decision, group string, in bool) string {
+	var got, want []string
+	for _, a := range d.Assignments {
+		got = append(got, a.Campaign+" "+a.Group)
+	}
+	if in {
+		want = []string{group}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) || (len(d.Messages) == 0) != in {
+		return fmt.Sprintf("assignments %v and %d messages, want in=%v (%s)", got, len(d.Messages), in, group)
+	}
+	return ""
+}
+
+// Every holdout vector: its campaign with the vector's salt and holdout_percent.
+func TestBucketingHoldoutVectors(t *testing.T) {
+	vec := loadVectors(t).Holdout
+	replaySection(t, "holdout", len(vec), func(i int) (obj, string) {
+		v := vec[i]
+		return obj{"version": 1, "campaigns": []any{vectorCampaign(v.Campaign, v.Salt, obj{"holdout_percent": v.Percent})}}, v.User
+	}, func(i int, d decision) string { return inGroup(d, vec[i].Campaign+" holdout", vec[i].In) })
+}
+
+// Every control vector: policies.control_group_percent and control_group_salt.
+func TestBucketingControlVectors(t *testing.T) {
+	vec := loadVectors(t).Control
+	replaySection(t, "control", len(vec), func(i int) (obj, string) {
+		v := vec[i]
+		return obj{"version": 1, "policies": obj{"control_group_percent": v.Percent, "control_group_salt": v.Salt},
+			"campaigns": []any{vectorCampaign("c", "", nil)}}, v.User
+	}, func(i int, d decision) string { return inGroup(d, "c control", vec[i].In) })
+}
+
+// integerWeights: the format's weights are relative integers, so the vectors' fractional
+// ones (0.5/0.25/0.25, 33.3/33.3/33.4) are scaled by the least power of ten that makes
+// them whole, which leaves every bound of docs/bucketing.md step 6 as it was.
+func integerWeights(t *testing.T, weights []float64) []int {
+	for scale := 1.0; scale <= 1e6; scale *= 10 {
+		out, whole := make([]int, len(weights)), true
+		for i, w := range weights {
+			r := math.Round(w * scale)
+			whole = whole && math.Abs(w*scale-r) < 1e-9
+			out[i] = int(r)
+		}
+		if whole {
+			return out
+		}
+	}
+	t.Fatalf("weights %v have no integer form", weights)
+	return nil
+}
+
+// Every variant vector: its campaign with the vector's salt and variants v0, v1, ….
+func TestBucketingVariantVectors(t *testing.T) {
+	vec := loadVectors(t).Variants
+	replaySection(t, "variants", len(vec), func(i int) (obj, string) {
+		var variants []any
+		for j, w := range integerWeights(t, vec[i].Weights) {
+			variants = append(variants, obj{"id": fmt.Sprintf("v%d", j), "weight": w})
+		}
+		return obj{"version": 1, "campaigns": []any{vectorCampaign(vec[i].Campaign, vec[i].Salt, obj{"variants": variants})}}, vec[i].User
+	}, func(i int, d decision) string {
+		if want := fmt.Sprintf("v%d", vec[i].Variant); len(d.Messages) != 1 || d.Messages[0].Variant != want || len(d.Assignments) != 0 {
+			return fmt.Sprintf("%+v, want one message of variant %s", d, want)
+		}
+		return ""
+	})
 }
 
 // ----------------------------------------------------------------------- threads

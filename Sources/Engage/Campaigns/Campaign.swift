@@ -37,6 +37,10 @@ public struct Campaign: Sendable {
     public var variants: [Variant]
     /// Percentage of users (0–100) held out: recorded, never messaged.
     public var holdoutPercent: Double
+    /// Salts the holdout and variant assignment (docs/bucketing.md); empty by default.
+    /// A new salt reshuffles which users this campaign holds out and which variant each
+    /// gets, without touching any other campaign. At most 256 bytes, no U+0000.
+    public var salt: String
     /// Groups for tag caps.
     public var tags: [String]
     /// A rule returning a number that breaks priority ties (higher wins); nil: none.
@@ -51,7 +55,7 @@ public struct Campaign: Sendable {
                 cooldownAfterDismiss: RollingWindow? = nil, caps: [Cap] = [],
                 channels: [ChannelMessage] = [], variants: [Variant] = [],
                 holdoutPercent: Double = 0, tags: [String] = [], score: JSON? = nil,
-                exclusionGroup: String? = nil) {
+                exclusionGroup: String? = nil, salt: String = "") {
         self.id = id
         self.name = name ?? id
         self.purpose = purpose
@@ -71,6 +75,7 @@ public struct Campaign: Sendable {
         self.tags = tags
         self.score = score
         self.exclusionGroup = exclusionGroup
+        self.salt = salt
     }
 
     /// The message for `channel`, if the campaign has that channel.

@@ -5,7 +5,7 @@ extension CampaignSetReader {
     static let campaignFields = [
         "id", "name", "purpose", "priority", "status", "schedule", "triggers", "placements",
         "audience", "exclusion", "exit", "cooldown_after_dismiss", "caps", "channels", "variants",
-        "holdout_percent", "tags", "score", "exclusion_group",
+        "holdout_percent", "tags", "score", "exclusion_group", "salt",
     ]
 
     /// The campaign at the current path, or nil when it has problems (all reported).
@@ -23,6 +23,7 @@ extension CampaignSetReader {
         var channels: [ChannelMessage] = []
         var variants: [Variant] = []
         var exclusionGroup: String?
+        var salt = ""
 
         for (key, value) in o {
             at(key) { r in
@@ -46,6 +47,7 @@ extension CampaignSetReader {
                 case "tags": tags = r.names(value) ?? []
                 case "score": score = r.scoreRule(value)
                 case "exclusion_group": exclusionGroup = r.name(value)
+                case "salt": salt = r.salt(value) ?? ""
                 default: r.unknownFieldHere(key, known: Self.campaignFields)
                 }
             }
@@ -67,7 +69,7 @@ extension CampaignSetReader {
             audience: o["audience"], exclusion: o["exclusion"],
             exit: exits.map { ConversionEvent(event: $0.event, filter: $0.source) },
             cooldownAfterDismiss: cooldown, caps: caps, channels: channels, variants: variants,
-            holdoutPercent: holdout, tags: tags, score: o["score"], exclusionGroup: exclusionGroup)
+            holdoutPercent: holdout, tags: tags, score: o["score"], exclusionGroup: exclusionGroup, salt: salt)
         var scheduleZone: ZoneRules?
         if case .named(let z)? = schedule?.timeZone { scheduleZone = zones[z] }
         guard let templates = compileTemplates(campaign) else { return nil }

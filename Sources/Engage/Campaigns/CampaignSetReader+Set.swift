@@ -6,7 +6,7 @@ extension CampaignSetReader {
     static let rootFields = ["$schema", "version", "bucketing_version", "default_time_zone", "segments",
                              "policies", "campaigns"]
     static let policyFields = ["global_caps", "tag_caps", "channel_caps", "quiet_hours", "control_group_percent",
-                               "channel_costs", "suppression", "week_start"]
+                               "control_group_salt", "channel_costs", "suppression", "week_start"]
 
     /// Reads the whole document. Returns nil when there were problems (see ``problems``).
     mutating func read(_ root: JSON) -> CompiledCampaignSet? {
@@ -129,6 +129,7 @@ extension CampaignSetReader {
                         .compactMap { s, cap in s.map { ChannelCap(channel: $0, cap: cap) } }
                 case "quiet_hours": p.quietHours = r.quietHoursList(value)
                 case "control_group_percent": p.controlGroupPercent = r.percent(value) ?? 0
+                case "control_group_salt": p.controlGroupSalt = r.salt(value) ?? ""
                 case "channel_costs": p.channelCosts = r.channelCosts(value)
                 case "suppression":
                     guard let a = r.array(value, "an array of user ids") else { return }

@@ -120,6 +120,27 @@ struct CampaignSetReader {
         return s
     }
 
+    /// A bucketing salt: 0…`maxNameBytes` bytes without U+0000. The bucketing key joins
+    /// its fields with 0x00 bytes, so a salt holding one could bucket nobody: every user
+    /// would silently fall out of the holdout, variants or control group it salts.
+    mutating func salt(_ v: JSON) -> String? {
+        guard case .string(let s) = v else {
+            wrongType(v, expected: "a string (the bucketing salt)")
+            return nil
+        }
+        let n = s.utf8.count, limit = options.maxNameBytes
+        if n > limit {
+            report(.outOfRange, "salt of \(n) bytes is longer than the limit of \(limit)")
+            return nil
+        }
+        if let at = s.utf8.firstIndex(of: 0) {
+            let offset = s.utf8.distance(from: s.utf8.startIndex, to: at)
+            report(.outOfRange, "a salt must not contain U+0000 (found at byte \(offset)): bucketing keys join their fields with 0x00")
+            return nil
+        }
+        return s
+    }
+
     mutating func string(_ v: JSON) -> String? {
         if case .string(let s) = v { return s }
         wrongType(v, expected: "a string")

@@ -12,6 +12,9 @@ public struct Policies: Sendable {
     /// Percentage of all users (0–100) in the global control group: they get no
     /// message from any campaign, and their decisions are recorded as control.
     public var controlGroupPercent: Double
+    /// Salts the global control group's assignment (docs/bucketing.md); empty by default.
+    /// A new salt draws a new control group of the same size. At most 256 bytes, no U+0000.
+    public var controlGroupSalt: String = ""
     /// Cost of one message per channel (WhatsApp: of one 24-hour conversation); a
     /// channel not listed costs 0.
     public var channelCosts: [Channel: Double]

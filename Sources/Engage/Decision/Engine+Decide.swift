@@ -592,7 +592,7 @@ struct DecisionRun {
         let policy = engine.store.policy
         let policies = set.set.policies
         let inControl = policies.controlGroupPercent > 0
-            && Bucketing.inControl(salt: "", percent: policies.controlGroupPercent, userID: request.userID)
+            && Bucketing.inControl(salt: policies.controlGroupSalt, percent: policies.controlGroupPercent, userID: request.userID)
         for candidate in eligible {
             let c = candidate.campaign
             if let lost = refused[candidate.index] {
@@ -609,7 +609,7 @@ struct DecisionRun {
                 continue
             }
             let variant = chooseVariant(c)
-            if inControl || (c.holdoutPercent > 0 && Bucketing.inHoldout(campaignID: c.id, salt: "", percent: c.holdoutPercent, userID: request.userID)) {
+            if inControl || (c.holdoutPercent > 0 && Bucketing.inHoldout(campaignID: c.id, salt: c.salt, percent: c.holdoutPercent, userID: request.userID)) {
                 let group: ReasonCode = inControl ? .control : .holdout
                 plan.assignments.append(Decision.Assignment(campaignID: c.id, group: group, variant: variant?.id))
                 drop(candidate.index, group, inControl ? "global control group" : "holdout \(c.holdoutPercent)%")
@@ -699,7 +699,7 @@ struct DecisionRun {
     private func chooseVariant(_ c: Campaign) -> Variant? {
         guard !c.variants.isEmpty else { return nil }
         let weights = c.variants.map { Double($0.weight) }
-        guard let i = Bucketing.variant(campaignID: c.id, salt: "", weights: weights, userID: request.userID),
+        guard let i = Bucketing.variant(campaignID: c.id, salt: c.salt, weights: weights, userID: request.userID),
               i < c.variants.count else { return nil }
         return c.variants[i]
     }

@@ -362,7 +362,7 @@ def test_bucketing_rollout_vectors():
     vec = _vectors()
     assert vec["version"] == 1
     rollout = vec["rollout"]
-    assert len(rollout) >= 100
+    assert len(rollout) == 120
     campaigns = []
     for i, v in enumerate(rollout):
         for form in ("id", "user"):
@@ -380,7 +380,7 @@ def test_bucketing_rollout_vectors():
         checked = 0
         for i, v in enumerate(rollout):
             forms = ["id"]
-            if 1 <= len(v["user"].encode("utf-8")) <= 256 and "\x00" not in v["user"]:
+            if _requestable(v["user"]):
                 forms.append("user")
             for form in forms:
                 req = {"user_id": v["user"] if form == "user" else "someone",
@@ -391,29 +391,95 @@ def test_bucketing_rollout_vectors():
                 got = bool(d["messages"])
                 assert got == v["in"], (form, v)
                 checked += 1
-        assert checked >= 2 * len(rollout) - 5
+        assert checked == 2 * len(rollout) - sum(1 for v in rollout if not _requestable(v["user"]))
+
+
+def _requestable(user):
+    """What a request accepts as user_id (docs/decisions.md): 1–256 bytes, no NUL."""
+    return 1 <= len(user.encode("utf-8")) <= 256 and "\x00" not in user
+
+
+def _vector_campaign(cid, salt, **extra):
+    """A service campaign on placement "h"; salted only when the salt is not empty, so the
+    unsalted vectors replay the default."""
+    c = {"id": cid, "purpose": "service", "status": "active", "placements": ["h"],
+         "channels": {"in_app": {"payload": {}}}}
+    if salt:
+        c["salt"] = salt
+    c.update(extra)
+    return c
+
+
+def _replay(section, build, check):
+    """Every vector of `section` as a whole decision: build(v) -> campaign set, loaded,
+    then a decision for the vector's user, passed to check(v, decision). A user no
+    request can name (the empty one) must be refused at user_id; the counts fail the test
+    for a vector neither replayed nor refused."""
+    cases = _vectors()[section]
+    assert len(cases) == 40
+    replayed = refused = 0
+    with engage.Engine() as e:
+        for v in cases:
+            e.load_campaigns(build(v))
+            req = {"user_id": v["user"], "placement": "h", "app": {"foreground": True},
+                   "commit": False, "now": NOW}
+            if not _requestable(v["user"]):
+                with pytest.raises(engage.InvalidRequestError) as err:
+                    e.decide(req)
+                assert err.value.path == "user_id", v
+                refused += 1
+                continue
+            check(v, e.decide(req))
+            replayed += 1
+    unusable = sum(1 for v in cases if not _requestable(v["user"]))
+    assert (replayed, refused) == (len(cases) - unusable, unusable)
+
+
+def _groups(d):
+    return ["%s %s" % (a["campaign"], a["group"]) for a in d.get("assignments", [])]
 
 
 def test_bucketing_holdout_vectors():
-    """Holdout vectors whose salt is the default (empty): campaigns carry no salt field,
-    so only those are reachable through holdout_percent."""
-    vec = _vectors()
-    usable = [v for v in vec["holdout"]
-              if v["salt"] == "" and 1 <= len(v["user"].encode("utf-8")) <= 256
-              and 1 <= len(v["campaign"].encode("utf-8")) <= 256]
-    if not usable:
-        pytest.skip("no holdout vector with the default salt")
-    with engage.Engine() as e:
-        for v in usable:
-            e.load_campaigns({"version": 1, "campaigns": [{
-                "id": v["campaign"], "purpose": "service", "status": "active",
-                "placements": ["h"], "holdout_percent": v["percent"],
-                "channels": {"in_app": {"payload": {}}}}]})
-            d = e.decide({"user_id": v["user"], "placement": "h", "app": {"foreground": True},
-                          "commit": False, "now": NOW})
-            held = any(a.get("group") == "holdout" for a in d.get("assignments", []))
-            assert held == v["in"], v
-            assert bool(d["messages"]) == (not v["in"]), v
+    """Every holdout vector: its campaign with the vector's salt and holdout_percent."""
+    def check(v, d):
+        assert _groups(d) == (["%s holdout" % v["campaign"]] if v["in"] else []), v
+        assert bool(d["messages"]) == (not v["in"]), v
+    _replay("holdout", lambda v: {"version": 1, "campaigns": [
+        _vector_campaign(v["campaign"], v["salt"], holdout_percent=v["percent"])]}, check)
+
+
+def test_bucketing_control_vectors():
+    """Every control vector: policies.control_group_percent and control_group_salt."""
+    def check(v, d):
+        assert _groups(d) == (["c control"] if v["in"] else []), v
+        assert bool(d["messages"]) == (not v["in"]), v
+    _replay("control", lambda v: {
+        "version": 1,
+        "policies": {"control_group_percent": v["percent"], "control_group_salt": v["salt"]},
+        "campaigns": [_vector_campaign("c", "")]}, check)
+
+
+def _integer_weights(weights):
+    """The format's weights are relative integers: the vectors' fractional ones
+    (0.5/0.25/0.25, 33.3/33.3/33.4) scaled by the least power of ten that makes them
+    whole, which leaves every bound of docs/bucketing.md step 6 as it was."""
+    for k in range(7):
+        scaled = [round(w * 10 ** k) for w in weights]
+        if all(abs(w * 10 ** k - s) < 1e-9 for w, s in zip(weights, scaled)):
+            return scaled
+    raise AssertionError("no integer form of %r" % (weights,))
+
+
+def test_bucketing_variant_vectors():
+    """Every variant vector: its campaign with the vector's salt and variants v0, v1, …"""
+    def build(v):
+        variants = [{"id": "v%d" % i, "weight": w} for i, w in enumerate(_integer_weights(v["weights"]))]
+        return {"version": 1, "campaigns": [_vector_campaign(v["campaign"], v["salt"], variants=variants)]}
+
+    def check(v, d):
+        assert [m.get("variant") for m in d["messages"]] == ["v%d" % v["variant"]], v
+        assert not d.get("assignments"), v
+    _replay("variants", build, check)
 
 
 # ------------------------------------------------------------------------ threading
@@ -661,26 +727,6 @@ def test_readme_context_snippet(monkeypatch, capsys):
 def test_readme_store_snippet(monkeypatch, capsys):
     _readme_block(2, monkeypatch)
     assert capsys.readouterr().out.split() == ["1", "0", "False"]
-
-
-def test_bucketing_control_vectors():
-    """Control-group vectors whose salt is the default (empty), through
-    policies.control_group_percent (the set has no control salt field)."""
-    usable = [v for v in _vectors()["control"]
-              if v["salt"] == "" and 1 <= len(v["user"].encode("utf-8")) <= 256]
-    if not usable:
-        pytest.skip("no control vector with the default salt")
-    with engage.Engine() as e:
-        for v in usable:
-            e.load_campaigns({"version": 1, "policies": {"control_group_percent": v["percent"]},
-                              "campaigns": [{
-                                  "id": "c", "purpose": "service", "status": "active",
-                                  "placements": ["h"], "channels": {"in_app": {"payload": {}}}}]})
-            d = e.decide({"user_id": v["user"], "placement": "h", "app": {"foreground": True},
-                          "commit": False, "now": NOW})
-            control = any(a.get("group") == "control" for a in d.get("assignments", []))
-            assert control == v["in"], v
-            assert bool(d["messages"]) == (not v["in"]), v
 
 
 # ------------------------------------------------------------------- consent vectors

@@ -41,8 +41,14 @@ let rolloutOperator = OperatorSpec(build: { (c: inout Compiler, operand: JSON, p
     guard args.count == 2 || args.count == 3 else {
         throw LogicError(.invalidArguments, path: path, "\"rollout\" takes [salt, percent, id?], found \(args.count) arguments")
     }
-    if let s = args[0].constant, s.stringValue == nil {
-        throw LogicError(.invalidArguments, path: "\(path)[0]", "rollout salt must be a string, found \(s.typeName)")
+    if let s = args[0].constant {
+        guard let salt = s.stringValue else {
+            throw LogicError(.invalidArguments, path: "\(path)[0]", "rollout salt must be a string, found \(s.typeName)")
+        }
+        // The key joins its fields with 0x00: such a salt would put nobody in the rollout.
+        if salt.utf8.contains(0) {
+            throw LogicError(.invalidArguments, path: "\(path)[0]", "rollout salt must not contain U+0000 (bucketing keys join their fields with 0x00)")
+        }
     }
     if let p = args[1].constant {
         guard case .number(let d) = p, d >= 0, d <= 100 else {
