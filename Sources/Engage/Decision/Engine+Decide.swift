@@ -536,17 +536,22 @@ struct DecisionRun {
         let impression: Impression
     }
 
-    /// An exposure record, in decision order: an assignment (holdout, control) or the
-    /// planned message at an index.
-    private enum PendingExposure {
-        case assignment(Campaign, ReasonCode, variant: String?, slot: String?)
-        case planned(Int)
+    /// A holdout or control assignment's exposure record, waiting for the commit.
+    private struct Held {
+        let campaign: Campaign
+        let group: ReasonCode
+        let variant: String?
+        let slot: String?
     }
 
-    /// What arbitration chose: messages to commit, assignments, exposures in order.
+    /// What arbitration chose: messages to commit, assignments, and the order of their
+    /// exposure records (`k ≥ 0`: `planned[k]`; `k < 0`: `held[-k - 1]`). Plain
+    /// indexes rather than an enum with payloads, whose spare-bit tags valgrind reports
+    /// as uninitialised reads.
     private struct Plan {
         var planned: [Planned] = []
-        var pending: [PendingExposure] = []
+        var held: [Held] = []
+        var order: [Int] = []
         var assignments: [Decision.Assignment] = []
     }
 
@@ -613,7 +618,8 @@ struct DecisionRun {
                 let group: ReasonCode = inControl ? .control : .holdout
                 plan.assignments.append(Decision.Assignment(campaignID: c.id, group: group, variant: variant?.id))
                 drop(candidate.index, group, inControl ? "global control group" : "holdout \(c.holdoutPercent)%")
-                plan.pending.append(.assignment(c, group, variant: variant?.id, slot: slot))
+                plan.order.append(-plan.held.count - 1)
+                plan.held.append(Held(campaign: c, group: group, variant: variant?.id, slot: slot))
                 filled[slot, default: 0] += 1
                 if let group = c.exclusionGroup { usedGroups.insert(group) }
                 continue
@@ -639,7 +645,7 @@ struct DecisionRun {
             let impression = Impression(campaignID: c.id, time: now, channel: candidate.channel.rawValue,
                                         purpose: c.purpose.rawValue, tags: c.tags)
             withPlanned.apply(.impression(impression), policy: policy)
-            plan.pending.append(.planned(plan.planned.count))
+            plan.order.append(plan.planned.count)
             plan.planned.append(Planned(candidate: candidate, slot: slot, variant: variant, payload: payload, impression: impression))
             filled[slot, default: 0] += 1
             if let group = c.exclusionGroup { usedGroups.insert(group) }
@@ -650,18 +656,18 @@ struct DecisionRun {
     /// The decision as committed: messages, assignments and exposure records in order.
     private mutating func finish(_ plan: Plan) -> Decision {
         var messages: [Decision.Message] = []
-        for exposure in plan.pending {
-            switch exposure {
-            case .assignment(let c, let group, let variant, let slot):
-                self.exposure(c, group: group, variant: variant, channel: nil, slot: slot)
-            case .planned(let k):
+        for k in plan.order {
+            if k < 0 {
+                let h = plan.held[-k - 1]
+                exposure(h.campaign, group: h.group, variant: h.variant, channel: nil, slot: h.slot)
+            } else {
                 let p = plan.planned[k], candidate = p.candidate, c = candidate.campaign
                 drop(candidate.index, .selected, "priority \(c.priority), score \(describe(.number(candidate.score))), \(candidate.channel.rawValue) costing \(describe(.number(candidate.cost)))")
                 messages.append(Decision.Message(campaignID: c.id, placement: p.slot, variant: p.variant?.id,
                                                  channel: candidate.channel, cost: candidate.cost, payload: p.payload,
                                                  priority: c.priority, score: compiledScore(candidate),
                                                  skippedChannels: candidate.skipped.map { ($0.channel, skipText($0)) }))
-                self.exposure(c, group: .selected, variant: p.variant?.id, channel: candidate.channel, slot: p.slot)
+                exposure(c, group: .selected, variant: p.variant?.id, channel: candidate.channel, slot: p.slot)
             }
         }
         var traceList: [CampaignTrace]? = nil
