@@ -180,7 +180,8 @@ private struct Outcome {
     /// What went wrong after the reader accepted the value (a later call failed).
     var after: [String] = []
     /// Every error is a reference elsewhere that no longer resolves: the value was a
-    /// campaign id or a tag that other members name (`impressions`, `tag_caps`).
+    /// campaign id, a tag, or an event or property of the `events` vocabulary that
+    /// other members name (`impressions`, `tag_caps`, triggers, filters).
     var onlyDanglingReferences = false
 }
 
@@ -347,7 +348,9 @@ private func withFreshUser(_ json: JSON, _ field: String, _ users: UserIDs) -> J
                 }
             } catch {
                 outcome.errors = error.problems.map { ($0.path, $0.message) }
-                outcome.onlyDanglingReferences = error.problems.allSatisfy { $0.code == .unknownReference }
+                outcome.onlyDanglingReferences = error.problems.allSatisfy {
+                    [.unknownReference, .unknownEvent, .unknownProperty].contains($0.code)
+                }
             }
             findings.check(doc.name, c.field, c.value, outcome)
         }

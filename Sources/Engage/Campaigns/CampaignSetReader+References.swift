@@ -33,6 +33,9 @@ struct ReferenceLedger {
     /// The `events` member: event names in document order and each event's properties.
     var vocabulary: [String: [String]]?
     var vocabularyEvents: [String] = []
+    /// Events of the vocabulary whose property list is malformed (already a problem):
+    /// known events, but their properties are not checked.
+    var unreadEvents: Set<String> = []
     /// Edit-distance work left for suggestions over the whole set (see
     /// ``CampaignSetReader/closest(to:in:work:)``).
     var suggestionWork = ReferenceLedger.suggestionBudget
@@ -95,9 +98,12 @@ extension CampaignSetReader {
                     r.report(.outOfRange, "an event name is 1 to \(limit) bytes, found \(n)")
                     return
                 }
-                guard let properties = r.names(value) else { return }
-                out[event] = properties
                 r.references.vocabularyEvents.append(event)
+                guard let properties = r.names(value) else {
+                    r.references.unreadEvents.insert(event)
+                    return
+                }
+                out[event] = properties
             }
         }
         references.vocabulary = out
@@ -127,7 +133,7 @@ extension CampaignSetReader {
                 groupUses[p.name, default: 0] += 1
             case .event:
                 if let vocabulary = references.vocabulary {
-                    guard vocabulary[p.name] == nil else { continue }
+                    guard vocabulary[p.name] == nil, !references.unreadEvents.contains(p.name) else { continue }
                     reportMissing(p, .unknownEvent, "unknown event", in: references.vocabularyEvents)
                 } else {
                     if eventUses[p.name, default: 0] == 0 { eventOrder.append(p.name); firstUse.append(i) }
