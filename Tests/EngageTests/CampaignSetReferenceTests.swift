@@ -57,6 +57,14 @@ private func triggered(_ id: String, _ event: String, filter: String? = nil, _ e
         #expect(problems(text).map(\.code) == [.wrongType])
     }
 
+    @Test func campaignsRefusedWholeLeaveTheirIdsUnchecked() throws {
+        // Over the campaign limit nothing is known of the ids: one problem, not one per id.
+        let text = setJSON(campaigns: [campaignJSON("a"), campaignJSON("b")],
+                           #""segments": {"saw_a": {">=": [{"impressions": ["a"]}, 1]}}"#)
+        let found = CompiledCampaignSet.validate(try JSONParser.parse(text), options: CampaignSetOptions(maxCampaigns: 1))
+        #expect(found.map(\.code) == [.limitExceeded])
+    }
+
     // MARK: Tags
 
     @Test func tagCapNamingATagNoCampaignCarriesIsAnError() {

@@ -25,6 +25,9 @@ struct ReferenceLedger {
     }
 
     var pending: [Pending] = []
+    /// Whether the campaigns were read (not refused whole: not an array, too many), so
+    /// their ids, tags and groups are known.
+    var campaignsRead = false
     /// Campaign ids and tags, in document order (suggestions come out deterministic).
     var campaignIDs: [String] = []
     var campaignIDSet: Set<String> = []
@@ -121,6 +124,8 @@ extension CampaignSetReader {
         var firstUse: [Int] = []   // indexes into `pending` of the names' first uses
         let pending = references.pending
         for (i, p) in pending.enumerated() {
+            // With the campaigns unread (already a problem) their names are unknown.
+            if !references.campaignsRead, p.kind == .campaign || p.kind == .tag { continue }
             switch p.kind {
             case .campaign:
                 guard !references.campaignIDSet.contains(p.name) else { continue }

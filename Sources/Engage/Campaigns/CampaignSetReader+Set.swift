@@ -94,6 +94,7 @@ extension CampaignSetReader {
             report(.limitExceeded, "\(a.count) campaigns, over the limit of \(limit)")
             return []
         }
+        references.campaignsRead = true
         var out: [CompiledCampaign] = []
         out.reserveCapacity(a.count)
         var firstIndex: [String: Int] = [:]
