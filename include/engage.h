@@ -165,10 +165,13 @@ int32_t engage_engine_open_with_store(const char *config, size_t config_len, con
 void engage_engine_close(engage_engine *engine);
 
 /* Validates, compiles and loads a campaign set, replacing the current one atomically:
-** decisions already running keep the set they started with. On failure the current
-** set stays and `*out` holds the error object with, besides the first problem in
-** "path"/"message", every problem in "problems" (`[{"path", "code", "message"}]`) and
-** "truncated" (true when more problems were found than listed).
+** decisions already running keep the set they started with. On success `*out` holds
+** `{"status":"ok","warnings":[...],"warnings_truncated":false}`: "warnings" lists, in
+** the shape of problems (`[{"path", "code", "message"}]`, at most 100), findings that
+** did not fail the load (docs/campaigns.md, "References"), usually none. On failure
+** the current set stays and `*out` holds the error object with, besides the first
+** problem in "path"/"message", every problem in "problems" (`[{"path", "code",
+** "message"}]`) and "truncated" (true when more problems were found than listed).
 ** Returns ENGAGE_OK, ENGAGE_MISUSE, ENGAGE_INVALID_JSON, ENGAGE_INVALID_CAMPAIGNS,
 ** ENGAGE_TOO_BIG, ENGAGE_NOMEM. */
 int32_t engage_load_campaigns(engage_engine *engine, const char *json, size_t len,

@@ -62,6 +62,16 @@ expect "local time in zone"   0 '"21:00"' '' '' -- logic '{"local_time":[]}' --n
 set_file="$(dirname "$0")/../examples/campaigns/telco-full.json"
 expect "validate a good set"  0 'ok: 7 campaigns, 4 segments' '' '' -- validate "$set_file"
 expect "validate a bad set"   1 ''      'campaigns\[1\]\.caps\[0\]\.window: unknown unit "dd"' '' -- validate "$(dirname "$set_file")/invalid.json"
+# A typo used once and near a name used elsewhere is a warning: validation still passes.
+printf '%s' '{"version":1,"campaigns":[
+ {"id":"a","purpose":"service","status":"active","triggers":[{"event":"page_view"}],"exclusion_group":"home","channels":{"push":{"payload":1}}},
+ {"id":"b","purpose":"service","status":"active","triggers":[{"event":"page_view"}],"exclusion_group":"home","channels":{"push":{"payload":1}}},
+ {"id":"c","purpose":"service","status":"active","triggers":[{"event":"page_veiw"}],"channels":{"push":{"payload":1}}}]}' >"$tmp/warn.json"
+expect "validate warns, passes" 0 "$(printf '%s\n%s' 'ok: 3 campaigns, 0 segments' 'warnings:
+  campaigns[2].triggers[0].event: event "page_veiw" is used only here (did you mean "page_view"?) [unknown_event]')" '' '' -- validate "$tmp/warn.json"
+# A journey step naming a campaign the set does not have fails, with the path.
+sed 's/"exclusion_group":"home","channels"/"audience":{"impressions":["d"]},"channels"/' "$tmp/warn.json" >"$tmp/dangling.json"
+expect "dangling campaign id" 1 ''      '^campaigns\[0\]\.audience\.impressions\[0\]: unknown campaign "d" \(did you mean "a"\?\) \[unknown_reference\]' '' -- validate "$tmp/dangling.json"
 expect "decide picks in-app"  0 "$(printf '%s' '{"user_id":"u1","now":1795150000000,"messages":[{"campaign":"agent-handoff","channel":"in_app","cost":0,"payload":{"text":"Talk to an agent","action":"tel:+82-2-0000-0000"}}]}')" '' '' -- \
   decide --campaigns "$set_file" --now 1795150000000 '{"user_id":"u1","event":{"name":"page_dwell","properties":{"page":"/iptv","seconds":60}},"app":{"foreground":true},"user":{"support_preference":"agent"}}' --compact
 expect "bad request path"     1 ''      'user_id' '' -- decide --campaigns "$set_file" '{"placements":["x"]}'

@@ -44,19 +44,26 @@ public final class Engine: Sendable {
 
     /// Validates and compiles `json`, then replaces the current set atomically.
     ///
+    /// - Returns: the set now loaded; its ``CompiledCampaignSet/warnings`` list what
+    ///   did not fail the load (the set as loaded, even if another load replaces it
+    ///   before the caller looks).
     /// - Throws: ``CampaignSetLoadError`` listing every problem with its path; the
     ///   current set stays in place.
-    public func load(json: JSON, options: CampaignSetOptions = .default) throws(CampaignSetLoadError) {
+    @discardableResult
+    public func load(json: JSON, options: CampaignSetOptions = .default) throws(CampaignSetLoadError) -> CompiledCampaignSet {
         let compiled = try CompiledCampaignSet(json: json, options: options)
         _ = zones.preload(compiled.zones.keys)
         loaded.store(compiled)
+        return compiled
     }
 
-    /// Loads a campaign set from JSON text.
-    public func load(bytes: [UInt8], options: CampaignSetOptions = .default) throws(CampaignSetLoadError) {
+    /// Loads a campaign set from JSON text; as ``load(json:options:)``.
+    @discardableResult
+    public func load(bytes: [UInt8], options: CampaignSetOptions = .default) throws(CampaignSetLoadError) -> CompiledCampaignSet {
         let compiled = try CompiledCampaignSet(bytes: bytes, options: options)
         _ = zones.preload(compiled.zones.keys)
         loaded.store(compiled)
+        return compiled
     }
 
     /// The set decisions currently use.

@@ -115,14 +115,17 @@ public func engage_load_campaigns(_ handle: OpaquePointer?, _ json: UnsafePointe
         return fail(ENGAGE_TOO_BIG, code: "too_big", "campaign set is \(bytes.count) bytes, over \(limits.maxCampaignBytes)", out, outLen)
     }
     do throws(CampaignSetLoadError) {
-        try engine.load(bytes: Array(bytes))
-        _ = give(Array("{\"status\":\"ok\"}".utf8), out, outLen)
+        let set = try engine.load(bytes: Array(bytes))
+        let body = JSON.object(JSONObject([
+            ("status", .string("ok")), ("warnings", problemList(set.warnings)),
+            ("warnings_truncated", .bool(set.warningsTruncated)),
+        ]))
+        // The set is loaded: a reply that cannot be allocated does not undo it.
+        _ = give(JSONSerializer.bytes(body), out, outLen)
         return ENGAGE_OK
     } catch {
         let invalidJSON = error.problems.count == 1 && error.problems.first?.code == .invalidJSON
-        let problems = JSON.array(error.problems.map {
-            .object(JSONObject([("path", .string($0.path)), ("code", .string($0.code.rawValue)), ("message", .string($0.message))]))
-        })
+        let problems = problemList(error.problems)
         let status = invalidJSON ? ENGAGE_INVALID_JSON : ENGAGE_INVALID_CAMPAIGNS
         let body = JSON.object(JSONObject([
             ("status", .string(statusName(status))), ("code", .string(invalidJSON ? "invalid_json" : "invalid_campaigns")),
@@ -132,6 +135,13 @@ public func engage_load_campaigns(_ handle: OpaquePointer?, _ json: UnsafePointe
         ]))
         return give(JSONSerializer.bytes(body), out, outLen) ? status : ENGAGE_NOMEM
     }
+}
+
+/// `[{"path", "code", "message"}]`: a campaign set's problems or warnings.
+func problemList(_ list: [CampaignSetError]) -> JSON {
+    .array(list.map {
+        .object(JSONObject([("path", .string($0.path)), ("code", .string($0.code.rawValue)), ("message", .string($0.message))]))
+    })
 }
 
 /// Decides for the request document and returns the status with the text to hand back.

@@ -20,6 +20,7 @@ let usage = """
                             --max-output N    refuse results longer than N bytes
                                               as JSON (default 64 MiB)
       validate FILE       check a campaign set; lists every problem with its path
+                          (exit 1), or "ok" and any warnings (exit 0)
       decide --campaigns FILE [--state FILE] [--now MS] [--compact] [REQUEST|-]
                           decide for a request (JSON text, or - for stdin) and
                           print the decision; --state replays a JSON array of
@@ -168,6 +169,12 @@ func runValidate(_ args: ArraySlice<String>) -> Never {
     do {
         let set = try CompiledCampaignSet(bytes: readBytes(path, what: "campaign set"))
         print("ok: \(set.campaigns.count) campaigns, \(set.segments.names.count) segments")
+        // Warnings do not fail validation: they are likely mistakes, not certain ones.
+        if !set.warnings.isEmpty {
+            print("warnings:")
+            for w in set.warnings { print("  \(w)") }
+            if set.warningsTruncated { print("  (more warnings not listed)") }
+        }
         exit(0)
     } catch {
         for problem in error.problems { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }

@@ -87,6 +87,7 @@ import Testing
         #expect(!p.tagCaps.isEmpty && !p.channelCaps.isEmpty && !p.quietHours.isEmpty && !p.suppression.isEmpty)
         #expect(p.controlGroupPercent > 0 && p.channelCosts[.whatsapp] != nil)
         #expect(set.segments.names.count == 4)
+        #expect(set.set.events?["page_dwell"] == ["page", "seconds"] && set.warnings.isEmpty)
         #expect(set.campaigns(forPlacement: "app_home_popup").map { set.campaigns[$0].campaign.id }
                 == ["retention-offer", "plan-change-nudge", "draft-idea"])
     }

@@ -230,7 +230,7 @@ func lines(_ text: String) -> [String] {
     }
 
     @Test func policiesAreRead() throws {
-        let text = setJSON(campaigns: [], #"""
+        let text = setJSON(campaigns: [campaignJSON("c", #""tags": ["t"]"#)], #"""
             "default_time_zone": "Asia/Seoul",
             "policies": {"global_caps": [{"purpose": "marketing", "count": 3, "window": "1d"}, {"count": 9, "window": "lifetime"}],
                          "tag_caps": [{"tag": "t", "count": 1, "window": {"calendar": "month"}}],

@@ -203,6 +203,13 @@ int main(int argc, char **argv) {
     printf("load %s: %s\n", campaigns_path, engage_status_string(st));
     if (st != ENGAGE_OK) fprintf(stderr, "%s\n", out ? out : "");
     expect(st == ENGAGE_OK, "engage_load_campaigns");
+    /* The reply lists what did not fail the load; the example set has no warnings. */
+    json_object *loaded = out ? json_tokener_parse(out) : NULL;
+    json_object *warnings = NULL;
+    expect(loaded && json_object_object_get_ex(loaded, "warnings", &warnings)
+           && json_object_is_type(warnings, json_type_array) && json_object_array_length(warnings) == 0,
+           "engage_load_campaigns reply has an empty \"warnings\" list");
+    json_object_put(loaded);
     engage_free(out);
 
     /* 3. A plan shopper: three /plans page views this week, then a decision. */

@@ -24,16 +24,22 @@ public struct CampaignSet: Sendable {
     public var bucketingVersion: Int
     /// The zone used where the user's zone is unknown, and by schedules that name none.
     public var defaultTimeZone: String
+    /// The event vocabulary (`"events"`): each event name with its property names. When
+    /// present, every constant event and property name the set uses must be in it;
+    /// nil when the set has none.
+    public var events: [String: [String]]?
     /// Named rules, referenced from any rule as `{"segment": "name"}`, in document order.
     public var segments: JSONObject
     public var policies: Policies
     public var campaigns: [Campaign]
 
     public init(version: Int = 1, bucketingVersion: Int = 1, defaultTimeZone: String = "UTC",
-                segments: JSONObject = JSONObject(), policies: Policies = .none, campaigns: [Campaign] = []) {
+                events: [String: [String]]? = nil, segments: JSONObject = JSONObject(), policies: Policies = .none,
+                campaigns: [Campaign] = []) {
         self.version = version
         self.bucketingVersion = bucketingVersion
         self.defaultTimeZone = defaultTimeZone
+        self.events = events
         self.segments = segments
         self.policies = policies
         self.campaigns = campaigns

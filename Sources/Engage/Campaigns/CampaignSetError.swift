@@ -54,6 +54,16 @@ public struct CampaignSetError: Error, Sendable, Hashable, CustomStringConvertib
         case limitExceeded = "limit_exceeded"
         /// A campaign that no request could ever reach (no trigger and no placement).
         case unreachable
+        /// A name that refers to something the set does not have: a campaign id in
+        /// `impressions`/`last_impression`, a tag in `policies.tag_caps`; as a warning,
+        /// an exclusion group no other campaign shares that is a near miss of one.
+        case unknownReference = "unknown_reference"
+        /// An event name (trigger, exit, behaviour operator) not in the set's `events`
+        /// vocabulary; as a warning without a vocabulary, a near miss used only once.
+        case unknownEvent = "unknown_event"
+        /// A property an event does not have in the set's `events` vocabulary (read by a
+        /// filter, summed by `event_sum`); as a warning, a near miss used only once.
+        case unknownProperty = "unknown_property"
     }
 
     /// Where: a JSON path from the document root (`campaigns[3].caps[0].window`).

@@ -36,17 +36,27 @@ extension CampaignSetReader {
                 case "schedule": schedule = r.schedule(value, defaultZone: defaultZone)
                 case "triggers": triggers = r.eventRules(value, what: "trigger")
                 case "placements": placements = r.names(value) ?? []
-                case "audience": audience = r.rule(value)
-                case "exclusion": exclusion = r.rule(value)
+                case "audience":
+                    audience = r.rule(value)
+                    r.noteReferences(in: audience)
+                case "exclusion":
+                    exclusion = r.rule(value)
+                    r.noteReferences(in: exclusion)
                 case "exit": exits = r.eventRules(value, what: "conversion event")
                 case "cooldown_after_dismiss": cooldown = r.rollingWindow(value)
                 case "caps": caps = r.campaignCaps(value)
                 case "channels": channels = r.channelMessages(value)
                 case "variants": variants = r.variants(value)
                 case "holdout_percent": holdout = r.percent(value) ?? 0
-                case "tags": tags = r.names(value) ?? []
-                case "score": score = r.scoreRule(value)
-                case "exclusion_group": exclusionGroup = r.name(value)
+                case "tags":
+                    tags = r.names(value) ?? []
+                    r.references.addTags(tags)
+                case "score":
+                    score = r.scoreRule(value)
+                    r.noteReferences(in: score)
+                case "exclusion_group":
+                    exclusionGroup = r.name(value)
+                    if let g = exclusionGroup { r.noteReference(.group, g) }
                 case "salt": salt = r.salt(value) ?? ""
                 default: r.unknownFieldHere(key, known: Self.campaignFields)
                 }
@@ -158,7 +168,11 @@ extension CampaignSetReader {
                     }
                 }
                 if !o.contains("event") { r.missing("event", "an event name") }
-                if let event { out.append(CompiledEventRule(event: event, filter: filter, source: o["filter"])) }
+                if let event {
+                    r.at("event") { $0.noteReference(.event, event) }
+                    r.at("filter") { $0.noteReferences(in: filter, eventScope: event) }
+                    out.append(CompiledEventRule(event: event, filter: filter, source: o["filter"]))
+                }
             }
         }
         return out

@@ -1,10 +1,10 @@
 // The document root and the `policies` object. Members are read in dependency order —
-// versions, default zone, segments (rules need them), policies, campaigns — whatever
-// their order in the document.
+// versions, default zone, events, segments (rules need them), policies, campaigns —
+// whatever their order in the document; references between them are checked last.
 
 extension CampaignSetReader {
-    static let rootFields = ["$schema", "version", "bucketing_version", "default_time_zone", "segments",
-                             "policies", "campaigns"]
+    static let rootFields = ["$schema", "version", "bucketing_version", "default_time_zone", "events",
+                             "segments", "policies", "campaigns"]
     static let policyFields = ["global_caps", "tag_caps", "channel_caps", "quiet_hours", "control_group_percent",
                                "control_group_salt", "channel_costs", "suppression", "week_start"]
 
@@ -41,10 +41,13 @@ extension CampaignSetReader {
         } else {
             _ = loadZone(defaultZone)
         }
+        var events: [String: [String]]?
+        if let v = o["events"] { events = at("events") { $0.eventVocabulary(v) } }
         var segmentObject = JSONObject()
         if let v = o["segments"] {
             segmentObject = at("segments") { $0.object(v, "an object of named rules") } ?? JSONObject()
             buildSegments(segmentObject)
+            noteSegmentReferences()
         }
         var policies = Policies.none
         if let v = o["policies"] { policies = at("policies") { $0.policies(v) } }
@@ -55,12 +58,15 @@ extension CampaignSetReader {
         } else {
             missing("campaigns", "an array of campaigns")
         }
+        checkReferences()
         guard problemCount == 0 else { return nil }
         let set = CampaignSet(version: version, bucketingVersion: bucketing, defaultTimeZone: defaultZone,
-                              segments: segmentObject, policies: policies, campaigns: compiled.map(\.campaign))
+                              events: events, segments: segmentObject, policies: policies,
+                              campaigns: compiled.map(\.campaign))
         options.zones.preload(zones.keys)
         return CompiledCampaignSet(set: set, campaigns: compiled, segments: compileOptions.segments,
-                                   zones: zones, defaultZone: zones[defaultZone] ?? .utc)
+                                   zones: zones, defaultZone: zones[defaultZone] ?? .utc,
+                                   warnings: warnings, warningsTruncated: warningsTruncated)
     }
 
     private mutating func buildSegments(_ definitions: JSONObject) {
@@ -88,6 +94,7 @@ extension CampaignSetReader {
             report(.limitExceeded, "\(a.count) campaigns, over the limit of \(limit)")
             return []
         }
+        references.campaignsRead = true
         var out: [CompiledCampaign] = []
         out.reserveCapacity(a.count)
         var firstIndex: [String: Int] = [:]
@@ -98,6 +105,7 @@ extension CampaignSetReader {
                 // Duplicates are checked on the raw id so a campaign with other problems
                 // still claims its id.
                 if case .string(let id)? = e["id"] {
+                    r.references.addCampaignID(id)
                     if let first = firstIndex[id] {
                         r.at("id") { $0.report(.duplicateID, "duplicate campaign id \(Self.shown(.string(id))) (first at campaigns[\(first)])") }
                     } else {
@@ -122,7 +130,11 @@ extension CampaignSetReader {
                         r.choice(v, Purpose.self, "purpose")
                     }.map { PurposeCap(purpose: $0.0, cap: $0.1) }
                 case "tag_caps":
-                    p.tagCaps = r.scopedCaps(value, scopeKey: "tag", required: true) { r, v in r.name(v, "a tag") }
+                    p.tagCaps = r.scopedCaps(value, scopeKey: "tag", required: true) { r, v in
+                        let tag = r.name(v, "a tag")
+                        if let tag { r.noteReference(.tag, tag) }
+                        return tag
+                    }
                         .compactMap { s, cap in s.map { TagCap(tag: $0, cap: cap) } }
                 case "channel_caps":
                     p.channelCaps = r.scopedCaps(value, scopeKey: "channel", required: true) { r, v in r.channel(v) }

@@ -25,7 +25,13 @@ struct CampaignSetReader {
     /// Messages (with their paths and suggestions) built: at most the cap, whatever the
     /// number of problems — the work past the cap is a count (a test hook).
     private(set) var messagesBuilt = 0
-    private var path: [Component] = []
+    /// Findings that do not fail the load (see ``CompiledCampaignSet/warnings``), capped
+    /// like ``problems``.
+    var warnings: [CampaignSetError] = []
+    var warningsTruncated = false
+    /// Names the set refers to, checked once the whole document is read.
+    var references = ReferenceLedger()
+    var path: [Component] = []
 
     init(options: CampaignSetOptions) {
         self.options = options
@@ -234,19 +240,34 @@ struct CampaignSetReader {
         report(.missingField, "missing required field \"\(field)\" (\(expected))")
     }
 
-    /// The known name within edit distance 2 of `key` (the nearest; nil if none or tied
-    /// far away). Keys are short, so the quadratic distance is cheap; long keys are skipped.
+    /// The known name within edit distance 2 of `key` (the nearest, the first of equals;
+    /// nil if none; never `key` itself). Long keys (over 64 bytes) are skipped.
     static func closest(to key: String, in known: [String]) -> String? {
+        var unlimited = Int.max
+        return closest(to: key, in: known, work: &unlimited)
+    }
+
+    /// As ``closest(to:in:)``, spending at most `work`: one unit per name looked at plus
+    /// one per cell of edit-distance table filled. Nil once `work` runs out, so a search
+    /// over 100,000 campaign ids costs a bounded amount however many names are unknown.
+    static func closest(to key: String, in known: [String], work: inout Int) -> String? {
         let k = Array(key.utf8)
         guard k.count <= 64 else { return nil }
         var best: (String, Int)?
         for name in known {
+            guard work > 0 else { return nil }
+            work -= 1
+            let n = name.utf8.count
+            // More than 2 bytes apart in length is more than 2 edits apart.
+            guard abs(n - k.count) <= 2, name != key else { continue }
+            work -= (k.count + 1) * (n + 1)
             let d = editDistance(k, Array(name.utf8))
             if d <= 2, d < (best?.1 ?? Int.max) { best = (name, d) }
         }
         return best?.0
     }
 
+    /// Levenshtein distance of two byte strings.
     static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }

@@ -26,6 +26,14 @@ public struct CompiledCampaignSet: Sendable {
     public let zones: [String: ZoneRules]
     /// The set's default time zone, loaded.
     public let defaultZone: ZoneRules
+    /// Findings that did not fail the load, in the shape of problems (path, code,
+    /// message): without an `events` vocabulary, an event or property name used only
+    /// once that is a near miss of another; an exclusion group only one campaign has
+    /// that is a near miss of another. At most ``CampaignSetOptions/maxProblems``.
+    public let warnings: [CampaignSetError]
+    /// True when ``warnings`` may be incomplete: the list reached its cap, or the
+    /// search for near misses reached its work bound.
+    public let warningsTruncated: Bool
 
     let byEvent: [String: [Int]]
     let byPlacement: [String: [Int]]
@@ -37,8 +45,11 @@ public struct CompiledCampaignSet: Sendable {
     let channelCost: [Double]
 
     init(set: CampaignSet, campaigns: [CompiledCampaign], segments: SegmentTable,
-         zones: [String: ZoneRules], defaultZone: ZoneRules) {
+         zones: [String: ZoneRules], defaultZone: ZoneRules,
+         warnings: [CampaignSetError] = [], warningsTruncated: Bool = false) {
         self.set = set
+        self.warnings = warnings
+        self.warningsTruncated = warningsTruncated
         self.campaigns = campaigns
         self.segments = segments
         self.zones = zones
