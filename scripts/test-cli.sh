@@ -68,7 +68,8 @@ printf '%s' '{"version":1,"campaigns":[
  {"id":"b","purpose":"service","status":"active","triggers":[{"event":"page_view"}],"exclusion_group":"home","channels":{"push":{"payload":1}}},
  {"id":"c","purpose":"service","status":"active","triggers":[{"event":"page_veiw"}],"channels":{"push":{"payload":1}}}]}' >"$tmp/warn.json"
 expect "validate warns, passes" 0 "$(printf '%s\n%s' 'ok: 3 campaigns, 0 segments' 'warnings:
-  campaigns[2].triggers[0].event: event "page_veiw" is used only here (did you mean "page_view"?) [unknown_event]')" '' '' -- validate "$tmp/warn.json"
+  campaigns[2].triggers[0].event: event "page_veiw" is used only here (did you mean "page_view"?) [unknown_event]
+  events: no "events" vocabulary, so the 2 event names used ("page_view", "page_veiw") and their properties are not checked; declare them to make a misspelt name a load error [unknown_event]')" '' '' -- validate "$tmp/warn.json"
 # A journey step naming a campaign the set does not have fails, with the path.
 sed 's/"exclusion_group":"home","channels"/"audience":{"impressions":["d"]},"channels"/' "$tmp/warn.json" >"$tmp/dangling.json"
 expect "dangling campaign id" 1 ''      '^campaigns\[0\]\.audience\.impressions\[0\]: unknown campaign "d" \(did you mean "a"\?\) \[unknown_reference\]' '' -- validate "$tmp/dangling.json"

@@ -144,20 +144,27 @@ private func triggered(_ id: String, _ event: String, filter: String? = nil, _ e
     }
 
     @Test func withoutAVocabularyNearMissesAreWarnings() throws {
-        // Loads; the typos used once, near names used elsewhere, are listed.
+        // Loads; the typos used once, near names used elsewhere, are listed, then the
+        // names nothing could check.
         let set = try CompiledCampaignSet(text: eventSet(nil))
         #expect(set.set.events == nil)
         #expect(set.warnings.map(\.description) == [
             #"campaigns[0].triggers[0].event: event "page_veiw" is used only here (did you mean "page_view"?) [unknown_event]"#,
+            #"events: no "events" vocabulary, so the 3 event names used ("page_veiw", "plan_changed", "page_view") and their properties are not checked; declare them to make a misspelt name a load error [unknown_event]"#,
         ])
         // A property typo is found among the reads of the same event.
-        #expect(try warnings(eventSet(nil, trigger: "page_view")) == [
-            #"campaigns[0].triggers[0].filter.==[0].var: property "pgae" of event "page_view" is read only here (did you mean "page"?) [unknown_property]"#,
-        ])
+        #expect(try warnings(eventSet(nil, trigger: "page_view")).first ==
+            #"campaigns[0].triggers[0].filter.==[0].var: property "pgae" of event "page_view" is read only here (did you mean "page"?) [unknown_property]"#)
         // The engine hands back the set it loaded, warnings included.
-        #expect(try Engine().load(bytes: Array(eventSet(nil).utf8)).warnings.count == 1)
-        // Names near nothing else are not guesses.
-        #expect(try warnings(setJSON(campaigns: [triggered("a", "app_open"), triggered("b", "checkout")])).isEmpty)
+        #expect(try Engine().load(bytes: Array(eventSet(nil).utf8)).warnings.count == 2)
+        // Names near nothing else are not guesses: only the unchecked names are listed,
+        // at most 8 of them by name.
+        let many = (1...10).map { triggered("c\($0)", "event_\($0)_" + String(repeating: "x", count: $0 * 3)) }
+        #expect(try warnings(setJSON(campaigns: many)) == [
+            #"events: no "events" vocabulary, so the 10 event names used ("event_1_xxx", "event_2_xxxxxx", "event_3_xxxxxxxxx", "event_4_xxxxxxxxxxxx", "event_5_xxxxxxxxxxxxxxx", "event_6_xxxxxxxxxxxxxxxxxx", "event_7_xxxxxxxxxxxxxxxxxxxxx", "event_8_xxxxxxxxxxxxxxxxxxxxxxxx" and 2 more) and their properties are not checked; declare them to make a misspelt name a load error [unknown_event]"#,
+        ])
+        // A set that uses no events has nothing to warn about.
+        #expect(try warnings(setJSON(campaigns: [campaignJSON("p", #""placements": ["home"]"#)])).isEmpty)
     }
 
     @Test func theVocabularyIsReadAndChecked() throws {

@@ -171,6 +171,25 @@ extension CampaignSetReader {
             default: break
             }
         }
+        // Without a vocabulary no event name can be checked: say so once, naming them.
+        if references.vocabulary == nil, !eventOrder.isEmpty {
+            warnUnchecked(eventOrder)
+        }
+    }
+
+    /// One warning at `events` listing the event names a set without a vocabulary uses
+    /// (the first 8, each cut to a short name): they load, and nothing checks them.
+    private mutating func warnUnchecked(_ events: [String]) {
+        guard warnings.count < options.maxProblems else {
+            warningsTruncated = true
+            return
+        }
+        let shown = events.prefix(8).map { ErrorText.quoted($0) }.joined(separator: ", ")
+        let more = events.count > 8 ? " and \(events.count - 8) more" : ""
+        let message = "no \"events\" vocabulary, so the \(events.count) event name\(events.count == 1 ? "" : "s") used (\(shown)\(more)) and their properties are not checked; declare them to make a misspelt name a load error"
+        at(prefix: []) { r in
+            r.warnings.append(CampaignSetError(path: "events", code: .unknownEvent, message: message))
+        }
     }
 
     /// An error at `p`: `unknown campaign "onb-9" (did you mean "onb-2"?)`.
