@@ -32,11 +32,12 @@ extension Engine {
         return decision
     }
 
-    /// Decides for a request given as JSON text.
-    public func decide(bytes: [UInt8], limits: JSONLimits = JSONLimits(maxDepth: 64, maxBytes: 1 << 20)) throws(DecisionError) -> Decision {
+    /// Decides for a request given as JSON text, parsed within `limits` (default: the
+    /// engine's ``requestLimits``, `limits.max_request_bytes` and `limits.max_depth`).
+    public func decide(bytes: [UInt8], limits: JSONLimits? = nil) throws(DecisionError) -> Decision {
         let json: JSON
         do throws(JSONParseError) {
-            json = try JSONParser.parse(bytes, limits: limits)
+            json = try JSONParser.parse(bytes, limits: limits ?? requestLimits)
         } catch {
             metrics.failed()
             throw DecisionError(.invalidJSON, path: "", "\(error)")
@@ -190,7 +191,7 @@ struct DecisionRun {
     /// `prefix`, then (explanations only) the clause that decided and the values it read.
     private func explainRule(_ rule: JSON?, was outcome: Bool, prefix: String) -> String {
         guard let rule else { return prefix }
-        var explainer = RuleExplainer(set: set, data: request.data, context: context)
+        var explainer = RuleExplainer(set: set, data: request.data, context: context, limits: engine.evaluationLimits)
         return prefix + ": " + explainer.why(rule, was: outcome)
     }
 
@@ -255,7 +256,7 @@ struct DecisionRun {
             for t in compiled.triggers where t.event == event {
                 guard let filter = t.filter else { matched = true; break }
                 do throws(LogicError) {
-                    if try filter.matches(request.eventProperties, context: context) { matched = true; break }
+                    if try filter.matches(request.eventProperties, context: context, limits: engine.evaluationLimits) { matched = true; break }
                 } catch {
                     drop(i, .ruleError, "trigger filter: \(error)")
                     return nil
@@ -279,7 +280,7 @@ struct DecisionRun {
         }
         if let audience = compiled.audience {
             do throws(LogicError) {
-                guard try audience.matches(request.data, context: requestContext) else {
+                guard try audience.matches(request.data, context: requestContext, limits: engine.evaluationLimits) else {
                     let detail = request.explain && request.explainDetails ? explainRule(c.audience, was: false, prefix: "audience rule is false") : ""
                     drop(i, .audience, detail)
                     return nil
@@ -291,7 +292,7 @@ struct DecisionRun {
         }
         if let exclusion = compiled.exclusion {
             do throws(LogicError) {
-                if try exclusion.matches(request.data, context: requestContext) {
+                if try exclusion.matches(request.data, context: requestContext, limits: engine.evaluationLimits) {
                     let detail = request.explain && request.explainDetails ? explainRule(c.exclusion, was: true, prefix: "exclusion rule is true") : ""
                     drop(i, .exclusion, detail)
                     return nil
@@ -374,7 +375,7 @@ struct DecisionRun {
         var score = 0.0
         if let rule = compiled.score {
             do throws(LogicError) {
-                score = numericValue(try rule.evaluate(request.data, context: requestContext)) ?? 0
+                score = numericValue(try rule.evaluate(request.data, context: requestContext, limits: engine.evaluationLimits)) ?? 0
             } catch {
                 drop(i, .ruleError, "score: \(error)")
                 return nil
@@ -402,7 +403,7 @@ struct DecisionRun {
             var found = false
             state.forEachEvent(named: exit.event, from: .min, through: now) { e in
                 if let filter = exit.filter {
-                    found = (try? filter.matches(e.properties, context: context)) ?? false
+                    found = (try? filter.matches(e.properties, context: context, limits: engine.evaluationLimits)) ?? false
                 } else {
                     found = true
                 }
