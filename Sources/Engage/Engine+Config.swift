@@ -21,11 +21,13 @@ extension Engine {
     ///   - zones: zone rules (default: the system zoneinfo).
     ///   - maxQueuedExposures: exposure records kept until drained (see
     ///     ``init(store:zones:maxQueuedExposures:clock:)``).
-    /// - Throws: ``EngineConfig/Problem``: at `defaults.time_zone` for a zone that does
+    /// - Throws: ``EngineConfig/Problem``: at the member for a value set outside its
+    ///   range (``EngineConfig/validate()``); at `defaults.time_zone` for a zone that does
     ///   not load; at `store.kind` for a `sqlite` config without a store, a `callbacks`
     ///   config without one, or a `memory` or `sqlite` config given a store as well.
     public convenience init(config: EngineConfig, store: (any StateStore)? = nil, zones: ZoneCache = .shared,
                             maxQueuedExposures: Int = 100_000) throws(EngineConfig.Problem) {
+        try config.validate()
         try Self.checkTimeZone(of: config, zones: zones)
         let chosen: any StateStore
         switch (config.store, store) {

@@ -56,8 +56,8 @@ public struct EngineConfig: Sendable, Equatable {
     /// Deepest nesting of a request, record or context document (`limits.max_depth`,
     /// 1-1024).
     public var maxRequestDepth = 64
-    /// Most evaluation steps of one rule evaluation (`limits.max_steps`, 1 to
-    /// ``maxStepsCeiling``); beyond it the campaign is skipped with `rule_error`.
+    /// Most evaluation steps of one rule evaluation (`limits.max_steps`, 1 to 10,000,000);
+    /// beyond it the campaign is skipped with `rule_error`.
     public var maxSteps = EvaluationLimits.default.maxSteps
     /// How long impressions and behaviour events are kept per user, in milliseconds
     /// (`limits.history_retention`, 1 hour to 3650 days).
@@ -68,9 +68,16 @@ public struct EngineConfig: Sendable, Equatable {
     /// The clock for tests: every decision's default `now` (`defaults.fixed_clock_ms`).
     public var fixedClock: Int64? = nil
 
-    /// The most `limits.max_steps` may be: ten million steps, about a second of one
+    /// The range of `limits.max_request_bytes`: 1 byte to 64 MiB.
+    public static let maxRequestBytesRange = 1...(64 << 20)
+    /// The range of `limits.max_depth`: 1 to the JSON core's ceiling, 1024.
+    public static let maxDepthRange = 1...JSONLimits.depthCeiling
+    /// The range of `limits.max_steps`: up to ten million steps, about a second of one
     /// rule's evaluation.
-    public static let maxStepsCeiling = 10_000_000
+    public static let maxStepsRange = 1...10_000_000
+    /// The parser limits of a config text: 1 MiB, depth 16 (hosts that hold the text in
+    /// their own memory parse it in place within these, then call ``init(json:)``).
+    public static let textLimits = JSONLimits(maxDepth: 16, maxBytes: 1 << 20)
     /// The range of `limits.history_retention`, in milliseconds: 1 hour to 3650 days.
     public static let retentionRange: ClosedRange<Int64> = 3_600_000...(3650 * 86_400_000)
 
@@ -81,12 +88,12 @@ public struct EngineConfig: Sendable, Equatable {
     /// Reads a config document given as UTF-8 JSON text (`{}` or empty: the defaults).
     ///
     /// - Throws: ``Problem`` naming the member, or with an empty path for text that is
-    ///   not JSON (at most 1 MiB, depth 16).
+    ///   not JSON within ``textLimits``.
     public init(bytes: [UInt8]) throws(Problem) {
         guard !bytes.isEmpty else { self.init(); return }
         let json: JSON
         do throws(JSONParseError) {
-            json = try JSONParser.parse(bytes, limits: JSONLimits(maxDepth: 16, maxBytes: 1 << 20))
+            json = try JSONParser.parse(bytes, limits: Self.textLimits)
         } catch {
             throw Problem("", "not a JSON config: \(error)", json: error)
         }
@@ -103,6 +110,27 @@ public struct EngineConfig: Sendable, Equatable {
     /// - Throws: ``Problem`` naming the first member that cannot be used.
     public init(json: JSON) throws(Problem) {
         self = try Self.read(json).get()
+    }
+
+    /// Checks the values a Swift host may have set directly against the ranges the
+    /// document is read with (``Engine/init(config:store:zones:maxQueuedExposures:)``
+    /// calls it), naming the member as the reader would.
+    public func validate() throws(Problem) {
+        let outside: (String, String)?
+        if !Self.maxRequestBytesRange.contains(maxRequestBytes) {
+            outside = ("limits.max_request_bytes", "\(maxRequestBytes) is outside \(Self.maxRequestBytesRange)")
+        } else if !Self.maxDepthRange.contains(maxRequestDepth) {
+            outside = ("limits.max_depth", "\(maxRequestDepth) is outside \(Self.maxDepthRange)")
+        } else if !Self.maxStepsRange.contains(maxSteps) {
+            outside = ("limits.max_steps", "\(maxSteps) is outside \(Self.maxStepsRange)")
+        } else if !Self.retentionRange.contains(historyRetention) {
+            outside = ("limits.history_retention", "\(historyRetention) ms is outside 1h to 3650d")
+        } else if let t = fixedClock, !Instant.range.contains(t) {
+            outside = ("defaults.fixed_clock_ms", "\(t) is outside \(Instant.earliest) to \(Instant.latest)")
+        } else {
+            outside = nil
+        }
+        if let (path, message) = outside { throw Problem(path, message) }
     }
 
     /// Bounds on each rule evaluation (``maxSteps``; the other bounds their defaults).
@@ -211,9 +239,9 @@ public struct EngineConfig: Sendable, Equatable {
         guard case .object(let o) = value else { throw Problem("limits", "expected an object, found \(value.typeName)") }
         for (k, v) in o {
             switch k {
-            case "max_request_bytes": maxRequestBytes = try Self.integer(v, 1...(64 << 20), "limits.max_request_bytes")
-            case "max_depth": maxRequestDepth = try Self.integer(v, 1...JSONLimits.depthCeiling, "limits.max_depth")
-            case "max_steps": maxSteps = try Self.integer(v, 1...Self.maxStepsCeiling, "limits.max_steps")
+            case "max_request_bytes": maxRequestBytes = try Self.integer(v, Self.maxRequestBytesRange, "limits.max_request_bytes")
+            case "max_depth": maxRequestDepth = try Self.integer(v, Self.maxDepthRange, "limits.max_depth")
+            case "max_steps": maxSteps = try Self.integer(v, Self.maxStepsRange, "limits.max_steps")
             case "history_retention": historyRetention = try Self.retention(v)
             default:
                 throw Problem("limits.\(ErrorText.name(k))", "unknown member (expected \(Self.limitMembers.joined(separator: ", ")))")

@@ -46,12 +46,19 @@ func openEngine(_ config: UnsafePointer<CChar>?, _ configLen: Int, hostStore: Un
     guard let bytes = input(config, configLen) else {
         return fail(ENGAGE_MISUSE, code: "misuse", "config is NULL with a non-zero length", out, outLen)
     }
-    let config: EngineConfig
-    do throws(EngineConfig.Problem) {
-        config = try EngineConfig(bytes: Array(bytes))
-    } catch {
-        if let e = error.json { return fail(ENGAGE_INVALID_JSON, code: e.code.rawValue, "config: \(e)", out, outLen) }
-        return fail(ENGAGE_INVALID_REQUEST, code: "invalid_config", path: error.path, error.message, out, outLen)
+    // Parsed in place: the length is the host's word, so nothing is copied before the
+    // parser has checked it against the limit.
+    var config = EngineConfig()
+    if bytes.count > 0 {
+        switch parse(bytes, limits: EngineConfig.textLimits) {
+        case .failure(let e): return fail(ENGAGE_INVALID_JSON, code: e.code.rawValue, "config: \(e)", out, outLen)
+        case .success(let json):
+            do throws(EngineConfig.Problem) {
+                config = try EngineConfig(json: json)
+            } catch {
+                return fail(ENGAGE_INVALID_REQUEST, code: "invalid_config", path: error.path, error.message, out, outLen)
+            }
+        }
     }
     let engine: Engine
     do throws(EngineConfig.Problem) {

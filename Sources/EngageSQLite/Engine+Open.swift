@@ -18,6 +18,7 @@ extension Engine {
     ///   the file cannot be opened (a missing folder, another application's database).
     public static func open(config: EngineConfig, zones: ZoneCache = .shared) throws(EngineConfig.Problem) -> Engine {
         guard case .sqlite(let settings)? = config.store else { return try Engine(config: config, zones: zones) }
+        try config.validate()
         try checkTimeZone(of: config, zones: zones)
         let store: SQLiteStore
         do throws(StateStoreError) {

@@ -24,7 +24,16 @@ private func config(_ text: String) throws -> EngineConfig { try EngineConfig(te
 /// The problem reading or opening `text` gives (Engine.open: every store of this build).
 private func problem(_ text: String) -> EngineConfig.Problem? {
     do throws(EngineConfig.Problem) {
-        _ = try Engine.open(configText: text)
+        return problem(opening: try EngineConfig(text: text))
+    } catch {
+        return error
+    }
+}
+
+/// The problem Engine.open gives for `config`.
+private func problem(opening config: EngineConfig) -> EngineConfig.Problem? {
+    do throws(EngineConfig.Problem) {
+        _ = try Engine.open(config: config)
         return nil
     } catch {
         return error
@@ -223,6 +232,23 @@ private func reason(_ d: Decision, _ id: String) -> ReasonCode? { d.traces?.firs
         }
         #expect(problem(#"{"limits": {"max_steps": 10000000}}"#) == nil)
         #expect(problem(#"{"limits": {"max_steps": 10000001}}"#)?.path == "limits.max_steps")
+    }
+
+    /// A config built in Swift is held to the document's ranges when an engine opens.
+    @Test func valuesSetInSwiftAreCheckedAtOpen() {
+        let changes: [(String, (inout EngineConfig) -> Void)] = [
+            ("limits.max_steps", { $0.maxSteps = 0 }), ("limits.max_steps", { $0.maxSteps = .max }),
+            ("limits.max_request_bytes", { $0.maxRequestBytes = -1 }), ("limits.max_depth", { $0.maxRequestDepth = .min }),
+            ("limits.history_retention", { $0.historyRetention = 59 * 60_000 }),
+            ("limits.history_retention", { $0.historyRetention = .max }),
+            ("defaults.fixed_clock_ms", { $0.fixedClock = .max }), ("defaults.time_zone", { $0.timeZone = "Nowhere/City" }),
+        ]
+        for (path, change) in changes {
+            var c = EngineConfig()
+            change(&c)
+            #expect(openingProblem(c, with: MemoryStore())?.path == path, "\(path)")
+            #expect(problem(opening: c)?.path == path, "\(path)")
+        }
     }
 
     // MARK: Stores
