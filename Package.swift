@@ -60,7 +60,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "engage-cli",
-            dependencies: ["Engage", "EngageScenario"],
+            dependencies: ["Engage", "EngageSQLite", "EngageScenario"],
             path: "Sources/engage",
             swiftSettings: strict
         ),

@@ -83,7 +83,8 @@ const char *engage_status_string(int32_t status);
 ** is NULL and `*out` (if wanted) holds the error.
 ** Returns ENGAGE_OK, ENGAGE_MISUSE (engine is NULL), ENGAGE_INVALID_JSON,
 ** ENGAGE_INVALID_REQUEST (a config that breaks its format, e.g. a store kind this
-** build does not include), ENGAGE_STORE (the SQLite store's file cannot be opened or
+** build does not include, or whose defaults.time_zone does not load; "path" names the
+** member), ENGAGE_STORE (the SQLite store's file cannot be opened or
 ** created, is not a libengage state file, is damaged or of a newer layout; the
 ** message names the file and the problem), ENGAGE_NOMEM. */
 int32_t engage_engine_open(const char *config, size_t config_len, engage_engine **engine,
@@ -152,7 +153,8 @@ typedef struct engage_store {
 
 /* Opens an engine whose user state lives in the host's store. `store` is copied (it
 ** need not outlive the call; `store->host` must, see above). The config's `store` is
-** absent or `{"kind": "callbacks"}`.
+** absent or `{"kind": "callbacks"}` (another kind is ENGAGE_INVALID_REQUEST at
+** "store.kind"); its `limits.history_retention` bounds what the values saved keep.
 ** Returns engage_engine_open's codes; ENGAGE_MISUSE when `store` is NULL, its `size`
 ** is too small or a callback is NULL. */
 int32_t engage_engine_open_with_store(const char *config, size_t config_len, const engage_store *store,

@@ -78,5 +78,28 @@ expect "decide picks in-app"  0 "$(printf '%s' '{"user_id":"u1","now":1795150000
 expect "bad request path"     1 ''      'user_id' '' -- decide --campaigns "$set_file" '{"placements":["x"]}'
 expect "bad window unit"      1 ''      'unknown unit "dd"' '' -- logic '{"event_count":["app_open","7dd"]}'
 
+# --config: the engine config (docs/engine-config.md). An SQLite store keeps state
+# between runs: a cap of one a day is used by the first decision, full at the second.
+printf '%s' '{"version": 1, "campaigns": [{"id": "welcome", "purpose": "service", "status": "active",
+  "placements": ["home"], "caps": [{"count": 1, "window": "1d"}], "channels": {"in_app": {"payload": {"t": "hi"}}}}]}' >"$tmp/capped.json"
+printf '{"store": {"kind": "sqlite", "path": "%s/state.db"}, "limits": {"history_retention": "35d"}}' "$tmp" >"$tmp/sqlite.json"
+home='{"user_id":"u1","placements":["home"],"app":{"foreground":true}}'
+expect "config: sqlite, first" 0 '{"user_id":"u1","now":1795150000000,"messages":[{"campaign":"welcome","placement":"home","channel":"in_app","cost":0,"payload":{"t":"hi"}}]}' '' '' -- \
+  decide --campaigns "$tmp/capped.json" --config "$tmp/sqlite.json" --now 1795150000000 --compact "$home"
+expect "config: sqlite, capped" 0 '{"user_id":"u1","now":1795150060000,"messages":[]}' '' '' -- \
+  decide --campaigns "$tmp/capped.json" --config "$tmp/sqlite.json" --now 1795150060000 --compact "$home"
+expect "config: memory forgets" 0 '{"user_id":"u1","now":1795150060000,"messages":[{"campaign":"welcome","placement":"home","channel":"in_app","cost":0,"payload":{"t":"hi"}}]}' '' '' -- \
+  decide --campaigns "$tmp/capped.json" --now 1795150060000 --compact "$home"
+config_dir="$(dirname "$0")/../examples/config"
+expect "config: bad member"   1 ''      'invalid-retention-unit\.json: limits\.history_retention: unknown unit " days"' '' -- \
+  decide --campaigns "$tmp/capped.json" --config "$config_dir/invalid-retention-unit.json" "$home"
+expect "config: redis"        1 ''      'invalid-redis-not-in-this-build\.json: store\.kind: the redis store is not in this build' '' -- \
+  explain --campaigns "$tmp/capped.json" --config "$config_dir/invalid-redis-not-in-this-build.json" "$home"
+printf '%s' '{"defaults": {"time_zone": "Mars/Olympus_Mons"}}' >"$tmp/zone.json"
+expect "config: unknown zone" 1 ''      'zone\.json: defaults\.time_zone: "Mars/Olympus_Mons" cannot be used' '' -- \
+  decide --campaigns "$tmp/capped.json" --config "$tmp/zone.json" "$home"
+expect "config: no file"      2 ''      'cannot read config file' '' -- \
+  decide --campaigns "$tmp/capped.json" --config "$tmp/missing.json" "$home"
+
 echo "cli: $((checks - failures)) of $checks checks passed"
 [ "$failures" -eq 0 ]

@@ -9,6 +9,15 @@ import Synchronization
 /// let decision = try engine.decide(DecisionRequest(json: request))
 /// ```
 ///
+/// Opened from an engine config (docs/engine-config.md), as the C ABI and the CLI's
+/// `--config` open it:
+///
+/// ```swift
+/// let engine = try Engine(config: EngineConfig(text: configText))   // memory or a given store
+/// import EngageSQLite
+/// let engine = try Engine.open(config: EngineConfig(text: configText)) // also the SQLite file
+/// ```
+///
 /// One engine is shared by many threads. `load` compiles the new set off to the side
 /// and swaps it in atomically; a decision keeps the set it started with, and reads it
 /// without taking a lock (``SnapshotCell``). Decisions
@@ -20,29 +29,55 @@ public final class Engine: Sendable {
     /// Time-zone rules for users' zones.
     public let zones: ZoneCache
     let clock: @Sendable () -> Int64
+    /// Bounds on each rule evaluation (`limits.max_steps`): a rule that needs more is
+    /// skipped with `rule_error`.
+    public let evaluationLimits: EvaluationLimits
+    /// Bounds on a request or record given as text (`limits.max_request_bytes`,
+    /// `limits.max_depth`): what ``decide(bytes:limits:)`` parses with by default.
+    public let requestLimits: JSONLimits
+    /// The zone a campaign set that names no `default_time_zone` gets when it is loaded
+    /// (`defaults.time_zone`): it is then the zone of requests that give none and of
+    /// schedules that name none.
+    public let defaultTimeZone: String
     /// The current set; decisions read it without a lock.
     let loaded = SnapshotCell<CompiledCampaignSet>()
     let exposures: ExposureLog
     let metrics = EngineMetrics()
 
+    /// An engine with the default limits and UTC as its default zone; to open one from
+    /// an engine config, see ``init(config:store:zones:maxQueuedExposures:)``.
+    ///
     /// - Parameters:
     ///   - store: user state (default: in memory).
     ///   - zones: zone rules (default: the system zoneinfo).
     ///   - maxQueuedExposures: exposure records kept until drained; older ones are
     ///     dropped (and counted in ``stats()``) beyond this.
     ///   - clock: milliseconds since the epoch; tests inject a fixed clock.
-    public init(store: any StateStore = MemoryStore(), zones: ZoneCache = .shared,
-                maxQueuedExposures: Int = 100_000,
-                clock: @escaping @Sendable () -> Int64 = SystemClock.milliseconds) {
+    public convenience init(store: any StateStore = MemoryStore(), zones: ZoneCache = .shared,
+                            maxQueuedExposures: Int = 100_000,
+                            clock: @escaping @Sendable () -> Int64 = SystemClock.milliseconds) {
+        self.init(store: store, zones: zones, maxQueuedExposures: maxQueuedExposures, clock: clock,
+                  evaluationLimits: .default, requestLimits: EngineConfig().requestLimits, defaultTimeZone: "UTC")
+    }
+
+    /// `defaultTimeZone` must load from `zones` (``init(config:store:zones:maxQueuedExposures:)`` checks it).
+    init(store: any StateStore, zones: ZoneCache, maxQueuedExposures: Int,
+         clock: @escaping @Sendable () -> Int64, evaluationLimits: EvaluationLimits,
+         requestLimits: JSONLimits, defaultTimeZone: String) {
         self.store = store
         self.zones = zones
         self.clock = clock
+        self.evaluationLimits = evaluationLimits
+        self.requestLimits = requestLimits
+        self.defaultTimeZone = defaultTimeZone
         self.exposures = ExposureLog(capacity: maxQueuedExposures)
     }
 
     // MARK: - Campaign sets
 
-    /// Validates and compiles `json`, then replaces the current set atomically.
+    /// Validates and compiles `json`, then replaces the current set atomically. A set
+    /// that names no `default_time_zone` gets the engine's ``defaultTimeZone`` (unless
+    /// `options` name one).
     ///
     /// - Returns: the set now loaded; its ``CompiledCampaignSet/warnings`` list what
     ///   did not fail the load (the set as loaded, even if another load replaces it
@@ -51,7 +86,7 @@ public final class Engine: Sendable {
     ///   current set stays in place.
     @discardableResult
     public func load(json: JSON, options: CampaignSetOptions = .default) throws(CampaignSetLoadError) -> CompiledCampaignSet {
-        let compiled = try CompiledCampaignSet(json: json, options: options)
+        let compiled = try CompiledCampaignSet(json: json, options: withDefaultZone(options))
         _ = zones.preload(compiled.zones.keys)
         loaded.store(compiled)
         return compiled
@@ -60,10 +95,18 @@ public final class Engine: Sendable {
     /// Loads a campaign set from JSON text; as ``load(json:options:)``.
     @discardableResult
     public func load(bytes: [UInt8], options: CampaignSetOptions = .default) throws(CampaignSetLoadError) -> CompiledCampaignSet {
-        let compiled = try CompiledCampaignSet(bytes: bytes, options: options)
+        let compiled = try CompiledCampaignSet(bytes: bytes, options: withDefaultZone(options))
         _ = zones.preload(compiled.zones.keys)
         loaded.store(compiled)
         return compiled
+    }
+
+    /// `options` with the engine's ``defaultTimeZone`` unless they name a zone.
+    private func withDefaultZone(_ options: CampaignSetOptions) -> CampaignSetOptions {
+        guard options.defaultTimeZone == nil else { return options }
+        var o = options
+        o.defaultTimeZone = defaultTimeZone
+        return o
     }
 
     /// The set decisions currently use.

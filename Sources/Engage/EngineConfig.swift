@@ -1,12 +1,18 @@
-/// The engine config document (docs/engine-config.md) as far as this build implements
-/// it: the store (memory, SQLite or the host's callbacks), request limits and a fixed
-/// clock. Members this build does not implement yet (other store kinds, `max_steps`,
-/// `history_retention`, `defaults.time_zone`) are refused with a message rather than
-/// silently ignored.
+/// The engine config document (docs/engine-config.md): where user state lives (memory,
+/// SQLite or the host's own store), the limits that bound what any input can cost, and
+/// defaults (the fallback time zone, a fixed clock for tests).
 ///
-/// The core reads the document; a skin (the C ABI, the CLI) opens the store it names.
+/// ```swift
+/// let config = try EngineConfig(text: #"{"limits": {"max_steps": 20000, "history_retention": "90d"}}"#)
+/// let engine = try Engine(config: config)            // memory; EngageSQLite: Engine.open(config:)
+/// ```
+///
 /// Reading is pure and bounded: every number is range-checked before it is converted,
-/// and every error text names the field and stays short whatever the input holds.
+/// and every error names the member (`limits.history_retention: unknown unit "dd" …`)
+/// and stays short whatever the input holds. What needs the file system — the time zone
+/// and the store — is checked when an engine is opened with the config
+/// (``Engine/init(config:store:zones:maxQueuedExposures:)``). The `redis` store is not in this build and is
+/// refused at `store.kind`.
 public struct EngineConfig: Sendable, Equatable {
     /// Where user state lives.
     public enum Store: Sendable, Equatable {
@@ -41,26 +47,122 @@ public struct EngineConfig: Sendable, Equatable {
         public init(path: String) { self.path = path }
     }
 
-    /// The store; nil when the document does not name one (memory, or the host's
-    /// callbacks when the engine is opened with them).
+    /// The store; nil when the document does not name one (memory, or the store the
+    /// engine is opened with).
     public var store: Store? = nil
-    /// Largest request, record or context document, in bytes.
+    /// Largest request, record or context document, in bytes (`limits.max_request_bytes`,
+    /// 1 byte to 64 MiB).
     public var maxRequestBytes = 1 << 20
-    /// Deepest nesting of a request, record or context document.
+    /// Deepest nesting of a request, record or context document (`limits.max_depth`,
+    /// 1-1024).
     public var maxRequestDepth = 64
-    /// The clock for tests: every decision's default `now`.
+    /// Most evaluation steps of one rule evaluation (`limits.max_steps`, 1 to 10,000,000);
+    /// beyond it the campaign is skipped with `rule_error`.
+    public var maxSteps = EvaluationLimits.default.maxSteps
+    /// How long impressions and behaviour events are kept per user, in milliseconds
+    /// (`limits.history_retention`, 1 hour to 3650 days).
+    public var historyRetention = RetentionPolicy.default.retention
+    /// The zone used when neither the request nor the campaign set names one
+    /// (`defaults.time_zone`): an IANA name, `UTC` or a fixed offset such as `+09:00`.
+    public var timeZone = "UTC"
+    /// The clock for tests: every decision's default `now` (`defaults.fixed_clock_ms`).
     public var fixedClock: Int64? = nil
 
+    /// The range of `limits.max_request_bytes`: 1 byte to 64 MiB.
+    public static let maxRequestBytesRange = 1...(64 << 20)
+    /// The range of `limits.max_depth`: 1 to the JSON core's ceiling, 1024.
+    public static let maxDepthRange = 1...JSONLimits.depthCeiling
+    /// The range of `limits.max_steps`: up to ten million steps, about a second of one
+    /// rule's evaluation.
+    public static let maxStepsRange = 1...10_000_000
+    /// The parser limits of a config text: 1 MiB, depth 16 (hosts that hold the text in
+    /// their own memory parse it in place within these, then call ``init(json:)``).
+    public static let textLimits = JSONLimits(maxDepth: 16, maxBytes: 1 << 20)
+    /// The range of `limits.history_retention`, in milliseconds: 1 hour to 3650 days.
+    public static let retentionRange: ClosedRange<Int64> = 3_600_000...(3650 * 86_400_000)
+
+    /// The defaults: memory, 1 MiB requests of depth 64, 100,000 steps, 35 days of
+    /// history, UTC, the wall clock.
     public init() {}
 
-    /// A member that cannot be used: where (`defaults.fixed_clock_ms`) and why.
+    /// Reads a config document given as UTF-8 JSON text (`{}` or empty: the defaults).
+    ///
+    /// - Throws: ``Problem`` naming the member, or with an empty path for text that is
+    ///   not JSON within ``textLimits``.
+    public init(bytes: [UInt8]) throws(Problem) {
+        guard !bytes.isEmpty else { self.init(); return }
+        let json: JSON
+        do throws(JSONParseError) {
+            json = try JSONParser.parse(bytes, limits: Self.textLimits)
+        } catch {
+            throw Problem("", "not a JSON config: \(error)", json: error)
+        }
+        try self.init(json: json)
+    }
+
+    /// As ``init(bytes:)``, from text.
+    public init(text: String) throws(Problem) {
+        try self.init(bytes: Array(text.utf8))
+    }
+
+    /// Reads a parsed config document.
+    ///
+    /// - Throws: ``Problem`` naming the first member that cannot be used.
+    public init(json: JSON) throws(Problem) {
+        self = try Self.read(json).get()
+    }
+
+    /// Checks the values a Swift host may have set directly against the ranges the
+    /// document is read with (``Engine/init(config:store:zones:maxQueuedExposures:)``
+    /// calls it), naming the member as the reader would.
+    public func validate() throws(Problem) {
+        let outside: (String, String)?
+        if !Self.maxRequestBytesRange.contains(maxRequestBytes) {
+            outside = ("limits.max_request_bytes", "\(maxRequestBytes) is outside \(Self.maxRequestBytesRange)")
+        } else if !Self.maxDepthRange.contains(maxRequestDepth) {
+            outside = ("limits.max_depth", "\(maxRequestDepth) is outside \(Self.maxDepthRange)")
+        } else if !Self.maxStepsRange.contains(maxSteps) {
+            outside = ("limits.max_steps", "\(maxSteps) is outside \(Self.maxStepsRange)")
+        } else if !Self.retentionRange.contains(historyRetention) {
+            outside = ("limits.history_retention", "\(historyRetention) ms is outside 1h to 3650d")
+        } else if let t = fixedClock, !Instant.range.contains(t) {
+            outside = ("defaults.fixed_clock_ms", "\(t) is outside \(Instant.earliest) to \(Instant.latest)")
+        } else {
+            outside = nil
+        }
+        if let (path, message) = outside { throw Problem(path, message) }
+    }
+
+    /// Bounds on each rule evaluation (``maxSteps``; the other bounds their defaults).
+    public var evaluationLimits: EvaluationLimits {
+        var limits = EvaluationLimits.default
+        limits.maxSteps = maxSteps
+        return limits
+    }
+
+    /// What a store keeps per user (``historyRetention``; the other bounds their defaults).
+    public var retentionPolicy: RetentionPolicy { RetentionPolicy(retention: historyRetention) }
+
+    /// The parser limits of a request, record or context document.
+    public var requestLimits: JSONLimits { JSONLimits(maxDepth: maxRequestDepth, maxBytes: maxRequestBytes) }
+
+    /// Why a config cannot be read or an engine cannot be opened with it: where
+    /// (`defaults.time_zone`) and why.
     public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        /// The member, dotted (`limits.max_steps`); empty for the document as a whole.
         public let path: String
         public let message: String
+        /// The store's own error when the store the config names could not be opened
+        /// (its file, its folder); nil for a config that breaks its format.
+        public let store: StateStoreError?
+        /// The parser's error when the text is not JSON.
+        public let json: JSONParseError?
 
-        init(_ path: String, _ message: String) {
+        package init(_ path: String, _ message: String, store: StateStoreError? = nil, json: JSONParseError? = nil) {
             self.path = ErrorText.bounded(path)
             self.message = ErrorText.bounded(message)
+            self.store = store
+            self.json = json
         }
 
         public var description: String { path.isEmpty ? message : "\(path): \(message)" }
@@ -94,14 +196,15 @@ public struct EngineConfig: Sendable, Equatable {
     private static func readStore(_ value: JSON) throws(Problem) -> Store {
         guard case .object(let o) = value else { throw Problem("store", "expected an object, found \(value.typeName)") }
         guard case .string(let kind)? = o["kind"] else {
-            throw Problem("store.kind", "expected memory, sqlite, redis or callbacks")
+            throw Problem("store.kind", "expected memory, sqlite or callbacks, found \(o["kind"].map(ErrorText.shown) ?? "nothing")")
         }
         let allowed: [String]
         switch kind {
         case "memory", "callbacks": allowed = ["kind"]
         case "sqlite": allowed = sqliteMembers
         default:
-            throw Problem("store.kind", "store \(ErrorText.quoted(kind)) is not available in this build (memory, sqlite and callbacks are)")
+            let why = kind == "redis" ? "the redis store is not in this build" : "unknown store \(ErrorText.quoted(kind))"
+            throw Problem("store.kind", "\(why) (expected memory, sqlite or callbacks)")
         }
         if let extra = o.keys.first(where: { !allowed.contains($0) }) {
             throw Problem("store.\(ErrorText.name(extra))", "unknown member for the \(kind) store (expected \(allowed.joined(separator: ", ")))")
@@ -136,25 +239,58 @@ public struct EngineConfig: Sendable, Equatable {
         guard case .object(let o) = value else { throw Problem("limits", "expected an object, found \(value.typeName)") }
         for (k, v) in o {
             switch k {
-            case "max_request_bytes": maxRequestBytes = try Self.integer(v, 1...(64 << 20), "limits.max_request_bytes")
-            case "max_depth": maxRequestDepth = try Self.integer(v, 1...1024, "limits.max_depth")
+            case "max_request_bytes": maxRequestBytes = try Self.integer(v, Self.maxRequestBytesRange, "limits.max_request_bytes")
+            case "max_depth": maxRequestDepth = try Self.integer(v, Self.maxDepthRange, "limits.max_depth")
+            case "max_steps": maxSteps = try Self.integer(v, Self.maxStepsRange, "limits.max_steps")
+            case "history_retention": historyRetention = try Self.retention(v)
             default:
-                throw Problem("limits.\(ErrorText.name(k))", "not available in this build (max_request_bytes and max_depth are)")
+                throw Problem("limits.\(ErrorText.name(k))", "unknown member (expected \(Self.limitMembers.joined(separator: ", ")))")
             }
         }
+    }
+
+    static let limitMembers = ["max_request_bytes", "max_depth", "max_steps", "history_retention"]
+
+    /// `limits.history_retention`: a duration as cap windows write it (`35d`), in range.
+    private static func retention(_ v: JSON) throws(Problem) -> Int64 {
+        let path = "limits.history_retention"
+        guard case .string(let text) = v else {
+            throw Problem(path, "expected a duration such as \"35d\" (units s, m, h, d, w), found \(ErrorText.shown(v))")
+        }
+        let ms: Int64
+        switch Window.parse(text) {
+        case .success(let w): ms = w.milliseconds
+        case .failure(let e): throw Problem(path, e.message)
+        }
+        guard retentionRange.contains(ms) else {
+            throw Problem(path, "\(ErrorText.quoted(text)) is outside 1h to 3650d")
+        }
+        return ms
     }
 
     private mutating func readDefaults(_ value: JSON) throws(Problem) {
         guard case .object(let o) = value else { throw Problem("defaults", "expected an object, found \(value.typeName)") }
         for (k, v) in o {
-            guard k == "fixed_clock_ms" else {
-                throw Problem("defaults.\(ErrorText.name(k))", "not available in this build (fixed_clock_ms is)")
+            switch k {
+            case "fixed_clock_ms":
+                if v.isNull { continue }
+                guard let ms = Instant.milliseconds(v) else {
+                    throw Problem("defaults.fixed_clock_ms", "\(Instant.expected), found \(ErrorText.shown(v))")
+                }
+                fixedClock = ms
+            case "time_zone":
+                guard case .string(let name) = v else {
+                    throw Problem("defaults.time_zone", "expected a zone name (\"Asia/Seoul\", \"UTC\", \"+09:00\"), found \(ErrorText.shown(v))")
+                }
+                do throws(TimeZoneError) {
+                    if ZoneName.fixedOffset(name) == nil { try ZoneName.validate(name) }
+                } catch {
+                    throw Problem("defaults.time_zone", "invalid zone name \(ErrorText.quoted(name)): \(error.message)")
+                }
+                timeZone = name
+            default:
+                throw Problem("defaults.\(ErrorText.name(k))", "unknown member (expected time_zone, fixed_clock_ms)")
             }
-            if v.isNull { continue }
-            guard let ms = Instant.milliseconds(v) else {
-                throw Problem("defaults.fixed_clock_ms", "\(Instant.expected), found \(ErrorText.shown(v))")
-            }
-            fixedClock = ms
         }
     }
 

@@ -46,44 +46,37 @@ func openEngine(_ config: UnsafePointer<CChar>?, _ configLen: Int, hostStore: Un
     guard let bytes = input(config, configLen) else {
         return fail(ENGAGE_MISUSE, code: "misuse", "config is NULL with a non-zero length", out, outLen)
     }
-    var json = JSON.object(JSONObject())
+    // Parsed in place: the length is the host's word, so nothing is copied before the
+    // parser has checked it against the limit.
+    var config = EngineConfig()
     if bytes.count > 0 {
-        switch parse(bytes, limits: JSONLimits(maxDepth: 16, maxBytes: 1 << 20)) {
-        case .success(let j): json = j
+        switch parse(bytes, limits: EngineConfig.textLimits) {
         case .failure(let e): return fail(ENGAGE_INVALID_JSON, code: e.code.rawValue, "config: \(e)", out, outLen)
+        case .success(let json):
+            do throws(EngineConfig.Problem) {
+                config = try EngineConfig(json: json)
+            } catch {
+                return fail(ENGAGE_INVALID_REQUEST, code: "invalid_config", path: error.path, error.message, out, outLen)
+            }
         }
     }
-    let config: EngineConfig
-    switch EngineConfig.read(json) {
-    case .failure(let e): return fail(ENGAGE_INVALID_REQUEST, code: "invalid_config", path: e.path, e.message, out, outLen)
-    case .success(let c): config = c
-    }
-    let store: any StateStore
-    switch (config.store, hostStore) {
-    case (nil, nil), (.memory?, nil):
-        store = MemoryStore()
-    case (.sqlite(let settings)?, nil):
-        do throws(StateStoreError) {
-            store = try SQLiteStore(path: settings.path, sync: settings.sync == .batch ? .batch : .always,
-                                    cacheCapacity: settings.cacheUsers, cacheTTL: settings.cacheTTL)
-        } catch {
-            return fail(ENGAGE_STORE, code: error.code.rawValue, path: "store.path", error.message, out, outLen)
+    let engine: Engine
+    do throws(EngineConfig.Problem) {
+        if let hostStore {
+            switch HostStorage.read(hostStore) {
+            case .failure(let problem): return fail(ENGAGE_MISUSE, code: "misuse", path: "store", problem.message, out, outLen)
+            case .success(let storage):
+                engine = try Engine(config: config, store: VersionedStateStore(storage, policy: config.retentionPolicy))
+            }
+        } else {
+            engine = try Engine.open(config: config)
         }
-    case (.callbacks?, nil):
-        return fail(ENGAGE_INVALID_REQUEST, code: "invalid_config", path: "store.kind",
-                    "the callbacks store needs engage_engine_open_with_store", out, outLen)
-    case (nil, let p?), (.callbacks?, let p?):
-        switch HostStorage.read(p) {
-        case .failure(let problem): return fail(ENGAGE_MISUSE, code: "misuse", path: "store", problem.message, out, outLen)
-        case .success(let storage): store = VersionedStateStore(storage)
-        }
-    case (let kind?, _?):
-        return fail(ENGAGE_INVALID_REQUEST, code: "invalid_config", path: "store.kind",
-                    "store \"\(kind.name)\" conflicts with the callbacks passed to engage_engine_open_with_store", out, outLen)
+    } catch {
+        if let e = error.store { return fail(ENGAGE_STORE, code: e.code.rawValue, path: error.path, error.message, out, outLen) }
+        return fail(ENGAGE_INVALID_REQUEST, code: "invalid_config", path: error.path, error.message, out, outLen)
     }
-    let fixed = config.fixedClock
-    let engine = Engine(store: store, clock: { fixed ?? SystemClock.milliseconds() })
-    let handle = EngineHandle(engine: engine, limits: ABILimits(maxRequestBytes: config.maxRequestBytes, requestDepth: config.maxRequestDepth))
+    let handle = EngineHandle(engine: engine, limits: ABILimits(maxRequestBytes: engine.requestLimits.maxBytes,
+                                                              requestDepth: engine.requestLimits.maxDepth))
     engineOut.pointee = OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
     outLen?.pointee = 0
     return ENGAGE_OK

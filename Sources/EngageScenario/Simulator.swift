@@ -31,13 +31,32 @@ public final class Simulation: Sendable {
     let triggerEvents: Set<String>
     /// Events some campaign exits on, with the campaigns.
     let exitEvents: [String: [Int]]
+    /// The limits and defaults every replay's engine is opened with.
+    let config: EngineConfig
 
     /// - Parameters:
     ///   - campaigns: the campaign set's bytes (validated here; problems are thrown).
     ///   - lines: the log, in time order.
-    public init(campaigns: [UInt8], lines: [LogLine], responses: ResponseModel, seed: UInt64) throws(ScenarioError) {
+    ///   - config: the engine config whose limits and defaults (`max_steps`,
+    ///     `history_retention`, `time_zone`) the replays use. Its store and clock are not:
+    ///     every replay is into a fresh in-memory store, at the log's times.
+    /// - Throws: ``ScenarioError`` for a set that does not load, a log out of time order,
+    ///   or a config whose time zone does not load (`defaults.time_zone: …`).
+    public init(campaigns: [UInt8], lines: [LogLine], responses: ResponseModel, seed: UInt64,
+                config: EngineConfig = EngineConfig()) throws(ScenarioError) {
+        var replayConfig = config
+        replayConfig.store = nil
+        replayConfig.fixedClock = nil
+        do throws(EngineConfig.Problem) {
+            try Engine.checkTimeZone(of: replayConfig, zones: .shared)
+        } catch {
+            throw ScenarioError("\(error)")
+        }
+        self.config = replayConfig
+        var options = CampaignSetOptions()
+        options.defaultTimeZone = config.timeZone
         do throws(CampaignSetLoadError) {
-            set = try CompiledCampaignSet(bytes: campaigns)
+            set = try CompiledCampaignSet(bytes: campaigns, options: options)
         } catch {
             throw ScenarioError(error.problems.map { "\($0)" }.joined(separator: "\n"))
         }
@@ -92,11 +111,23 @@ public final class Simulation: Sendable {
 
     // MARK: - Running
 
+    /// A fresh in-memory engine with the config's limits and defaults, its clock at `at`
+    /// (every request the replay makes names its own `now`).
+    func replayEngine(at: Int64, maxQueuedExposures: Int) throws(ScenarioError) -> Engine {
+        var c = config
+        c.fixedClock = at
+        do throws(EngineConfig.Problem) {
+            return try Engine(config: c, maxQueuedExposures: maxQueuedExposures)
+        } catch {
+            throw ScenarioError("\(error)")
+        }
+    }
+
     /// Replays every user. `progress` is called now and then with the number of lines
     /// replayed so far (from any thread). `log`: also return one JSON line per message,
     /// assignment and response (for checks on the output).
     public func run(threads: Int, log: Bool, progress: @escaping @Sendable (Int) -> Void = { _ in }) throws(ScenarioError) -> SimulationResult {
-        let engine = Engine(maxQueuedExposures: 1 << 16, clock: { 0 })
+        let engine = try replayEngine(at: 0, maxQueuedExposures: 1 << 16)
         do throws(CampaignSetLoadError) {
             try engine.load(bytes: campaignBytes)
         } catch {
@@ -147,7 +178,7 @@ public final class Simulation: Sendable {
         guard let user = users.first(where: { $0.userID == userID }) else {
             throw ScenarioError("user \(userID) is not in the log")
         }
-        let engine = Engine(clock: { at })
+        let engine = try replayEngine(at: at, maxQueuedExposures: 100_000)
         do throws(CampaignSetLoadError) {
             try engine.load(bytes: campaignBytes)
         } catch {

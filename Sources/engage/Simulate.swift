@@ -5,24 +5,41 @@ import Foundation
 import Synchronization
 
 let simulateUsage = """
-    usage: engage simulate --campaigns FILE [--responses FILE] [--seed N] [--threads N]
-                           [--json FILE|-] [--html FILE] [--log FILE] [--quiet] EVENTS
+    usage: engage simulate --campaigns FILE [--responses FILE] [--config FILE] [--seed N]
+                           [--threads N] [--json FILE|-] [--html FILE] [--log FILE] [--quiet] EVENTS
     """
 
 let scenarioExplainUsage = """
     usage: engage explain --campaigns FILE --events LOG --user ID --at TIME
-                          [--responses FILE] [--seed N] [--json] [QUESTION]
+                          [--responses FILE] [--config FILE] [--seed N] [--json] [QUESTION]
     """
 
 /// Options shared by simulate and explain --events.
 struct ScenarioOptions {
     var campaigns: String? = nil
     var responses: String? = nil
+    var config: String? = nil
     var seed: UInt64 = 42
+
+    /// Takes `arg` when it is one of these options; false otherwise.
+    mutating func take(_ arg: String, _ rest: inout ArraySlice<String>) -> Bool {
+        switch arg {
+        case "--campaigns": campaigns = takeValue(&rest, for: arg)
+        case "--responses": responses = takeValue(&rest, for: arg)
+        case "--config": config = takeValue(&rest, for: arg)
+        case "--seed": seed = parseSeed(takeValue(&rest, for: arg))
+        default: return false
+        }
+        return true
+    }
 }
 
 func loadSimulation(_ o: ScenarioOptions, events: String) -> Simulation {
     guard let campaigns = o.campaigns else { Exit.fail("engage: --campaigns FILE is required", status: 2) }
+    let config = readConfig(o.config)
+    if let path = o.config, let store = config.store, store != .memory {
+        FileHandle.standardError.write(Data("engage: \(path): the replay is into a fresh in-memory store; the \(store.name) store is not opened\n".utf8))
+    }
     let setBytes = readBytes(campaigns, what: "campaign set")
     var model = ResponseModel.none
     if let path = o.responses {
@@ -39,7 +56,7 @@ func loadSimulation(_ o: ScenarioOptions, events: String) -> Simulation {
         Exit.fail("\(events): \(error)")
     }
     do {
-        return try Simulation(campaigns: setBytes, lines: lines, responses: model, seed: o.seed)
+        return try Simulation(campaigns: setBytes, lines: lines, responses: model, seed: o.seed, config: config)
     } catch {
         Exit.fail("\(campaigns): \(error)")
     }
@@ -103,10 +120,8 @@ func runSimulate(_ args: ArraySlice<String>) -> Never {
     var positional: [String] = []
     var rest = args
     while let arg = rest.popFirst() {
+        if options.take(arg, &rest) { continue }
         switch arg {
-        case "--campaigns": options.campaigns = takeValue(&rest, for: arg)
-        case "--responses": options.responses = takeValue(&rest, for: arg)
-        case "--seed": options.seed = parseSeed(takeValue(&rest, for: arg))
         case "--threads":
             let v = takeValue(&rest, for: arg)
             guard let n = Int(v), (1...64).contains(n) else { Exit.fail("engage: --threads takes 1…64, got \(v)", status: 2) }
@@ -171,13 +186,11 @@ func runScenarioExplain(_ args: ArraySlice<String>) -> Never {
     var positional: [String] = []
     var rest = args
     while let arg = rest.popFirst() {
+        if options.take(arg, &rest) { continue }
         switch arg {
-        case "--campaigns": options.campaigns = takeValue(&rest, for: arg)
-        case "--responses": options.responses = takeValue(&rest, for: arg)
         case "--events": events = takeValue(&rest, for: arg)
         case "--user": user = takeValue(&rest, for: arg)
         case "--json": json = true
-        case "--seed": options.seed = parseSeed(takeValue(&rest, for: arg))
         case "--at":
             let v = takeValue(&rest, for: arg)
             var problem = ""

@@ -21,13 +21,18 @@ let usage = """
                                               as JSON (default 64 MiB)
       validate FILE       check a campaign set; lists every problem with its path
                           (exit 1), or "ok" and any warnings (exit 0)
-      decide --campaigns FILE [--state FILE] [--now MS] [--compact] [REQUEST|-]
+      decide --campaigns FILE [--config FILE] [--state FILE] [--now MS] [--compact]
+             [REQUEST|-]
                           decide for a request (JSON text, or - for stdin) and
                           print the decision; --state replays a JSON array of
-                          records (impressions, dismissals, events) first
+                          records (impressions, dismissals, events) first;
+                          --config opens the engine as an engine config describes
+                          (docs/engine-config.md): its store (memory or an SQLite
+                          file kept between runs), limits and defaults. --now
+                          replaces the config's clock
       explain ...         like decide, with every campaign's trace
       explain --campaigns FILE --events LOG --user ID --at TIME [--responses FILE]
-              [--seed N] [--json] [QUESTION]
+              [--config FILE] [--seed N] [--json] [QUESTION]
                           replay the user's log up to TIME (as simulate would), then
                           explain a decision at TIME: every campaign with the step
                           where it dropped out and the values. QUESTION defaults to
@@ -37,14 +42,17 @@ let usage = """
                           log (examples/telco/README.md): profiles, page views with
                           dwell, app sessions, cart adds, plan changes, account links,
                           support contacts, and the CRM's scheduled outbound runs
-      simulate --campaigns FILE [--responses FILE] [--seed N] [--threads N]
-               [--json FILE|-] [--html FILE] [--log FILE] [--quiet] EVENTS
+      simulate --campaigns FILE [--responses FILE] [--config FILE] [--seed N]
+               [--threads N] [--json FILE|-] [--html FILE] [--log FILE] [--quiet]
+               EVENTS
                           replay an event log (engage generate) through a campaign
                           set: per campaign and variant reach, impressions, caps hit,
                           consent and quiet-hours blocks, holdouts, conversions and
                           uplift, channel mix and cost; a table on stdout, JSON,
                           a self-contained HTML report, a JSON-lines log of every
-                          message, assignment and response
+                          message, assignment and response. With --config (and
+                          in explain --events) the replay uses the config's limits
+                          and default time zone, always in a fresh in-memory store
       bench [--quick] [--only NAME[,NAME...]] [--json FILE]
                           run the benchmark suite (bench/, release build): logic,
                           decide, decide-commit, load, memory, record (bench/README.md);
@@ -53,7 +61,8 @@ let usage = """
       help                show this text
     """
 
-/// Exit statuses: 0 success, 1 the input was rejected (bad JSON, rule error), 2 usage.
+/// Exit statuses: 0 success, 1 the input was rejected (bad JSON, rule error, a config
+/// member that cannot be used), 2 usage (including a file that cannot be read).
 enum Exit {
     static func fail(_ message: String, status: Int32 = 1) -> Never {
         FileHandle.standardError.write(Data((message + "\n").utf8))
@@ -184,13 +193,14 @@ func runValidate(_ args: ArraySlice<String>) -> Never {
 }
 
 func runDecide(_ args: ArraySlice<String>, explain: Bool) -> Never {
-    var campaigns: String? = nil, statePath: String? = nil, now: Int64? = nil, compact = false
+    var campaigns: String? = nil, statePath: String? = nil, configPath: String? = nil, now: Int64? = nil, compact = false
     var positional: [String] = []
     var rest = args
     while let arg = rest.popFirst() {
         switch arg {
         case "--campaigns": campaigns = takeValue(&rest, for: arg)
         case "--state": statePath = takeValue(&rest, for: arg)
+        case "--config": configPath = takeValue(&rest, for: arg)
         case "--compact": compact = true
         case "--now":
             let v = takeValue(&rest, for: arg)
@@ -202,10 +212,11 @@ func runDecide(_ args: ArraySlice<String>, explain: Bool) -> Never {
         }
     }
     guard let campaigns, positional.count == 1 else {
-        Exit.fail("usage: engage \(explain ? "explain" : "decide") --campaigns FILE [--state FILE] [--now MS] REQUEST|-", status: 2)
+        Exit.fail("usage: engage \(explain ? "explain" : "decide") --campaigns FILE [--config FILE] [--state FILE] [--now MS] REQUEST|-", status: 2)
     }
-    let fixedNow = now
-    let engine = Engine(clock: { fixedNow ?? SystemClock.milliseconds() })
+    var config = readConfig(configPath)
+    if let now { config.fixedClock = now }
+    let engine = openEngine(config, path: configPath)
     do {
         try engine.load(bytes: readBytes(campaigns, what: "campaign set"))
     } catch {
@@ -226,10 +237,9 @@ func runDecide(_ args: ArraySlice<String>, explain: Bool) -> Never {
     }
     let text = positional[0] == "-" ? [UInt8](FileHandle.standardInput.readDataToEndOfFile()) : Array(positional[0].utf8)
     do {
-        let json = try JSONParser.parse(text)
+        let json = try JSONParser.parse(text, limits: engine.requestLimits)
         var request = try DecisionRequest(json: json)
         if explain { request.explain = true }
-        if request.now == nil, let fixedNow { request.now = fixedNow }
         let decision = try engine.decide(request)
         print(JSONSerializer.string(decision.json, pretty: !compact))
         exit(0)

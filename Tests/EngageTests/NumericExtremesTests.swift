@@ -274,10 +274,9 @@ private func withFreshUser(_ json: JSON, _ field: String, _ users: UserIDs) -> J
 
     // MARK: Engine configs
 
-    /// Each example config; the same with the members this build does not read
-    /// removed (so every member left is read, and a refusal can only come from the
-    /// changed value: only those must name the field); one that sets every member the
-    /// reader knows.
+    /// Each example config; the same with the members it refuses removed (so every
+    /// member left is read, and a refusal can only come from the changed value: only
+    /// those must name the field); one that sets every member the reader knows.
     @Test func engineConfigs() throws {
         let findings = Findings("engine configs")
         var docs: [(Document, strict: Bool)] = []
@@ -302,8 +301,8 @@ private func withFreshUser(_ json: JSON, _ field: String, _ users: UserIDs) -> J
         let every = try JSONParser.parse(#"""
             {"store": {"kind": "sqlite", "path": "/tmp/engage-numeric-extremes.db", "sync": "batch",
                        "cache_users": 1000, "cache_ttl_ms": 500},
-             "limits": {"max_request_bytes": 65536, "max_depth": 64},
-             "defaults": {"fixed_clock_ms": 1795150000000}}
+             "limits": {"max_request_bytes": 65536, "max_depth": 64, "max_steps": 50000, "history_retention": "35d"},
+             "defaults": {"time_zone": "Asia/Seoul", "fixed_clock_ms": 1795150000000}}
             """#)
         #expect(throws: Never.self) { try EngineConfig.read(every).get() }
         docs.append((Document("every config member", every), true))

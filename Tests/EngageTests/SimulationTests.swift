@@ -72,6 +72,37 @@ private func objects(_ log: [String]) throws -> [JSONObject] {
         } throws: { "\($0)".contains("line 2 (1000) is earlier than the line before it (2000)") }
     }
 
+    /// The replays use the config's limits and default zone; a zone that does not load
+    /// is refused before anything is replayed.
+    @Test func theReplayUsesTheEngineConfig() throws {
+        let set = Array(#"""
+            {"version": 1, "campaigns": [{"id": "walker", "purpose": "service", "status": "active", "placements": ["home"],
+              "audience": {"some": [{"var": "user.items"}, {">": [{"var": ""}, 150]}]},
+              "channels": {"in_app": {"payload": {"t": "x"}}}}]}
+            """#.utf8)
+        let items = (1...200).map(String.init).joined(separator: ",")
+        let text = """
+            {"type":"user","time":1000,"user_id":"u1","user":{"items":[\(items)]}}
+            {"type":"decide","time":2000,"user_id":"u1","placements":["home"],"app":{"foreground":true}}
+            """
+        let lines = try EventLog.parse(Array(text.utf8))
+        func explain(_ config: String) throws -> ReasonCode? {
+            let simulation = try Simulation(campaigns: set, lines: lines, responses: .none, seed: 1,
+                                            config: EngineConfig(text: config))
+            return try simulation.explain(userID: "u1", at: 2000, question: JSONParser.parse(#"{"placements": ["home"], "app": {"foreground": true}}"#))
+                .decision.traces?.first?.reason
+        }
+        #expect(try explain(#"{"limits": {"max_steps": 50}}"#) == .ruleError)
+        #expect(try explain("{}") == .selected)
+        let seoul = try Simulation(campaigns: set, lines: lines, responses: .none, seed: 1,
+                                   config: EngineConfig(text: #"{"defaults": {"time_zone": "Asia/Seoul"}}"#))
+        #expect(seoul.set.set.defaultTimeZone == "Asia/Seoul")
+        #expect {
+            _ = try Simulation(campaigns: set, lines: lines, responses: .none, seed: 1,
+                               config: EngineConfig(text: #"{"defaults": {"time_zone": "Nowhere/City"}}"#))
+        } throws: { "\($0)".hasPrefix("defaults.time_zone: ") }
+    }
+
     @Test func badLinesAndModelsNameWhere() throws {
         #expect { _ = try EventLog.parse(Array("{\"type\":\"scenario\"}\n{\"type\":\"decide\",\"user_id\":\"u\",\"time\":1}".utf8)) }
             throws: { "\($0)" == "line 2: placements: a decide line names at least one" }

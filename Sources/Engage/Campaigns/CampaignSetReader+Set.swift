@@ -35,7 +35,7 @@ extension CampaignSetReader {
                 return n
             }
         }
-        var defaultZone = "UTC"
+        var defaultZone = options.defaultTimeZone ?? "UTC"
         if let v = o["default_time_zone"] {
             if case .named(let z)? = at("default_time_zone", { $0.zone(v, allowUser: false) }) { defaultZone = z }
         } else {

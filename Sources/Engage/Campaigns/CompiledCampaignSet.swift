@@ -221,6 +221,9 @@ public struct CampaignSetOptions: Sendable {
     public var jsonLimits: JSONLimits
     /// Where time zones are loaded from.
     public var zones: ZoneCache
+    /// The zone of a set that names no `default_time_zone`; nil: UTC. ``Engine/load(json:options:)``
+    /// fills in the engine's ``Engine/defaultTimeZone`` when this is nil.
+    public var defaultTimeZone: String? = nil
 
     /// 100 problems, 100,000 campaigns, 256-byte names, rules of depth 512 and
     /// 100,000 nodes, 20,000,000 units of compile work, the default JSON limits, the

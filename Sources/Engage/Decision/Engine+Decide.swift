@@ -33,11 +33,12 @@ extension Engine {
         return decision
     }
 
-    /// Decides for a request given as JSON text.
-    public func decide(bytes: [UInt8], limits: JSONLimits = JSONLimits(maxDepth: 64, maxBytes: 1 << 20)) throws(DecisionError) -> Decision {
+    /// Decides for a request given as JSON text, parsed within `limits` (default: the
+    /// engine's ``requestLimits``, `limits.max_request_bytes` and `limits.max_depth`).
+    public func decide(bytes: [UInt8], limits: JSONLimits? = nil) throws(DecisionError) -> Decision {
         let json: JSON
         do throws(JSONParseError) {
-            json = try JSONParser.parse(bytes, limits: limits)
+            json = try JSONParser.parse(bytes, limits: limits ?? requestLimits)
         } catch {
             metrics.failed()
             throw DecisionError(.invalidJSON, path: "", "\(error)")
@@ -213,7 +214,7 @@ struct DecisionRun {
     /// `prefix`, then (explanations only) the clause that decided and the values it read.
     private func explainRule(_ rule: JSON?, was outcome: Bool, prefix: String) -> String {
         guard let rule else { return prefix }
-        var explainer = RuleExplainer(set: set, data: request.data, context: context)
+        var explainer = RuleExplainer(set: set, data: request.data, context: context, limits: engine.evaluationLimits)
         return prefix + ": " + explainer.why(rule, was: outcome)
     }
 
@@ -278,7 +279,7 @@ struct DecisionRun {
             for t in compiled.triggers where t.event == event {
                 guard let filter = t.filter else { matched = true; break }
                 do throws(LogicError) {
-                    if try filter.matches(request.eventProperties, context: context) { matched = true; break }
+                    if try filter.matches(request.eventProperties, context: context, limits: engine.evaluationLimits) { matched = true; break }
                 } catch {
                     drop(i, .ruleError, "trigger filter: \(error)")
                     return nil
@@ -302,7 +303,7 @@ struct DecisionRun {
         }
         if let audience = compiled.audience {
             do throws(LogicError) {
-                guard try audience.matches(request.data, context: requestContext) else {
+                guard try audience.matches(request.data, context: requestContext, limits: engine.evaluationLimits) else {
                     let detail = request.explain && request.explainDetails ? explainRule(c.audience, was: false, prefix: "audience rule is false") : ""
                     drop(i, .audience, detail)
                     return nil
@@ -314,7 +315,7 @@ struct DecisionRun {
         }
         if let exclusion = compiled.exclusion {
             do throws(LogicError) {
-                if try exclusion.matches(request.data, context: requestContext) {
+                if try exclusion.matches(request.data, context: requestContext, limits: engine.evaluationLimits) {
                     let detail = request.explain && request.explainDetails ? explainRule(c.exclusion, was: true, prefix: "exclusion rule is true") : ""
                     drop(i, .exclusion, detail)
                     return nil
@@ -397,7 +398,7 @@ struct DecisionRun {
         var score = 0.0
         if let rule = compiled.score {
             do throws(LogicError) {
-                score = numericValue(try rule.evaluate(request.data, context: requestContext)) ?? 0
+                score = numericValue(try rule.evaluate(request.data, context: requestContext, limits: engine.evaluationLimits)) ?? 0
             } catch {
                 drop(i, .ruleError, "score: \(error)")
                 return nil
@@ -425,7 +426,7 @@ struct DecisionRun {
             var found = false
             state.forEachEvent(named: exit.event, from: .min, through: now) { e in
                 if let filter = exit.filter {
-                    found = (try? filter.matches(e.properties, context: context)) ?? false
+                    found = (try? filter.matches(e.properties, context: context, limits: engine.evaluationLimits)) ?? false
                 } else {
                     found = true
                 }

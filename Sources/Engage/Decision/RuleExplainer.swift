@@ -10,16 +10,18 @@ struct RuleExplainer {
     let segmentSources: JSONObject
     let data: JSON
     let context: EvaluationContext
+    let limits: EvaluationLimits
     /// Bounds the work: rules compiled and evaluated for one explanation.
     private var budget = 64
 
-    init(set: CompiledCampaignSet, data: JSON, context: EvaluationContext) {
+    init(set: CompiledCampaignSet, data: JSON, context: EvaluationContext, limits: EvaluationLimits) {
         var options = CompileOptions.default
         options.segments = set.segments
         self.options = options
         segmentSources = set.set.segments
         self.data = data
         self.context = context
+        self.limits = limits
     }
 
     /// Why `rule` evaluated to `outcome` (false for an audience, true for an exclusion).
@@ -32,7 +34,7 @@ struct RuleExplainer {
         guard budget > 0 else { return nil }
         budget -= 1
         guard let compiled = try? Rule(compiling: rule, options: options),
-              let v = try? compiled.evaluate(data, context: context) else { return nil }
+              let v = try? compiled.evaluate(data, context: context, limits: limits) else { return nil }
         return isTruthy(v)
     }
 
@@ -40,7 +42,7 @@ struct RuleExplainer {
         guard budget > 0 else { return nil }
         budget -= 1
         guard let compiled = try? Rule(compiling: rule, options: options) else { return nil }
-        return try? compiled.evaluate(data, context: context)
+        return try? compiled.evaluate(data, context: context, limits: limits)
     }
 
     private mutating func describe(_ rule: JSON, _ outcome: Bool, depth: Int) -> String {

@@ -147,6 +147,28 @@ def test_config():
         engage.Engine(b"{")
 
 
+def test_config_limits_and_defaults():
+    """The C ABI opens through the core's config: max_steps, history_retention and
+    time_zone are applied or refused at their member."""
+    walker = capped_set(cap=5)
+    walker["campaigns"][0]["audience"] = {"some": [{"var": "user.items"}, {">": [{"var": ""}, 150]}]}
+    ask = home_request(user={"items": list(range(200))}, explain=True)
+    for steps, reason in ((50, "rule_error"), (100000, "selected")):
+        with engage.Engine({"limits": {"max_steps": steps}}) as e:
+            e.load_campaigns(walker)
+            assert [t["reason"] for t in e.decide(ask)["explanation"]] == [reason]
+    for config, path in (({"limits": {"history_retention": "35 days"}}, "limits.history_retention"),
+                         ({"limits": {"history_retention": "30m"}}, "limits.history_retention"),
+                         ({"limits": {"max_steps": 0}}, "limits.max_steps"),
+                         ({"defaults": {"time_zone": "Mars/Olympus_Mons"}}, "defaults.time_zone"),
+                         ({"store": {"kind": "redis", "address": "127.0.0.1:6379"}}, "store.kind")):
+        with pytest.raises(engage.InvalidRequestError) as ei:
+            engage.Engine(config)
+        assert ei.value.path == path, config
+    with engage.Engine({"defaults": {"time_zone": "Asia/Seoul"}, "limits": {"history_retention": "90d"}}) as e:
+        e.stats()
+
+
 # ------------------------------------------------------------- decide / record / caps
 
 def test_decide_record_caps(eng):

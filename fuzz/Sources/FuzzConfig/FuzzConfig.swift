@@ -1,6 +1,6 @@
 // libFuzzer target for the engine config reader (docs/engine-config.md), as
-// engage_engine_open reads it: the bytes parsed with depth 16 and 1 MiB, then
-// EngineConfig.read. Input: raw config text, or a structured edit of a seed config
+// engage_engine_open reads it: the bytes parsed within EngineConfig.textLimits, then
+// EngineConfig.read, then an engine opened with it (Engine(config:)). Input: raw config text, or a structured edit of a seed config
 // (FuzzSupport's SeedSet: the first byte ≥ 0xF0).
 //
 // Findings: a crash, trap or sanitizer report; a timeout; an error path or message over
@@ -16,9 +16,11 @@ private let seeds = SeedSet(texts: [
     [#"{"$schema": "x", "store": {"kind": "sqlite", "path": "/tmp/engage-fuzz.db", "sync": "batch", "cache_users": 1000, "cache_ttl_ms": null}, "limits": {"max_depth": 16}}"#],
     [#"{"store": {"kind": "sqlite", "path": "state.db", "sync": "always", "cache_users": 0, "cache_ttl_ms": 86400000}, "defaults": {"fixed_clock_ms": null}}"#],
     [#"{"defaults": {"fixed_clock_ms": -62167219200000}, "limits": {"max_request_bytes": 1, "max_depth": 1024}}"#],
+    [#"{"limits": {"max_steps": 1, "history_retention": "1h"}, "defaults": {"time_zone": "+09:00"}}"#],
 ] + [
-    "callbacks.json", "memory.json", "sqlite.json", "redis.json", "invalid-redis-without-port.json",
-    "invalid-retention-unit.json", "invalid-sqlite-without-path.json", "invalid-unknown-store.json",
+    "callbacks.json", "memory.json", "sqlite.json", "invalid-empty-time-zone.json", "invalid-max-steps-zero.json",
+    "invalid-redis-not-in-this-build.json", "invalid-retention-unit.json", "invalid-sqlite-without-path.json",
+    "invalid-unknown-store.json",
 ].map { [Seeds.example("config/" + $0)] })
 
 private let engine = FuzzEngine()
@@ -28,11 +30,8 @@ private let engine = FuzzEngine()
 private let slateRequest = Array(Seeds.example("requests/home-screen-slate.json").utf8)
 private let impression = Seeds.parse(#"{"user_id": "sub-0417-2231", "type": "impression", "campaign": "ott-bundle-activation", "channel": "push"}"#)
 
-/// The limits engage_engine_open parses a config with.
-private let configLimits = JSONLimits(maxDepth: 16, maxBytes: 1 << 20)
-
 private func checkSeeds() -> Bool {
-    for doc in seeds.documents.prefix(4) {
+    for doc in seeds.documents.prefix(5) {
         guard case .success = EngineConfig.read(doc[0]) else { Check.fail("a valid config seed does not read: \(doc[0])") }
     }
     return true
@@ -43,7 +42,7 @@ private let seedsRead = checkSeeds()
 public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     precondition(seedsRead)
     let text = seeds.documents(data, size, count: 1)[0]
-    guard let json = Check.parse(text, configLimits, "config") else { return 0 }
+    guard let json = Check.parse(text, EngineConfig.textLimits, "config") else { return 0 }
     let config: EngineConfig
     switch EngineConfig.read(json) {
     case .failure(let problem):
@@ -55,8 +54,18 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     if case .sqlite(let s)? = config.store {
         guard !s.path.isEmpty, s.path.utf8.count <= 4096 else { Check.fail("accepted a store.path of \(s.path.utf8.count) bytes") }
     }
-    let limits = JSONLimits(maxDepth: config.maxRequestDepth, maxBytes: config.maxRequestBytes)
-    guard let request = Check.parse(slateRequest, limits, "request under the config's limits") else { return 0 }
+    // Opened as a skin opens it (the store in memory: no files from a fuzz run); only
+    // the time zone may still refuse it, by name.
+    do throws(EngineConfig.Problem) {
+        var inMemory = config
+        let hostStore: (any StateStore)? = config.store == .callbacks ? MemoryStore() : nil
+        if hostStore == nil { inMemory.store = nil }
+        _ = try Engine(config: inMemory, store: hostStore)
+    } catch {
+        guard error.path == "defaults.time_zone" else { Check.fail("a config that reads does not open: \(error)") }
+        Check.error(error)
+    }
+    guard let request = Check.parse(slateRequest, config.requestLimits, "request under the config's limits") else { return 0 }
     if let clock = config.fixedClock { engine.setClock(clock) }
     engine.record(json: impression, "record at the config's fixed clock")
     engine.decide(json: request, "decide at the config's fixed clock")
