@@ -66,11 +66,26 @@ public protocol EventHistory: Sendable {
     /// the `impressions` and `last_impression` operators). Histories that hold no
     /// impressions use the default: none.
     func impressions(campaign id: String, from: Int64, through: Int64) -> EventAggregate
+
+    /// Count and last time of the events named `name` in `from...through` that `keep`
+    /// accepts, for a filter that reads only the members `filterReads` of an event's
+    /// properties — visiting each series (see ``forEachEventBucket(named:from:through:_:)``)
+    /// once when the filter reads nothing that varies within it: `keep` is called with
+    /// the properties of the series' newest event in the window and the number of
+    /// buckets (groups) that answer stands for, or once per bucket (with 1) otherwise.
+    /// Histories without series answer nil (the default): the caller visits the events.
+    func countBySeries(named name: String, from: Int64, through: Int64, filterReads: [String],
+                       keep: (_ properties: JSON, _ buckets: Int) throws(LogicError) -> Bool) throws(LogicError) -> EventAggregate?
 }
 
 extension EventHistory {
     public func impressions(campaign id: String, from: Int64, through: Int64) -> EventAggregate {
         EventAggregate()
+    }
+
+    public func countBySeries(named name: String, from: Int64, through: Int64, filterReads: [String],
+                              keep: (_ properties: JSON, _ buckets: Int) throws(LogicError) -> Bool) throws(LogicError) -> EventAggregate? {
+        nil
     }
 
     public func forEachEventBucket(named name: String, from: Int64, through: Int64,

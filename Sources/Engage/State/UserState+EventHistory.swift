@@ -53,6 +53,35 @@ extension UserState: EventHistory {
         }
     }
 
+    /// Series by series, hours newest first: no list of picks, no sort, no closure per
+    /// bucket when the filter reads only a series' fixed properties.
+    public func countBySeries(named name: String, from: Int64, through: Int64, filterReads: [String],
+                              keep: (_ properties: JSON, _ buckets: Int) throws(LogicError) -> Bool) throws(LogicError) -> EventAggregate? {
+        var result = EventAggregate()
+        guard from <= through else { return result }
+        for series in behaviour where series.name == name {
+            let hours = series.hours
+            var newest = hours.count - 1
+            while newest >= 0, hours[newest].last > through { newest -= 1 }
+            guard newest >= 0, hours[newest].last >= from else { continue }
+            var oldest = newest
+            while oldest > 0, hours[oldest - 1].last >= from { oldest -= 1 }
+            if !filterReads.contains(where: { series.numericKeys.contains($0) }) {
+                guard try keep(series.properties(hour: newest), newest - oldest + 1) else { continue }
+                for h in oldest...newest { result.count += Int(hours[h].count) }
+                result.last = max(result.last ?? .min, hours[newest].last)
+            } else {
+                let template = series.propertiesTemplate
+                for h in stride(from: newest, through: oldest, by: -1)
+                where try keep(series.properties(hour: h, template: template), 1) {
+                    result.count += Int(hours[h].count)
+                    result.last = max(result.last ?? .min, hours[h].last)
+                }
+            }
+        }
+        return result
+    }
+
     public func aggregate(named name: String, from: Int64, through: Int64, sumOf property: String?) -> EventAggregate {
         var result = EventAggregate()
         guard from <= through else { return result }

@@ -73,10 +73,31 @@ final class EventAggregateNode: Node, @unchecked Sendable {
         guard let filter else {
             return result(history.aggregate(named: name, from: from, through: now, sumOf: propertyName))
         }
-        var aggregate = EventAggregate()
-        var failure: LogicError? = nil
         var scratch = env
         let reads = filterReads
+        // A count whose filter reads only fixed members: one evaluation per series where
+        // the history keeps series, no walk of events (same evaluations, same steps).
+        if kind == .count, let reads {
+            do throws(LogicError) {
+                let counted = try history.countBySeries(named: name, from: from, through: now, filterReads: reads) {
+                    (properties, buckets) throws(LogicError) -> Bool in
+                    try scratch.charge(buckets, at: self)
+                    scratch.push(meta: .null, properties)
+                    let keep = isTruthy(try filter.eval(&scratch))
+                    scratch.pop()
+                    return keep
+                }
+                if let counted {
+                    env.steps = scratch.steps
+                    return result(counted)
+                }
+            } catch {
+                env.steps = scratch.steps
+                throw error
+            }
+        }
+        var aggregate = EventAggregate()
+        var failure: LogicError? = nil
         // Filter results of series whose buckets the filter cannot tell apart.
         var known: [(series: Int, keep: Bool)] = []
         // Identical events (a store's bucket) come as one group: the filter runs once per
