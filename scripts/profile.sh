@@ -1,6 +1,6 @@
 #!/bin/sh
-# Instructions and mallocs per call of one ABI call kind, counted by callgrind (issue 15:
-# the profiling harness every stage of docs' fast-path plan reports against).
+# Instructions and mallocs per call of one ABI call kind, counted by callgrind (issue 15,
+# stage 0 of the fast-path plan: the harness every later stage reports against).
 #
 #   scripts/profile.sh KIND [N1 N2]   steady-state instructions and mallocs per call of
 #                                     `one KIND` (decide, context, history, history-64)
@@ -21,7 +21,7 @@
 set -eu
 
 usage() {
-    sed -n '4,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
