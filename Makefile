@@ -10,6 +10,9 @@
 #                             in, only engage_* global; a C host needs no Swift toolchain)
 #   make bench                release build of bench/ and run it (writes bench/results.json)
 #   make bench-abi            engage_decide from C, Go and Python in one run (bench/abi/run.sh)
+#   make perf-check           instructions and mallocs per ABI call under callgrind, against
+#                             bench/abi/instructions.json (part of `make test`)
+#   make perf-baseline        measure them again and rewrite that file (after a speed-up)
 #   make clean                remove the build folders this Makefile uses
 #
 # Variables (override on the command line: `make test SCRATCH=.build-mine`):
@@ -21,6 +24,7 @@
 #   APT_PACKAGES   Debian packages `make test` needs; installed only when missing
 #   FUZZ_SECONDS   time bound of each fuzz target in `make test` (default 30: eight
 #                  targets, about 5 minutes with the one build they share)
+#   PERF_MARGIN    how far over its baseline a perf-check figure may go (default 1.25)
 
 SWIFT   ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 CONFIG  ?= debug
@@ -46,7 +50,7 @@ BIN_DIR     = $(SCRATCH)/$(CONFIG)
 LIB_SCRATCH ?= $(SCRATCH)-lib
 LIB_DIR      = $(LIB_SCRATCH)/release
 
-.PHONY: all build test deps check-shared swift-test fuzz cli-test scenario-test schema-test lib FORCE lib-test c-host-test python-test go-test go-gateway-test durability-test swift-app-test demo install bench bench-abi clean help
+.PHONY: all build test deps check-shared swift-test fuzz cli-test scenario-test schema-test lib FORCE lib-test perf-check perf-baseline c-host-test python-test go-test go-gateway-test durability-test swift-app-test demo install bench bench-abi clean help
 
 all: build
 
@@ -68,7 +72,7 @@ build:
 
 ## test: deps, one build, then every suite; the build is reused by every step.
 test: deps check-shared build
-	$(MAKE) --no-print-directory swift-test fuzz cli-test scenario-test schema-test lib-test c-host-test python-test go-test go-gateway-test durability-test swift-app-test
+	$(MAKE) --no-print-directory swift-test fuzz cli-test scenario-test schema-test lib-test perf-check c-host-test python-test go-test go-gateway-test durability-test swift-app-test
 	@echo "make test: all suites passed"
 
 swift-test:
@@ -116,6 +120,21 @@ FORCE:
 ## lib-test: exports, dependencies, and an install linked from a clean folder.
 lib-test: lib
 	scripts/test-lib.sh "$(LIB_DIR)/libengage.so" "$(LIB_DIR)/libengage.a"
+
+## perf-check: instructions and mallocs per call — engage_decide, engage_context_decide,
+## and engage_decide for users with a week of history (36 and 64 behaviour series) —
+## counted by callgrind (scripts/profile.sh --check, ~15 s), against the committed
+## bench/abi/instructions.json; fails when a figure exceeds PERF_MARGIN × its baseline,
+## or a decision shows another number of messages. Instruction counts, never a timing.
+PERF_MARGIN ?= 1.25
+perf-check: lib
+	LIBDIR="$(abspath $(LIB_DIR))" CC="$(CC)" PERF_MARGIN=$(PERF_MARGIN) scripts/profile.sh --check
+
+## perf-baseline: measure the same and rewrite bench/abi/instructions.json. Run it, and
+## commit the file, when a change makes a call cheaper on purpose (perf-check says so),
+## so the gain is kept; never to let a slower change pass.
+perf-baseline: lib
+	LIBDIR="$(abspath $(LIB_DIR))" CC="$(CC)" scripts/profile.sh --baseline
 
 ## c-host-test: examples/c-host (json-c) and the malformed-input corpus, natively and
 ## under valgrind (no errors, no definite leaks).

@@ -23,6 +23,8 @@
 **                               "samples_ns": [...]}, ...]}
 */
 #define _POSIX_C_SOURCE 200809L
+#include "driver.h"
+
 #include <engage.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,38 +37,6 @@ enum { CALLS = 4, INTO_CAP = 64 * 1024 };
 static const char *const call_names[CALLS] = {
     "engage_decide", "engage_decide_into", "engage_context_decide", "engage_context_decide_into",
 };
-
-struct input {
-    char *data;
-    size_t len;
-};
-
-static void die(const char *what, int32_t status, const char *detail) {
-    fprintf(stderr, "decide.c: %s: %s%s%s\n", what, status >= 0 ? engage_status_string(status) : "failed",
-            detail ? ": " : "", detail ? detail : "");
-    exit(1);
-}
-
-static struct input read_input(const char *dir, const char *name) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f) { perror(path); exit(1); }
-    struct input in = {NULL, 0};
-    size_t cap = 0, r;
-    do {
-        if (in.len == cap) {
-            cap = cap ? cap * 2 : 1 << 16;
-            char *grown = realloc(in.data, cap);
-            if (!grown) die("realloc", -1, path);
-            in.data = grown;
-        }
-        r = fread(in.data + in.len, 1, cap - in.len, f);
-        in.len += r;
-    } while (r > 0);
-    fclose(f);
-    return in;
-}
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -95,10 +65,10 @@ static size_t call(struct bench *b, int which, char **keep) {
     default: st = engage_context_decide_into(b->context, b->question.data, b->question.len, b->into, sizeof b->into, &len); break;
     }
     const char *text = out ? out : (which == 1 || which == 3) ? b->into : NULL;
-    if (st != ENGAGE_OK) die(call_names[which], st, st == ENGAGE_TOO_BIG && !out ? "64 KiB buffer too small" : text);
+    if (st != ENGAGE_OK) driver_die(call_names[which], st, st == ENGAGE_TOO_BIG && !out ? "64 KiB buffer too small" : text);
     if (keep) {
         *keep = malloc(len + 1);
-        if (!*keep) die("malloc", -1, NULL);
+        if (!*keep) driver_die("malloc", -1, NULL);
         memcpy(*keep, text, len);
         (*keep)[len] = '\0';
     }
@@ -120,27 +90,18 @@ int main(int argc, char **argv) {
     long n = atol(argv[2]), warmup = atol(argv[3]);
     if (n < 1 || warmup < 0) { fprintf(stderr, "decide.c: N must be >= 1 and WARMUP >= 0\n"); return 2; }
 
+    driver_name = "decide.c";
     static struct bench b;
     char *out = NULL;
-    int32_t st = engage_engine_open(NULL, 0, &b.engine, &out, NULL);
-    if (st != ENGAGE_OK) die("engage_engine_open", st, out);
-    struct input campaigns = read_input(dir, "campaigns.json");
-    if ((st = engage_load_campaigns(b.engine, campaigns.data, campaigns.len, &out, NULL)) != ENGAGE_OK)
-        die("engage_load_campaigns", st, out);
-    free(campaigns.data);
-    struct input records = read_input(dir, "records.jsonl"); /* one record a line */
-    for (char *line = records.data, *end = records.data + records.len, *nl; line < end; line = nl + 1) {
-        if (!(nl = memchr(line, '\n', (size_t)(end - line)))) nl = end;
-        if (nl > line && (st = engage_record(b.engine, line, (size_t)(nl - line), &out, NULL)) != ENGAGE_OK)
-            die("engage_record", st, out);
-    }
-    free(records.data);
-    struct input context = read_input(dir, "context.json");
+    int32_t st;
+    b.engine = driver_open_engine(dir);
+    driver_apply_records(b.engine, dir, "records.jsonl");
+    struct input context = driver_read(dir, "context.json");
     if ((st = engage_context_open(b.engine, context.data, context.len, &b.context, &out, NULL)) != ENGAGE_OK)
-        die("engage_context_open", st, out);
+        driver_die("engage_context_open", st, out);
     free(context.data);
-    b.request = read_input(dir, "request.json");
-    b.question = read_input(dir, "question.json");
+    b.request = driver_read(dir, "request.json");
+    b.question = driver_read(dir, "question.json");
 
     char *decisions[CALLS];
     size_t lens[CALLS];
@@ -150,7 +111,7 @@ int main(int argc, char **argv) {
 
     uint64_t *samples[CALLS];
     for (int c = 0; c < CALLS; c++)
-        if (!(samples[c] = malloc((size_t)n * sizeof *samples[c]))) die("malloc", -1, NULL);
+        if (!(samples[c] = malloc((size_t)n * sizeof *samples[c]))) driver_die("malloc", -1, NULL);
     for (long i = 0; i < n; i++)
         for (int c = 0; c < CALLS; c++) {
             uint64_t t0 = now_ns();

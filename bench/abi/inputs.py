@@ -19,6 +19,10 @@ the same work:
                     profile attributes and a user.notes text sizing it to 1024 bytes
     context.json    that request without the question's members: the user context
     question.json   the question's members: event, placements, commit, now
+    history-36.jsonl  records for bench/abi/one.c's history kinds: a week of varied
+    history-64.jsonl  history for the request's user (week_history below), 36 behaviour
+                    series (a realistic user: issue 15) and 64 (RetentionPolicy's
+                    maxBehaviourSeries, the most a user keeps)
     expected.json   {"messages": N, "request_bytes": ..., "question_bytes": ...,
                     "campaigns": 100}: what every driver's decision must show
 
@@ -101,6 +105,47 @@ def history(user_id):
              "properties": {"page": "/plans"}, "time": NOW - 3600000} for _ in range(3)]
 
 
+# A week of history for one.c's history kinds, by sessions: two a day (4 and 13 hours
+# before `now`'s time of day, for 7 days), each opening the app, then page views that
+# carry a referrer, cart events here and there, and a few impressions. A behaviour series
+# is an event name with one combination of its non-numeric properties (docs/state.md),
+# so the series are chosen as (page, referrer) pairs, one app_open series and five
+# add_to_cart (item_type, item) series.
+PAGES = ("/home", "/plans", "/plans/5g", "/compare", "/internet", "/iptv", "/bundles",
+         "/devices", "/support", "/account", "/offers")
+REFERRERS = ("app_home", "search", "push", "direct", "email", "sms")
+CARTS = (("plan", "5G Standard"), ("device", "Galaxy S24"), ("accessory", "case"),
+         ("device", "Galaxy Buds"), ("plan", "LTE-M"))
+IMPRESSIONS = (("ott-bundle-activation-1", "in_app"), ("onboarding-day1-welcome-3", "push"),
+               ("ott-bundle-activation-1", "in_app"), ("plan-change-nudge-7", "in_app"))
+SESSIONS = [NOW - day * 86400000 - hours * 3600000 for day in range(7) for hours in (4, 13)]
+# series -> page views over the week: the realistic user's 80 (issue 15: "80 page views
+# over 11 pages that carry a referrer property, app opens, cart events, a few
+# impressions, a week in all"); the worst case views every page series in every session.
+HISTORIES = {36: 80, 64: (64 - 1 - len(CARTS)) * len(SESSIONS)}
+
+
+def week_history(user_id, series):
+    """Records whose behaviour makes exactly `series` series: app_open, the carts, and
+    the first series - 6 (page, referrer) pairs, referrer by referrer over every page."""
+    pairs = [(p, r) for r in REFERRERS for p in PAGES][:series - 1 - len(CARTS)]
+    assert len(pairs) == series - 1 - len(CARTS), "too few (page, referrer) pairs"
+    event = lambda name, time, **props: {"user_id": user_id, "type": "event", "name": name,
+                                         "properties": props, "time": time}
+    records = [event("app_open", t) for t in SESSIONS]
+    for j in range(HISTORIES[series]):  # view j: session j % 14, every pair in turn
+        page, referrer = pairs[j % len(pairs)]
+        records.append(event("page_view", SESSIONS[j % len(SESSIONS)] + 60000 * (1 + j // len(SESSIONS)),
+                             page=page, referrer=referrer))
+    for i, (item_type, item) in enumerate(CARTS):
+        records.append(event("add_to_cart", SESSIONS[(3 * i + 2) % len(SESSIONS)] + 1200000,
+                             item_type=item_type, item=item))
+    for i, (campaign, channel) in enumerate(IMPRESSIONS):
+        records.append({"user_id": user_id, "type": "impression", "campaign": campaign,
+                        "channel": channel, "time": SESSIONS[3 * i + 1] + 300000})
+    return sorted(records, key=lambda r: r["time"])
+
+
 def main(argv):
     if len(argv) != 2:
         sys.stderr.write("usage: inputs.py OUTDIR\n")
@@ -117,6 +162,9 @@ def main(argv):
         "context.json": compact(context),
         "question.json": compact(question),
     }
+    for series in HISTORIES:
+        files["history-%d.jsonl" % series] = b"".join(
+            compact(r) + b"\n" for r in week_history(req["user_id"], series))
     files["expected.json"] = compact({
         "messages": EXPECTED_MESSAGES,
         "campaigns": CAMPAIGNS,

@@ -63,7 +63,7 @@ mkdir "$WORK/out"
 step "inputs.py" "$PYTHON" "$HERE/inputs.py" "$WORK/in"
 
 echo "building the C driver"
-step "building decide.c" "$CC" -O2 -std=c11 -Wall -Wextra -Werror -I"$REPO/include" "$HERE/decide.c" \
+step "building decide.c" "$CC" -O2 -std=c11 -Wall -Wextra -Werror -I"$REPO/include" "$HERE/decide.c" "$HERE/driver.c" \
     -L"$LIBDIR" -Wl,-rpath,"$LIBDIR" -lengage -o "$WORK/decide-c"
 
 echo "building the Go driver"
