@@ -32,6 +32,17 @@ public struct EventAggregate: Sendable, Equatable {
     }
 }
 
+/// A filter's answer for an event and the evaluation steps it took.
+public struct FilterAnswer: Sendable, Equatable {
+    public var keep: Bool
+    public var steps: Int
+
+    public init(keep: Bool, steps: Int) {
+        self.keep = keep
+        self.steps = steps
+    }
+}
+
 /// Read access to one user's behaviour history, for the behaviour operators
 /// (`event_count`, `event_sum`, `last_seen`). Stores implement it: the in-memory
 /// ``InMemoryHistory`` here, durable and shared stores elsewhere.
@@ -69,13 +80,16 @@ public protocol EventHistory: Sendable {
 
     /// Count and last time of the events named `name` in `from...through` that `keep`
     /// accepts, for a filter that reads only the members `filterReads` of an event's
-    /// properties — visiting each series (see ``forEachEventBucket(named:from:through:_:)``)
-    /// once when the filter reads nothing that varies within it: `keep` is called with
-    /// the properties of the series' newest event in the window and the number of
-    /// buckets (groups) that answer stands for, or once per bucket (with 1) otherwise.
-    /// Histories without series answer nil (the default): the caller visits the events.
+    /// properties (first keys). Histories that keep series (see
+    /// ``forEachEventBucket(named:from:through:_:)``) call `keep` once per series whose
+    /// fixed members hold values of the read keys not seen before in this call — with an
+    /// object of just those members and the number of buckets (groups) the answer stands
+    /// for — and otherwise pass the answer given for those values as `known` (the
+    /// closure counts the work again and returns it); when the filter reads a member that varies within a series, once per bucket
+    /// with that bucket's properties and 1. Histories without series answer nil (the
+    /// default): the caller visits the events.
     func countBySeries(named name: String, from: Int64, through: Int64, filterReads: [String],
-                       keep: (_ properties: JSON, _ buckets: Int) throws(LogicError) -> Bool) throws(LogicError) -> EventAggregate?
+                       keep: (_ properties: () -> JSON, _ buckets: Int, _ known: FilterAnswer?) throws(LogicError) -> FilterAnswer) throws(LogicError) -> EventAggregate?
 }
 
 extension EventHistory {
@@ -84,7 +98,7 @@ extension EventHistory {
     }
 
     public func countBySeries(named name: String, from: Int64, through: Int64, filterReads: [String],
-                              keep: (_ properties: JSON, _ buckets: Int) throws(LogicError) -> Bool) throws(LogicError) -> EventAggregate? {
+                              keep: (_ properties: () -> JSON, _ buckets: Int, _ known: FilterAnswer?) throws(LogicError) -> FilterAnswer) throws(LogicError) -> EventAggregate? {
         nil
     }
 

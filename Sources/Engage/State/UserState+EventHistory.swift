@@ -54,11 +54,15 @@ extension UserState: EventHistory {
     }
 
     /// Series by series, hours newest first: no list of picks, no sort, no closure per
-    /// bucket when the filter reads only a series' fixed properties.
+    /// bucket when the filter reads only a series' fixed members — and one evaluation per
+    /// distinct tuple of the values it reads (11 pages, not 36 page × referrer series),
+    /// on an object of just those members.
     public func countBySeries(named name: String, from: Int64, through: Int64, filterReads: [String],
-                              keep: (_ properties: JSON, _ buckets: Int) throws(LogicError) -> Bool) throws(LogicError) -> EventAggregate? {
+                              keep: (_ properties: () -> JSON, _ buckets: Int, _ known: FilterAnswer?) throws(LogicError) -> FilterAnswer) throws(LogicError) -> EventAggregate? {
         var result = EventAggregate()
         guard from <= through else { return result }
+        // Answers by the read members' values, in the order of `filterReads` (nil: absent).
+        var answers: [(values: [JSON?], answer: FilterAnswer)] = []
         for series in behaviour where series.name == name {
             let hours = series.hours
             var newest = hours.count - 1
@@ -67,19 +71,30 @@ extension UserState: EventHistory {
             var oldest = newest
             while oldest > 0, hours[oldest - 1].last >= from { oldest -= 1 }
             if !filterReads.contains(where: { series.numericKeys.contains($0) }) {
-                guard try keep(series.properties(hour: newest), newest - oldest + 1) else { continue }
+                let values = filterReads.map { key in series.dimensions.first { $0.key == key }?.value }
+                let known = answers.first { $0.values == values }?.answer
+                let answer = try keep({ Self.object(filterReads, values) }, newest - oldest + 1, known)
+                if known == nil { answers.append((values, answer)) }
+                guard answer.keep else { continue }
                 for h in oldest...newest { result.count += Int(hours[h].count) }
                 result.last = max(result.last ?? .min, hours[newest].last)
             } else {
                 let template = series.propertiesTemplate
                 for h in stride(from: newest, through: oldest, by: -1)
-                where try keep(series.properties(hour: h, template: template), 1) {
+                where try keep({ series.properties(hour: h, template: template) }, 1, nil).keep {
                     result.count += Int(hours[h].count)
                     result.last = max(result.last ?? .min, hours[h].last)
                 }
             }
         }
         return result
+    }
+
+    /// `{key: value}` for the keys with a value; null when none has one.
+    private static func object(_ keys: [String], _ values: [JSON?]) -> JSON {
+        var pairs: [(String, JSON)] = []
+        for (key, value) in zip(keys, values) { if let value { pairs.append((key, value)) } }
+        return pairs.isEmpty ? .null : .object(JSONObject(pairs))
     }
 
     public func aggregate(named name: String, from: Int64, through: Int64, sumOf property: String?) -> EventAggregate {

@@ -80,12 +80,18 @@ final class EventAggregateNode: Node, @unchecked Sendable {
         if kind == .count, let reads {
             do throws(LogicError) {
                 let counted = try history.countBySeries(named: name, from: from, through: now, filterReads: reads) {
-                    (properties, buckets) throws(LogicError) -> Bool in
+                    (properties, buckets, known) throws(LogicError) -> FilterAnswer in
                     try scratch.charge(buckets, at: self)
-                    scratch.push(meta: .null, properties)
+                    // The same values answer the same, for the same work.
+                    if let known {
+                        try scratch.charge(known.steps, at: self)
+                        return known
+                    }
+                    let before = scratch.steps
+                    scratch.push(meta: .null, properties())
                     let keep = isTruthy(try filter.eval(&scratch))
                     scratch.pop()
-                    return keep
+                    return FilterAnswer(keep: keep, steps: before - scratch.steps)
                 }
                 if let counted {
                     env.steps = scratch.steps
