@@ -43,4 +43,41 @@ private func error(_ text: String) -> DecisionError? {
         #expect(throws: DecisionError.self) { try ctx.request(JSONParser.parse(#"{"placemnets": ["home"]}"#)) }
         _ = try ctx.request(JSONParser.parse(#"{"placements": ["home"]}"#))
     }
+
+    @Test func oneEditIsTheOptimalStringAlignmentDistance() {
+        /// The textbook table, as the reference for the linear check.
+        func osa(_ a: [UInt8], _ b: [UInt8]) -> Int {
+            var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+            for i in 0...a.count { d[i][0] = i }
+            for j in 0...b.count { d[0][j] = j }
+            for i in stride(from: 1, through: a.count, by: 1) {
+                for j in stride(from: 1, through: b.count, by: 1) {
+                    let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                    d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                    if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
+                }
+            }
+            return min(d[a.count][b.count], 2)
+        }
+        var rng = SeededGenerator(seed: 14)
+        let alphabet = Array("abc_".utf8)
+        for _ in 0..<20_000 {
+            let a = (0..<Int.random(in: 0...6, using: &rng)).map { _ in alphabet.randomElement(using: &rng) ?? 0 }
+            var b = a
+            // Mostly near a: zero to two random edits.
+            for _ in 0..<Int.random(in: 0...2, using: &rng) {
+                switch Int.random(in: 0..<4, using: &rng) {
+                case 0: b.insert(alphabet.randomElement(using: &rng) ?? 0, at: Int.random(in: 0...b.count, using: &rng))
+                case 1 where !b.isEmpty: b.remove(at: Int.random(in: 0..<b.count, using: &rng))
+                case 2 where !b.isEmpty: b[Int.random(in: 0..<b.count, using: &rng)] = alphabet.randomElement(using: &rng) ?? 0
+                case 3 where b.count > 1:
+                    let k = Int.random(in: 0..<(b.count - 1), using: &rng)
+                    b.swapAt(k, k + 1)
+                default: break
+                }
+            }
+            let got = a.withUnsafeBytes { x in b.withUnsafeBytes { y in DecisionRequest.editsWithinOne(x, y) } }
+            #expect(got == osa(a, b), "\(String(decoding: a, as: UTF8.self)) / \(String(decoding: b, as: UTF8.self))")
+        }
+    }
 }

@@ -13,52 +13,58 @@ extension DecisionRequest {
     /// least 3 bytes and one edit from one — a letter inserted, deleted, replaced, or two
     /// neighbours swapped (`consnet`, `placemnt`, `timezone`, `channel`).
     ///
-    /// Cost: a length filter, then an edit distance over at most 13 bytes per candidate,
-    /// with no allocation; a request's keys are checked once per decision.
+    /// Cost: the key's bytes copied once (at most 16, on the stack), then per reserved
+    /// member of a length within one, a common-prefix scan and one comparison of the
+    /// rest — no allocation, no distance table; a request's keys are checked once per
+    /// decision.
     static func nearMiss(_ key: String) -> String? {
         let n = key.utf8.count
         guard n <= 16 else { return nil }
-        for reserved in reservedMembers where reserved.utf8.count >= n - 1 && reserved.utf8.count <= n + 1 {
-            if reserved == key { return nil }
+        var x = (0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8,
+                 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8)
+        return withUnsafeMutableBytes(of: &x) { buffer -> String? in
+            let count = fill(buffer, key)
+            let lowered = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            var best: String? = nil
+            for reserved in reservedMembers {
+                let m = reserved.utf8.count
+                guard m >= n - 1, m <= n + 1 else { continue }
+                if reserved == key { return nil }
+                guard best == nil else { continue }
+                let d = reserved.utf8.withContiguousStorageIfAvailable { editsWithinOne(lowered, UnsafeRawBufferPointer($0)) } ?? 2
+                if d == 0 || (d == 1 && n >= 3) { best = reserved }
+            }
+            return best
         }
-        var best: String? = nil
-        for reserved in reservedMembers {
-            let m = reserved.utf8.count
-            guard m >= n - 1, m <= n + 1 else { continue }
-            let d = distance(key, reserved)
-            if d == 0 || (d == 1 && n >= 3) { best = reserved; break }
-        }
-        return best
     }
 
-    /// Optimal-string-alignment distance between `a` and `b`, ASCII letters compared
-    /// without case, capped at 2 (enough to tell 0, 1 and "more").
-    private static func distance(_ a: String, _ b: String) -> Int {
-        var x = (0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8,
-                 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8)
-        var y = x
-        let n = withUnsafeMutableBytes(of: &x) { fill($0, a) }
-        let m = withUnsafeMutableBytes(of: &y) { fill($0, b) }
-        return withUnsafeBytes(of: x) { s in
-            withUnsafeBytes(of: y) { t in
-                // Three rows of at most 18 entries, on the stack.
-                withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * 18) { rows in
-                    var prev2 = 0, prev = 18, cur = 36
-                    for j in 0...m { rows[prev + j] = j }
-                    for i in 1...max(n, 1) where n > 0 {
-                        rows[cur] = i
-                        for j in stride(from: 1, through: m, by: 1) {
-                            let cost = s[i - 1] == t[j - 1] ? 0 : 1
-                            var v = min(rows[prev + j] + 1, rows[cur + j - 1] + 1, rows[prev + j - 1] + cost)
-                            if i > 1, j > 1, s[i - 1] == t[j - 2], s[i - 2] == t[j - 1] { v = min(v, rows[prev2 + j - 2] + 1) }
-                            rows[cur + j] = v
-                        }
-                        (prev2, prev, cur) = (prev, cur, prev2)
-                    }
-                    return min(rows[prev + m], 2)
-                }
+    /// 0 when `a` and `b` are equal, 1 when one edit apart — a byte inserted, deleted,
+    /// replaced, or two neighbours swapped (the optimal-string-alignment distance) —
+    /// else 2. After the common prefix, each kind of edit leaves one way for the rests
+    /// to match, so one comparison per kind decides it.
+    static func editsWithinOne(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+        let n = a.count, m = b.count
+        var i = 0
+        while i < n, i < m, a[i] == b[i] { i += 1 }
+        func same(_ p: Int, _ q: Int) -> Bool {
+            // a[p...] == b[q...], of equal lengths by the callers' arithmetic.
+            var (p, q) = (p, q)
+            while p < n, q < m {
+                if a[p] != b[q] { return false }
+                p += 1
+                q += 1
             }
+            return p == n && q == m
         }
+        if n == m {
+            if i == n { return 0 }
+            if same(i + 1, i + 1) { return 1 }
+            if i + 1 < n, a[i] == b[i + 1], a[i + 1] == b[i], same(i + 2, i + 2) { return 1 }
+            return 2
+        }
+        if n == m + 1 { return same(i + 1, i) ? 1 : 2 }
+        if m == n + 1 { return same(i, i + 1) ? 1 : 2 }
+        return 2
     }
 
     /// Copies `text`'s bytes, ASCII letters lowercased, into `buffer`; the count copied.
