@@ -149,7 +149,7 @@ func decideText(_ handle: OpaquePointer?, _ request: UnsafePointer<CChar>?, _ le
 /// The decision `decide` returns as JSON text, or its error object, with the status.
 func decisionText(_ decide: () throws(DecisionError) -> Decision) -> (Int32, [UInt8]) {
     do throws(DecisionError) {
-        return (ENGAGE_OK, JSONSerializer.bytes(try decide().json))
+        return (ENGAGE_OK, try decide().jsonBytes)
     } catch {
         let f = CallFailure(error)
         return (f.status, f.body)

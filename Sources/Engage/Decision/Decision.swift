@@ -77,4 +77,85 @@ public struct Decision: Sendable {
         if let traces { members.append(("explanation", .array(traces.map(\.json)))) }
         return .object(JSONObject(members))
     }
+
+    /// The compact text of ``json``, written straight into bytes: the same bytes as
+    /// `JSONSerializer.bytes(json)`, without building the tree (what the C ABI returns).
+    public var jsonBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        func key(_ literal: StaticString) {
+            out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+        }
+        func string(_ s: String) { JSONSerializer.writeString(s, into: &out) }
+        key(#"{"user_id":"#)
+        string(userID)
+        key(#","now":"#)
+        JSONSerializer.writeNumber(Double(now), into: &out)
+        key(#","messages":["#)
+        for (i, m) in messages.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            key(#"{"campaign":"#)
+            string(m.campaignID)
+            if let p = m.placement {
+                key(#","placement":"#)
+                string(p)
+            }
+            if let v = m.variant {
+                key(#","variant":"#)
+                string(v)
+            }
+            key(#","channel":"#)
+            string(m.channel.rawValue)
+            key(#","cost":"#)
+            JSONSerializer.writeNumber(m.cost, into: &out)
+            key(#","payload":"#)
+            JSONSerializer.write(m.payload, into: &out)
+            if !m.skippedChannels.isEmpty {
+                key(#","skipped_channels":["#)
+                for (j, skip) in m.skippedChannels.enumerated() {
+                    if j > 0 { out.append(0x2C) }
+                    key(#"{"channel":"#)
+                    string(skip.channel.rawValue)
+                    key(#","reason":"#)
+                    string(skip.reason)
+                    out.append(0x7D)
+                }
+                out.append(0x5D)
+            }
+            out.append(0x7D)
+        }
+        out.append(0x5D)
+        if !assignments.isEmpty {
+            key(#","assignments":["#)
+            for (i, a) in assignments.enumerated() {
+                if i > 0 { out.append(0x2C) }
+                key(#"{"campaign":"#)
+                string(a.campaignID)
+                key(#","group":"#)
+                string(a.group.rawValue)
+                if let v = a.variant {
+                    key(#","variant":"#)
+                    string(v)
+                }
+                out.append(0x7D)
+            }
+            out.append(0x5D)
+        }
+        if let traces {
+            key(#","explanation":["#)
+            for (i, t) in traces.enumerated() {
+                if i > 0 { out.append(0x2C) }
+                key(#"{"campaign":"#)
+                string(t.campaignID)
+                key(#","reason":"#)
+                string(t.reason.rawValue)
+                key(#","detail":"#)
+                string(t.detail)
+                out.append(0x7D)
+            }
+            out.append(0x5D)
+        }
+        out.append(0x7D)
+        return out
+    }
 }
