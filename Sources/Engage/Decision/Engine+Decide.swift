@@ -593,9 +593,6 @@ struct DecisionRun {
         var plan = Plan()
         var filled: [String?: Int] = [:]
         var usedGroups = Set<String>()
-        // The state with this decision's messages so far, for the caps of the next.
-        var withPlanned = state
-        let policy = engine.store.policy
         let policies = set.set.policies
         let inControl = policies.controlGroupPercent > 0
             && Bucketing.inControl(salt: policies.controlGroupSalt, percent: policies.controlGroupPercent, userID: request.userID)
@@ -637,7 +634,7 @@ struct DecisionRun {
             }
             // A cap the earlier messages of this decision filled (a global cap of 1 a
             // day with k = 2): the state read already passed every cap.
-            if !plan.planned.isEmpty, let (index, used) = withPlanned.firstFullCap(candidate.capChecks) {
+            if !plan.planned.isEmpty, let (index, used) = fullCap(candidate.capChecks, with: plan.planned) {
                 let full = candidate.capChecks[index]
                 drop(candidate.index, .cap, "cap \(full.label): \(used) of \(full.limit) used with this decision's messages",
                      cap: full.scope)
@@ -645,13 +642,39 @@ struct DecisionRun {
             }
             let impression = Impression(campaignID: c.id, time: now, channel: candidate.channel.rawValue,
                                         purpose: c.purpose.rawValue, tags: c.tags)
-            withPlanned.apply(.impression(impression), policy: policy)
             plan.order.append(plan.planned.count)
             plan.planned.append(Planned(candidate: candidate, slot: slot, variant: variant, payload: payload, impression: impression))
             filled[slot, default: 0] += 1
             if let group = c.exclusionGroup { usedGroups.insert(group) }
         }
         return plan
+    }
+
+    /// The first of `checks` that this decision's `planned` messages fill: each check
+    /// already passed on the state read (eligibility), so only a check that some planned
+    /// impression (all at `now`) counts in can be full now — counted as the state's
+    /// impressions plus those. No copy of the state is changed.
+    private func fullCap(_ checks: [CapCheck], with planned: [Planned]) -> (index: Int, used: Int)? {
+        for (i, check) in checks.enumerated() where check.range.contains(now) {
+            var extra = 0
+            for p in planned where Self.counts(p.impression, in: check.scope) { extra += 1 }
+            guard extra > 0 else { continue }
+            let used = state.impressionCount(check.scope, in: check.range) + extra
+            if used >= check.limit { return (i, used) }
+        }
+        return nil
+    }
+
+    /// Whether `impression` counts in `scope`'s ledger (``Impression/scopes``; `all`
+    /// counts every impression).
+    private static func counts(_ impression: Impression, in scope: CapScope) -> Bool {
+        switch scope {
+        case .campaign(let id): return impression.campaignID == id
+        case .channel(let c): return impression.channel == c
+        case .purpose(let p): return impression.purpose == p
+        case .tag(let t): return impression.tags.contains(t)
+        case .all: return true
+        }
     }
 
     /// The decision as committed: messages, assignments and exposure records in order.
