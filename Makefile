@@ -36,8 +36,9 @@ FUZZ_SECONDS ?= 30
 FUZZ_TARGETS ?= FuzzJSON FuzzLogic FuzzState FuzzConfig FuzzCampaigns FuzzDecide FuzzRecord FuzzContext
 
 # One list, so a later issue adds what it needs in one place
-# (e.g. libsqlite3-dev libhiredis-dev redis-server nginx valgrind).
-APT_PACKAGES ?= tzdata pkg-config libjson-c-dev libsqlite3-dev valgrind golang-go chromium
+# (libhiredis-dev for the Redis store; redis-server for its tests, which start their own
+# servers in temporary folders: no daemon is needed).
+APT_PACKAGES ?= tzdata pkg-config libjson-c-dev libsqlite3-dev libhiredis-dev redis-server valgrind golang-go chromium
 
 export ENGAGE_SHARED := $(SHARED)
 

@@ -5,6 +5,9 @@
 // Targets are split where a dependency direction must hold:
 //   Engage       — the pure-Swift core (no Foundation); the only public Swift API.
 //   EngageSQLite — the embedded durable store (Debian's libsqlite3, through CSQLite).
+//   EngageRedis  — the fleet store on a Redis server (Debian's libhiredis, through CHiredis).
+//   EngageStores — Engine.open(config:): opens whichever store a config names (above
+//                  every store module; the C ABI and the CLI use it).
 //   EngageC      — the C ABI: @_cdecl functions only (libengage.so).
 //   EngageScenario — the telco scenario's tools: the event-log generator, the simulator
 //                  and its reports (Foundation allowed: not on the decision path).
@@ -22,6 +25,8 @@ let package = Package(
     products: [
         .library(name: "Engage", targets: ["Engage"]),
         .library(name: "EngageSQLite", targets: ["EngageSQLite"]),
+        .library(name: "EngageRedis", targets: ["EngageRedis"]),
+        .library(name: "EngageStores", targets: ["EngageStores"]),
         // libengage.so: the C ABI (include/engage.h). `make lib` links it with the Swift
         // runtime statically and exports only engage_* symbols.
         .library(name: "engage", type: .dynamic, targets: ["EngageC"]),
@@ -46,9 +51,26 @@ let package = Package(
             path: "Sources/EngageSQLite",
             swiftSettings: strict
         ),
+        .systemLibrary(
+            name: "CHiredis",
+            path: "Sources/CHiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        .target(
+            name: "EngageRedis",
+            dependencies: ["Engage", "CHiredis"],
+            path: "Sources/EngageRedis",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EngageStores",
+            dependencies: ["Engage", "EngageSQLite", "EngageRedis"],
+            path: "Sources/EngageStores",
+            swiftSettings: strict
+        ),
         .target(
             name: "EngageC",
-            dependencies: ["Engage", "EngageSQLite"],
+            dependencies: ["Engage", "EngageStores"],
             path: "Sources/EngageC",
             swiftSettings: strict
         ),
@@ -60,13 +82,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "engage-cli",
-            dependencies: ["Engage", "EngageSQLite", "EngageScenario"],
+            dependencies: ["Engage", "EngageStores", "EngageScenario"],
             path: "Sources/engage",
             swiftSettings: strict
         ),
         .testTarget(
             name: "EngageTests",
-            dependencies: ["Engage", "EngageSQLite", "EngageScenario"],
+            dependencies: ["Engage", "EngageSQLite", "EngageRedis", "EngageStores", "EngageScenario"],
             path: "Tests/EngageTests",
             swiftSettings: strict
         ),

@@ -86,7 +86,9 @@ const char *engage_status_string(int32_t status);
 ** build does not include, or whose defaults.time_zone does not load; "path" names the
 ** member), ENGAGE_STORE (the SQLite store's file cannot be opened or
 ** created, is not a libengage state file, is damaged or of a newer layout; the
-** message names the file and the problem), ENGAGE_NOMEM. */
+** message names the file and the problem), ENGAGE_NOMEM. A `redis` store is not
+** connected here: the first call that needs the server connects, and while it cannot
+** be reached calls return ENGAGE_STORE within the config's store.timeout_ms. */
 int32_t engage_engine_open(const char *config, size_t config_len, engage_engine **engine,
                            char **out, size_t *out_len);
 

@@ -93,8 +93,26 @@ expect "config: memory forgets" 0 '{"user_id":"u1","now":1795150060000,"messages
 config_dir="$(dirname "$0")/../examples/config"
 expect "config: bad member"   1 ''      'invalid-retention-unit\.json: limits\.history_retention: unknown unit " days"' '' -- \
   decide --campaigns "$tmp/capped.json" --config "$config_dir/invalid-retention-unit.json" "$home"
-expect "config: redis"        1 ''      'invalid-redis-not-in-this-build\.json: store\.kind: the redis store is not in this build' '' -- \
-  explain --campaigns "$tmp/capped.json" --config "$config_dir/invalid-redis-not-in-this-build.json" "$home"
+expect "config: redis address" 1 ''     'invalid-redis-without-port\.json: store\.address: expected host:port, \[v6\]:port or unix:/path, found "127\.0\.0\.1" \(no port\)' '' -- \
+  explain --campaigns "$tmp/capped.json" --config "$config_dir/invalid-redis-without-port.json" "$home"
+# A Redis store (a real redis-server on a Unix socket in $tmp, AOF always) keeps the cap
+# between runs; stopped, a decision fails with the store's error, naming the server.
+if command -v redis-server >/dev/null; then
+  redis-server --port 0 --unixsocket "$tmp/redis.sock" --dir "$tmp" --appendonly yes --appendfsync always \
+    --save '' --daemonize no --logfile "$tmp/redis.log" &
+  redis_pid=$!
+  for _ in $(seq 100); do [ -S "$tmp/redis.sock" ] && break; sleep 0.05; done
+  printf '{"store": {"kind": "redis", "address": "unix:%s/redis.sock", "timeout_ms": 200}}' "$tmp" >"$tmp/redis.json"
+  expect "config: redis, first" 0 '{"user_id":"u1","now":1795150000000,"messages":[{"campaign":"welcome","placement":"home","channel":"in_app","cost":0,"payload":{"t":"hi"}}]}' '' '' -- \
+    decide --campaigns "$tmp/capped.json" --config "$tmp/redis.json" --now 1795150000000 --compact "$home"
+  expect "config: redis, capped" 0 '{"user_id":"u1","now":1795150060000,"messages":[]}' '' '' -- \
+    decide --campaigns "$tmp/capped.json" --config "$tmp/redis.json" --now 1795150060000 --compact "$home"
+  kill -9 "$redis_pid"; wait "$redis_pid" 2>/dev/null
+  expect "config: redis down"  1 ''      'unavailable: redis unix:.*/redis\.sock: HMGET for user u1: connect: ' '' -- \
+    decide --campaigns "$tmp/capped.json" --config "$tmp/redis.json" --now 1795150060000 --compact "$home"
+else
+  failures=$((failures + 1)); echo "FAIL config: redis — redis-server not installed (make deps)"
+fi
 printf '%s' '{"defaults": {"time_zone": "Mars/Olympus_Mons"}}' >"$tmp/zone.json"
 expect "config: unknown zone" 1 ''      'zone\.json: defaults\.time_zone: "Mars/Olympus_Mons" cannot be used' '' -- \
   decide --campaigns "$tmp/capped.json" --config "$tmp/zone.json" "$home"

@@ -15,6 +15,12 @@ declared=$(grep -oE '\bengage_[a-z_]+\(' "$root/include/engage.h" | tr -d '(' | 
 check "exports exactly the header's functions" '[ "$exported" = "$declared" ]'
 [ "$exported" = "$declared" ] || diff <(echo "$exported") <(echo "$declared") || true
 check "no Swift runtime library needed (ldd)" '! ldd "$lib" | grep -qi swift'
+# Its own dependencies (DT_NEEDED): the C and C++ runtimes, and the two stores' system
+# libraries, linked dynamically (Debian's libsqlite3-0 and libhiredis0.14).
+needed=$(readelf -d "$lib" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | sort | xargs)
+check "needs system libraries only ($needed)" \
+  '! echo "$needed" | tr " " "\n" | grep -vE "^(libc|libm|libstdc\+\+|libgcc_s|libdl|libpthread|librt|libutil|libsqlite3|libhiredis|ld-linux[-a-z0-9_.]*)\.so"'
+check "links libsqlite3 and libhiredis" 'echo "$needed" | grep -q "libsqlite3\.so" && echo "$needed" | grep -q "libhiredis\.so"'
 
 # The archive: one prelinked object; every global it defines is an engage_* function of
 # the header (the Swift runtime inside is local), and no Swift symbol is left undefined.

@@ -1,7 +1,7 @@
 // Opening an engine from an engine config (docs/engine-config.md): the one place that
 // turns the document's limits, defaults and store choice into an engine. The C ABI, the
-// CLI and Swift hosts all come through here (EngageSQLite's `Engine.open(config:)` opens
-// the SQLite file first, then calls this).
+// CLI and Swift hosts all come through here (EngageStores' `Engine.open(config:)` opens
+// the SQLite file or the Redis pool first, then calls this).
 
 extension Engine {
     /// Opens an engine as `config` describes: its limits (`max_steps` for every rule
@@ -9,9 +9,9 @@ extension Engine {
     /// its default time zone and clock, and its store.
     ///
     /// The store: `store` when given — the host's own (a `callbacks` config, or one that
-    /// names no store) or one opened for the config (EngageSQLite); otherwise a
+    /// names no store) or one opened for the config (EngageStores); otherwise a
     /// ``MemoryStore`` keeping ``EngineConfig/historyRetention``. A config naming the
-    /// `sqlite` store needs its file opened: `import EngageSQLite` and use
+    /// `sqlite` or `redis` store needs it opened: `import EngageStores` and use
     /// `Engine.open(config:)`, which calls this.
     ///
     /// - Parameters:
@@ -23,8 +23,8 @@ extension Engine {
     ///     ``init(store:zones:maxQueuedExposures:clock:)``).
     /// - Throws: ``EngineConfig/Problem``: at the member for a value set outside its
     ///   range (``EngineConfig/validate()``); at `defaults.time_zone` for a zone that does
-    ///   not load; at `store.kind` for a `sqlite` config without a store, a `callbacks`
-    ///   config without one, or a `memory` or `sqlite` config given a store as well.
+    ///   not load; at `store.kind` for a `sqlite` or `redis` config without a store, a `callbacks`
+    ///   config without one, or a `memory`, `sqlite` or `redis` config given a store as well.
     public convenience init(config: EngineConfig, store: (any StateStore)? = nil, zones: ZoneCache = .shared,
                             maxQueuedExposures: Int = 100_000) throws(EngineConfig.Problem) {
         try config.validate()
@@ -37,8 +37,8 @@ extension Engine {
             chosen = MemoryStore(policy: config.retentionPolicy)
         case (.callbacks?, nil):
             throw EngineConfig.Problem("store.kind", "the callbacks store is the host's own: open the engine with it (Engine(config:store:), engage_engine_open_with_store)")
-        case (.sqlite?, nil):
-            throw EngineConfig.Problem("store.kind", "the sqlite store is opened by EngageSQLite: Engine.open(config:) (the C ABI and the CLI use it)")
+        case (.sqlite?, nil), (.redis?, nil):
+            throw EngineConfig.Problem("store.kind", "the \(config.store?.name ?? "") store is opened by EngageStores: Engine.open(config:) (the C ABI and the CLI use it)")
         case (let named?, _?):
             throw EngineConfig.Problem("store.kind", "the config names the \(named.name) store, and the engine was given a store of its own (name no store, or callbacks)")
         }

@@ -14,8 +14,8 @@ import Synchronization
 ///
 /// ```swift
 /// let engine = try Engine(config: EngineConfig(text: configText))   // memory or a given store
-/// import EngageSQLite
-/// let engine = try Engine.open(config: EngineConfig(text: configText)) // also the SQLite file
+/// import EngageStores
+/// let engine = try Engine.open(config: EngineConfig(text: configText)) // also SQLite or Redis
 /// ```
 ///
 /// One engine is shared by many threads. `load` compiles the new set off to the side

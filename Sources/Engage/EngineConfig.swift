@@ -4,15 +4,15 @@
 ///
 /// ```swift
 /// let config = try EngineConfig(text: #"{"limits": {"max_steps": 20000, "history_retention": "90d"}}"#)
-/// let engine = try Engine(config: config)            // memory; EngageSQLite: Engine.open(config:)
+/// let engine = try Engine(config: config)            // memory; EngageStores: Engine.open(config:)
 /// ```
 ///
 /// Reading is pure and bounded: every number is range-checked before it is converted,
 /// and every error names the member (`limits.history_retention: unknown unit "dd" …`)
 /// and stays short whatever the input holds. What needs the file system — the time zone
 /// and the store — is checked when an engine is opened with the config
-/// (``Engine/init(config:store:zones:maxQueuedExposures:)``). The `redis` store is not in this build and is
-/// refused at `store.kind`.
+/// (``Engine/init(config:store:zones:maxQueuedExposures:)``); the SQLite and Redis stores
+/// are opened by EngageStores' `Engine.open(config:)`.
 public struct EngineConfig: Sendable, Equatable {
     /// Where user state lives.
     public enum Store: Sendable, Equatable {
@@ -20,14 +20,17 @@ public struct EngineConfig: Sendable, Equatable {
         case memory
         /// `{"kind": "sqlite", ...}`.
         case sqlite(SQLite)
+        /// `{"kind": "redis", ...}`: a server shared by a fleet of gateways.
+        case redis(Redis)
         /// `{"kind": "callbacks"}`: the host passes its callbacks when it opens the engine.
         case callbacks
 
-        /// `memory`, `sqlite` or `callbacks`.
+        /// `memory`, `sqlite`, `redis` or `callbacks`.
         public var name: String {
             switch self {
             case .memory: return "memory"
             case .sqlite: return "sqlite"
+            case .redis: return "redis"
             case .callbacks: return "callbacks"
             }
         }
@@ -127,6 +130,8 @@ public struct EngineConfig: Sendable, Equatable {
             outside = ("limits.history_retention", "\(historyRetention) ms is outside 1h to 3650d")
         } else if let t = fixedClock, !Instant.range.contains(t) {
             outside = ("defaults.fixed_clock_ms", "\(t) is outside \(Instant.earliest) to \(Instant.latest)")
+        } else if case .redis(let r)? = store, let problem = r.outsideItsRanges() {
+            outside = problem
         } else {
             outside = nil
         }
@@ -196,15 +201,15 @@ public struct EngineConfig: Sendable, Equatable {
     private static func readStore(_ value: JSON) throws(Problem) -> Store {
         guard case .object(let o) = value else { throw Problem("store", "expected an object, found \(value.typeName)") }
         guard case .string(let kind)? = o["kind"] else {
-            throw Problem("store.kind", "expected memory, sqlite or callbacks, found \(o["kind"].map(ErrorText.shown) ?? "nothing")")
+            throw Problem("store.kind", "expected memory, sqlite, redis or callbacks, found \(o["kind"].map(ErrorText.shown) ?? "nothing")")
         }
         let allowed: [String]
         switch kind {
         case "memory", "callbacks": allowed = ["kind"]
         case "sqlite": allowed = sqliteMembers
+        case "redis": allowed = redisMembers
         default:
-            let why = kind == "redis" ? "the redis store is not in this build" : "unknown store \(ErrorText.quoted(kind))"
-            throw Problem("store.kind", "\(why) (expected memory, sqlite or callbacks)")
+            throw Problem("store.kind", "unknown store \(ErrorText.quoted(kind)) (expected memory, sqlite, redis or callbacks)")
         }
         if let extra = o.keys.first(where: { !allowed.contains($0) }) {
             throw Problem("store.\(ErrorText.name(extra))", "unknown member for the \(kind) store (expected \(allowed.joined(separator: ", ")))")
@@ -212,6 +217,7 @@ public struct EngineConfig: Sendable, Equatable {
         switch kind {
         case "memory": return .memory
         case "callbacks": return .callbacks
+        case "redis": return .redis(try readRedis(o))
         default: break
         }
         guard case .string(let path)? = o["path"], !path.isEmpty, !path.utf8.contains(0), path.utf8.count <= 4096 else {
@@ -295,7 +301,7 @@ public struct EngineConfig: Sendable, Equatable {
     }
 
     /// An integer in `range`, or an error naming `path` with what was found.
-    private static func integer(_ v: JSON, _ range: ClosedRange<Int>, _ path: String,
+    static func integer(_ v: JSON, _ range: ClosedRange<Int>, _ path: String,
                                 orNull: String? = nil) throws(Problem) -> Int {
         let expected = "expected an integer from \(range.lowerBound) to \(range.upperBound)" + (orNull.map { ", or \($0)" } ?? "")
         guard let n = v.intValue, range.contains(n) else {

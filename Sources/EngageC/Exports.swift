@@ -5,7 +5,7 @@ import Glibc
 import Darwin
 #endif
 import Engage
-import EngageSQLite
+import EngageStores
 
 public typealias OutText = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 public typealias OutLen = UnsafeMutablePointer<Int>?

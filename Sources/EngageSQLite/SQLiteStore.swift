@@ -56,7 +56,14 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
     private struct Cached {
         var state: UserState
         var loaded: Int64
+        /// ``writes`` when the state was read or written: a state is cached only over
+        /// an older one, so a thread that remembers late (a write's caller woken after
+        /// the next write, a read that raced a write) cannot put back a stale state.
+        var sequence: UInt64
     }
+
+    /// Writes run so far, counted under the writer lock: each write's sequence number.
+    private let writes = Atomic<UInt64>(0)
 
     private final class CacheStripe: Sendable {
         let users = Mutex<[String: Cached]>([:])
@@ -166,15 +173,18 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
         return cache[Int(h % UInt32(cache.count))]
     }
 
-    private func remember(_ userID: String, _ state: UserState) {
+    /// Caches `state` as of write `sequence`, unless a newer one is cached already.
+    private func remember(_ userID: String, _ state: UserState, sequence: UInt64) {
         guard cacheCapacity > 0 else { return }
         let perStripe = max(1, cacheCapacity / cache.count)
         let now = clock()
         stripe(userID).users.withLock { users in
-            if users[userID] == nil, users.count >= perStripe, let victim = users.keys.first {
+            if let cached = users[userID] {
+                if cached.sequence > sequence { return }
+            } else if users.count >= perStripe, let victim = users.keys.first {
                 users.removeValue(forKey: victim)
             }
-            users[userID] = Cached(state: state, loaded: now)
+            users[userID] = Cached(state: state, loaded: now, sequence: sequence)
         }
     }
 
@@ -200,8 +210,10 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
         }) {
             return hit
         }
+        // Taken before the read: the row read is at least this new.
+        let sequence = writes.load(ordering: .acquiring)
         let state = try reader.withLock { r throws(StateStoreError) -> UserState in try r.read(userID) }
-        remember(userID, state)
+        remember(userID, state, sequence: sequence)
         return state
     }
 
@@ -252,6 +264,8 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
         /// Set by the leader that ran the op, under the writer lock; read by the op's
         /// owner after it takes that lock itself.
         var outcome: Result<([CommitOutcome], UserState?), StateStoreError>? = nil
+        /// The op's place in the order writes were run (set with `outcome`).
+        var sequence: UInt64 = 0
 
         init(userID: String, kind: Kind) {
             self.userID = userID
@@ -268,14 +282,19 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
                 return queue
             }
             w.run(batch, policy: policy, now: clock())
+            let base = writes.load(ordering: .relaxed)
+            for (i, o) in batch.enumerated() { o.sequence = base + UInt64(i) + 1 }
+            writes.store(base + UInt64(batch.count), ordering: .releasing)
             return op.outcome ?? .failure(StateStoreError(.io, "\(path): a write was not run"))
         }
         switch result {
         case .success(let (outcome, state)):
             if case .forget = op.kind {
-                _ = stripe(op.userID).users.withLock { $0.removeValue(forKey: op.userID) }
+                // An empty state, not a removal: a read from before the erasure that
+                // remembers late must not bring the user back.
+                remember(op.userID, UserState(), sequence: op.sequence)
             } else if let state {
-                remember(op.userID, state)
+                remember(op.userID, state, sequence: op.sequence)
             }
             return outcome
         case .failure(let error):

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 @testable import Engage
+import EngageRedis
 import EngageSQLite
+import EngageStores
 
 /// 2026-11-20T00:30:00Z, a Friday: 09:30 in Seoul.
 private let seoulMorning: Int64 = 1_795_134_600_000
@@ -13,7 +15,7 @@ private let configFolder = SharedFixtures.projectRoot + "/examples/config"
 private let invalidExamples = [
     "invalid-empty-time-zone.json": "defaults.time_zone",
     "invalid-max-steps-zero.json": "limits.max_steps",
-    "invalid-redis-not-in-this-build.json": "store.kind",
+    "invalid-redis-without-port.json": "store.address",
     "invalid-retention-unit.json": "limits.history_retention",
     "invalid-sqlite-without-path.json": "store.path",
     "invalid-unknown-store.json": "store.kind",
@@ -84,6 +86,9 @@ private func reason(_ d: Decision, _ id: String) -> ReasonCode? { d.traces?.firs
                 c.store = .sqlite(settings)
                 let engine = try Engine.open(config: c)
                 #expect(engine.store is SQLiteStore)
+            case .redis?:
+                // Opened without connecting (lazy): no server is needed here.
+                #expect(try Engine.open(config: c).store is RedisStore, "\(name)")
             case .callbacks?:
                 #expect(problem(text)?.path == "store.kind", "\(name): the host's store must be given")
                 _ = try Engine(config: c, store: MemoryStore())
@@ -253,8 +258,46 @@ private func reason(_ d: Decision, _ id: String) -> ReasonCode? { d.traces?.firs
 
     // MARK: Stores
 
+    @Test func redisMembersAreReadAndRangeChecked() throws {
+        let full = try config(#"{"store": {"kind": "redis", "address": "[::1]:7000", "key_prefix": "t:", "timeout_ms": 20, "pool_size": 3, "password": "pw", "database": 2}}"#)
+        var expected = EngineConfig.Redis(address: .tcp(host: "::1", port: 7000))
+        (expected.keyPrefix, expected.timeoutMS, expected.poolSize, expected.password, expected.database) = ("t:", 20, 3, "pw", 2)
+        #expect(full.store == .redis(expected))
+        #expect(try config(#"{"store": {"kind": "redis", "address": "unix:/run/redis.sock"}}"#).store
+                == .redis(EngineConfig.Redis(address: .unix(path: "/run/redis.sock"))))
+        let defaults = EngineConfig.Redis(address: .tcp(host: "redis.internal", port: 6379))
+        #expect(try config(#"{"store": {"kind": "redis", "address": "redis.internal:6379"}}"#).store == .redis(defaults))
+        #expect((defaults.keyPrefix, defaults.timeoutMS, defaults.poolSize, defaults.password, defaults.database) == ("engage:", 50, 8, nil, 0))
+        let refused: [(String, String)] = [
+            (#""address": "127.0.0.1""#, "store.address"), (#""address": "::1:6379""#, "store.address"),
+            (#""address": "host:0""#, "store.address"), (#""address": "host:65536""#, "store.address"),
+            (#""address": "[::1:6379""#, "store.address"), (#""address": "unix:relative.sock""#, "store.address"),
+            (#""address": "a b:1""#, "store.address"), (#""address": 6379"#, "store.address"), ("", "store.address"),
+            (#""address": "h:1", "key_prefix": "{t}:""#, "store.key_prefix"),
+            (#""address": "h:1", "timeout_ms": 0"#, "store.timeout_ms"), (#""address": "h:1", "timeout_ms": 60001"#, "store.timeout_ms"),
+            (#""address": "h:1", "pool_size": 0"#, "store.pool_size"), (#""address": "h:1", "pool_size": 1.5"#, "store.pool_size"),
+            (#""address": "h:1", "database": -1"#, "store.database"), (#""address": "h:1", "password": """#, "store.password"),
+            (#""address": "h:1", "path": "/x""#, "store.path"),
+        ]
+        for (members, path) in refused {
+            let text = #"{"store": {"kind": "redis""# + (members.isEmpty ? "" : ", " + members) + "}}"
+            #expect(problem(text)?.path == path, "\(text): \(problem(text).map { "\($0)" } ?? "opened")")
+        }
+        // A password is never repeated in an error.
+        #expect(problem(#"{"store": {"kind": "redis", "address": "h:1", "password": 12}}"#)?.message.contains("12") == false)
+        // Set in Swift out of range: refused at open, by member.
+        var c = EngineConfig()
+        var r = defaults
+        r.poolSize = 0
+        c.store = .redis(r)
+        #expect(problem(opening: c)?.path == "store.pool_size")
+    }
+
     @Test func theStoreIsTheOneTheConfigNames() throws {
-        #expect(problem(#"{"store": {"kind": "redis", "address": "127.0.0.1:6379"}}"#)?.message.contains("not in this build") == true)
+        #expect(problem(#"{"store": {"kind": "redis", "address": "127.0.0.1:6379"}}"#) == nil)
+        #expect(throws: EngineConfig.Problem("store.kind", "the redis store is opened by EngageStores: Engine.open(config:) (the C ABI and the CLI use it)")) {
+            try Engine(config: config(#"{"store": {"kind": "redis", "address": "127.0.0.1:6379"}}"#))
+        }
         #expect(problem(#"{"store": {"kind": "callbacks"}}"#)?.path == "store.kind")
         // The core cannot open the SQLite file: it says who can.
         let sqlite = try config(#"{"store": {"kind": "sqlite", "path": "/tmp/never-created.db"}}"#)

@@ -126,6 +126,28 @@ private func everyKind(at t: Int64) -> [StateRecord] {
         #expect(try store.load(userID: "shown").impressionCount(.campaign("c1"), in: CapRange.lifetime) == 1)
     }
 
+    /// UserState.expiry is the first instant prune(now:) empties the state: never early.
+    @Test func expiryIsWhenPruningWouldDropTheUser() {
+        let policy = RetentionPolicy(retention: 7 * day)
+        var s = UserState()
+        s.apply(.behaviour(HistoryEvent(name: "page_view", time: now - 3 * hour)), policy: policy)
+        s.apply(.behaviour(HistoryEvent(name: "page_view", time: now)), policy: policy)
+        func prunable(at t: Int64) -> Bool { var c = s; c.prune(policy: policy, now: t); return c.isPrunable }
+        #expect(s.expiry(policy: policy) == now + 7 * day + 1)
+        #expect(!prunable(at: now + 7 * day) && prunable(at: now + 7 * day + 1))
+        s.apply(.conversation(channel: "whatsapp", time: now - hour), policy: policy)
+        let end = now - hour + ConversationWindow.length + 7 * day + 1
+        #expect(s.expiry(policy: policy) == end)
+        #expect(!prunable(at: end - 1) && prunable(at: end))
+        // Lifetime totals and campaign activity are never pruned: no expiry.
+        var shownOnce = s
+        shownOnce.apply(.impression(shown(at: now - 60 * day)), policy: policy)
+        #expect(shownOnce.expiry(policy: policy) == nil)
+        s.apply(.dismissal(campaignID: "c1", time: now), policy: policy)
+        #expect(s.expiry(policy: policy) == nil)
+        #expect(UserState().expiry(policy: policy) == .min)
+    }
+
     @Test func memoryIsBoundedWhateverIsRecorded() throws {
         let policy = RetentionPolicy(retention: 2 * day, exactImpressions: 8, maxScopes: 20,
                                      maxBehaviourSeries: 10, maxCampaigns: 10)

@@ -11,8 +11,19 @@ public protocol VersionedStorage: Sendable {
     /// stored yet), giving them a new version; false, storing nothing, when another
     /// write came first.
     func write(userID: String, _ bytes: [UInt8], expected: UInt64) throws(StateStoreError) -> Bool
+    /// As ``write(userID:_:expected:)``, saying when the value may expire: at
+    /// `expiresAt` (ms since the epoch, ``UserState/expiry(policy:)``), or never when nil.
+    /// ``VersionedStateStore`` calls this one. Storage with native expiry (Redis) sets
+    /// it with the write; the default ignores it and calls ``write(userID:_:expected:)``.
+    func write(userID: String, _ bytes: [UInt8], expected: UInt64, expiresAt: Int64?) throws(StateStoreError) -> Bool
     /// Removes the user's bytes (no error when there are none).
     func erase(userID: String) throws(StateStoreError)
+}
+
+extension VersionedStorage {
+    public func write(userID: String, _ bytes: [UInt8], expected: UInt64, expiresAt: Int64?) throws(StateStoreError) -> Bool {
+        try write(userID: userID, bytes, expected: expected)
+    }
 }
 
 /// A ``StateStore`` over ``VersionedStorage``: each user's ``UserState`` is one value
@@ -27,7 +38,8 @@ public protocol VersionedStorage: Sendable {
 ///   as far as the storage's compare-and-swap is atomic.
 ///
 /// After ``maxAttempts`` conflicts in a row the operation fails with `unavailable`
-/// rather than spinning. Retention is applied on every write (``RetentionPolicy``);
+/// rather than spinning. Retention is applied on every write (``RetentionPolicy``), and
+/// each write tells the storage when the value may expire (``UserState/expiry(policy:)``);
 /// ``prune(now:)`` does nothing, since the storage, not the engine, knows its users.
 public final class VersionedStateStore<Storage: VersionedStorage>: StateStore {
     public let storage: Storage
@@ -60,7 +72,7 @@ public final class VersionedStateStore<Storage: VersionedStorage>: StateStore {
         for _ in 0..<maxAttempts {
             var (state, version) = try current(userID)
             state.apply(record, policy: policy)
-            if try storage.write(userID: userID, state.encoded(), expected: version) { return }
+            if try save(userID, state, expected: version) { return }
         }
         throw conflict(userID)
     }
@@ -73,9 +85,13 @@ public final class VersionedStateStore<Storage: VersionedStorage>: StateStore {
             let outcomes = state.apply(commit, policy: policy)
             // Every impression refused and nothing else to write: nothing changes.
             if commit.records.isEmpty, !outcomes.contains(.committed) { return outcomes }
-            if try storage.write(userID: userID, state.encoded(), expected: version) { return outcomes }
+            if try save(userID, state, expected: version) { return outcomes }
         }
         throw conflict(userID)
+    }
+
+    private func save(_ userID: String, _ state: UserState, expected: UInt64) throws(StateStoreError) -> Bool {
+        try storage.write(userID: userID, state.encoded(), expected: expected, expiresAt: state.expiry(policy: policy))
     }
 
     public func forget(userID: String) throws(StateStoreError) {

@@ -161,7 +161,7 @@ def test_config_limits_and_defaults():
                          ({"limits": {"history_retention": "30m"}}, "limits.history_retention"),
                          ({"limits": {"max_steps": 0}}, "limits.max_steps"),
                          ({"defaults": {"time_zone": "Mars/Olympus_Mons"}}, "defaults.time_zone"),
-                         ({"store": {"kind": "redis", "address": "127.0.0.1:6379"}}, "store.kind")):
+                         ({"store": {"kind": "redis", "address": "127.0.0.1"}}, "store.address")):
         with pytest.raises(engage.InvalidRequestError) as ei:
             engage.Engine(config)
         assert ei.value.path == path, config

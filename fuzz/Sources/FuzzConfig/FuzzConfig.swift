@@ -17,9 +17,10 @@ private let seeds = SeedSet(texts: [
     [#"{"store": {"kind": "sqlite", "path": "state.db", "sync": "always", "cache_users": 0, "cache_ttl_ms": 86400000}, "defaults": {"fixed_clock_ms": null}}"#],
     [#"{"defaults": {"fixed_clock_ms": -62167219200000}, "limits": {"max_request_bytes": 1, "max_depth": 1024}}"#],
     [#"{"limits": {"max_steps": 1, "history_retention": "1h"}, "defaults": {"time_zone": "+09:00"}}"#],
+    [#"{"store": {"kind": "redis", "address": "[::1]:6379", "key_prefix": "t:", "timeout_ms": 50, "pool_size": 8, "password": "pw", "database": 1}}"#],
 ] + [
-    "callbacks.json", "memory.json", "sqlite.json", "invalid-empty-time-zone.json", "invalid-max-steps-zero.json",
-    "invalid-redis-not-in-this-build.json", "invalid-retention-unit.json", "invalid-sqlite-without-path.json",
+    "callbacks.json", "memory.json", "sqlite.json", "redis.json", "invalid-empty-time-zone.json", "invalid-max-steps-zero.json",
+    "invalid-redis-without-port.json", "invalid-retention-unit.json", "invalid-sqlite-without-path.json",
     "invalid-unknown-store.json",
 ].map { [Seeds.example("config/" + $0)] })
 
@@ -31,7 +32,7 @@ private let slateRequest = Array(Seeds.example("requests/home-screen-slate.json"
 private let impression = Seeds.parse(#"{"user_id": "sub-0417-2231", "type": "impression", "campaign": "ott-bundle-activation", "channel": "push"}"#)
 
 private func checkSeeds() -> Bool {
-    for doc in seeds.documents.prefix(5) {
+    for doc in seeds.documents.prefix(6) {
         guard case .success = EngineConfig.read(doc[0]) else { Check.fail("a valid config seed does not read: \(doc[0])") }
     }
     return true

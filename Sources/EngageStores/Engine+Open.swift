@@ -1,12 +1,19 @@
-// Opening an engine with whichever store its config names. The core cannot open the
-// SQLite file (this module links libsqlite3 and depends on the core), so the one opener
-// that covers every store kind of this build lives here; the C ABI and the CLI use it.
+// Opening an engine with whichever store its config names. The core links no C library,
+// so it cannot open the SQLite file or the Redis pool; the one opener that covers every
+// store kind of this build lives here, above the store modules. The C ABI and the CLI use it.
 import Engage
+import EngageRedis
+import EngageSQLite
 
 extension Engine {
     /// Opens an engine as `config` describes, opening the store it names: memory (also
-    /// when it names none) or the SQLite file (created when missing), each keeping
-    /// `limits.history_retention`. Everything else is ``Engine/init(config:store:zones:maxQueuedExposures:)``.
+    /// when it names none), the SQLite file (created when missing) or a Redis server, each
+    /// keeping `limits.history_retention`. Everything else is ``Engine/init(config:store:zones:maxQueuedExposures:)``.
+    ///
+    /// Redis is connected lazily: opening does not connect, so an engine opens while the
+    /// server is still starting (a gateway and its Redis started together); the first
+    /// call that needs the server connects, and fails with the store's `unavailable`
+    /// error within `store.timeout_ms` while it cannot.
     ///
     /// ```swift
     /// let engine = try Engine.open(config: EngineConfig(text: #"{"store": {"kind": "sqlite", "path": "state.db"}}"#))
@@ -17,7 +24,15 @@ extension Engine {
     ///   that initialiser); at `store.path` with ``EngineConfig/Problem/store`` set when
     ///   the file cannot be opened (a missing folder, another application's database).
     public static func open(config: EngineConfig, zones: ZoneCache = .shared) throws(EngineConfig.Problem) -> Engine {
-        guard case .sqlite(let settings)? = config.store else { return try Engine(config: config, zones: zones) }
+        let settings: EngineConfig.SQLite
+        switch config.store {
+        case .sqlite(let s)?: settings = s
+        case .redis(let redis)?:
+            try config.validate()
+            try checkTimeZone(of: config, zones: zones)
+            return try open(config, store: RedisStore(redis, policy: config.retentionPolicy), zones: zones)
+        default: return try Engine(config: config, zones: zones)
+        }
         try config.validate()
         try checkTimeZone(of: config, zones: zones)
         let store: SQLiteStore
@@ -28,6 +43,11 @@ extension Engine {
         } catch {
             throw EngineConfig.Problem("store.path", error.message, store: error)
         }
+        return try open(config, store: store, zones: zones)
+    }
+
+    /// The engine over the store opened for `config`.
+    private static func open(_ config: EngineConfig, store: any StateStore, zones: ZoneCache) throws(EngineConfig.Problem) -> Engine {
         var opened = config
         opened.store = nil   // the store is given: the config's choice is made
         return try Engine(config: opened, store: store, zones: zones)
