@@ -38,6 +38,7 @@ extension UserState: EventHistory {
                 h -= 1
             }
         }
+        guard !picks.isEmpty else { return }
         picks.sort { $0.last > $1.last }
         // Each series' property shape is built once, and only if some bucket's properties
         // are read; its hours then only fill in values.
