@@ -24,6 +24,9 @@ extension Channel {
         case .email: return 5
         }
     }
+
+    /// By position, not by raw value: a raw-valued enum otherwise hashes its String.
+    public func hash(into hasher: inout Hasher) { hasher.combine(ordinal) }
 }
 
 /// How a payload's strings are escaped when placeholders are filled.
