@@ -33,6 +33,18 @@ public enum CapScope: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { self == .all ? "all" : "\(kind):\(name)" }
+
+    /// Same kind and name; names of other lengths are told apart without comparing
+    /// their bytes (a user's ledgers are searched by scope for every cap checked).
+    public static func == (a: CapScope, b: CapScope) -> Bool {
+        switch (a, b) {
+        case (.campaign(let x), .campaign(let y)), (.tag(let x), .tag(let y)),
+             (.channel(let x), .channel(let y)), (.purpose(let x), .purpose(let y)):
+            return x.utf8.count == y.utf8.count && x == y
+        case (.all, .all): return true
+        default: return false
+        }
+    }
 }
 
 /// A cap resolved to concrete instants, as a store re-checks it: "fewer than `limit`
