@@ -37,8 +37,9 @@ FUZZ_TARGETS ?= FuzzJSON FuzzLogic FuzzState FuzzConfig FuzzCampaigns FuzzDecide
 
 # One list, so a later issue adds what it needs in one place
 # (libhiredis-dev for the Redis store; redis-server for its tests, which start their own
-# servers in temporary folders: no daemon is needed).
-APT_PACKAGES ?= tzdata pkg-config libjson-c-dev libsqlite3-dev libhiredis-dev redis-server valgrind golang-go chromium
+# servers in temporary folders: no daemon is needed; luajit2, OpenResty's LuaJIT, for
+# bindings/lua — it conflicts with Debian's `luajit`, which apt-get then removes).
+APT_PACKAGES ?= tzdata pkg-config libjson-c-dev libsqlite3-dev libhiredis-dev redis-server valgrind golang-go chromium luajit2
 
 export ENGAGE_SHARED := $(SHARED)
 
@@ -51,7 +52,7 @@ BIN_DIR     = $(SCRATCH)/$(CONFIG)
 LIB_SCRATCH ?= $(SCRATCH)-lib
 LIB_DIR      = $(LIB_SCRATCH)/release
 
-.PHONY: all build test deps check-shared swift-test fuzz cli-test scenario-test schema-test lib FORCE lib-test perf-check perf-baseline c-host-test python-test go-test go-gateway-test durability-test swift-app-test demo install bench bench-abi clean help
+.PHONY: all build test deps check-shared swift-test fuzz cli-test scenario-test schema-test lib FORCE lib-test perf-check perf-baseline c-host-test python-test go-test lua-test go-gateway-test durability-test swift-app-test demo install bench bench-abi clean help
 
 all: build
 
@@ -73,7 +74,7 @@ build:
 
 ## test: deps, one build, then every suite; the build is reused by every step.
 test: deps check-shared build
-	$(MAKE) --no-print-directory swift-test fuzz cli-test scenario-test schema-test lib-test perf-check c-host-test python-test go-test go-gateway-test durability-test swift-app-test
+	$(MAKE) --no-print-directory swift-test fuzz cli-test scenario-test schema-test lib-test perf-check c-host-test python-test go-test lua-test go-gateway-test durability-test swift-app-test
 	@echo "make test: all suites passed"
 
 swift-test:
@@ -149,6 +150,11 @@ python-test: lib
 ## go-test: bindings/go — go vet and go test -race against the release libengage.so.
 go-test: lib
 	scripts/test-go.sh "$(abspath $(LIB_DIR))"
+
+## lua-test: bindings/lua (LuaJIT FFI) with Debian's luajit2 (OpenResty's LuaJIT) against
+## the release libengage.so: cdef vs engage.h, status paths, vectors, 10^6 calls, JIT traces.
+lua-test: lib
+	scripts/test-lua.sh "$(abspath $(LIB_DIR))"
 
 ## go-gateway-test: examples/go-gateway — a net/http reverse proxy asking libengage per
 ## page, tested against an upstream on 127.0.0.1 (go vet, go test -race).
