@@ -21,7 +21,8 @@ func printError(_ message: String) {
 }
 
 /// Every workload `--only` accepts, in the order a full run runs them.
-let workloads = ["json", "logic", "decide", "memory", "decide-commit", "load", "reject", "record", "store"]
+let workloads = ["json", "logic", "decide", "decide-history", "memory", "memory-history", "decide-commit", "load", "reject",
+                 "record", "store"]
 let usage = "usage: engage-bench [--json PATH] [--quick] [--only NAME[,NAME...]]\n"
     + "  NAME: " + workloads.joined(separator: ", ") + " (record: the store's records/s only; store: all of it)"
 
@@ -73,9 +74,15 @@ do {
     if selected("decide") {
         results += try EngineBench.run(rounds: quick ? 5 : 21)
     }
+    if selected("decide-history") {
+        results += try HistoryBench.run(rounds: quick ? 3 : 11, users: quick ? 100 : 300)
+    }
     // Before decide-commit and load: what they free could otherwise hide these users.
     if selected("memory") {
         results += try EngineBench.memory(users: quick ? 5_000 : 100_000)
+    }
+    if selected("memory-history") {
+        results += try HistoryBench.memory(users: quick ? 2_000 : 20_000)
     }
     if selected("decide-commit") {
         results += try DecideCommitBench.run(users: quick ? 2_000 : 10_000, passes: quick ? 2 : 3)
