@@ -87,8 +87,10 @@ const char *engage_status_string(int32_t status);
 ** member), ENGAGE_STORE (the SQLite store's file cannot be opened or
 ** created, is not a libengage state file, is damaged or of a newer layout; the
 ** message names the file and the problem), ENGAGE_NOMEM. A `redis` store is not
-** connected here: the first call that needs the server connects, and while it cannot
-** be reached calls return ENGAGE_STORE within the config's store.timeout_ms. */
+** connected here: the first call that needs the server connects. While it cannot be
+** reached (or its breaker is open), decisions fail closed within the config's
+** store.timeout_ms — ENGAGE_OK, no message, "store": "unavailable" (engage_decide) —
+** and calls that store what the host asked (record, forget) return ENGAGE_STORE. */
 int32_t engage_engine_open(const char *config, size_t config_len, engage_engine **engine,
                            char **out, size_t *out_len);
 
@@ -120,7 +122,8 @@ int32_t engage_engine_open(const char *config, size_t config_len, engage_engine 
 **   - `user_id` is `user_id_len` bytes of UTF-8 without NUL, NUL-terminated as well.
 **   - They return ENGAGE_OK, ENGAGE_STORE_CONFLICT (`save` only) or any other value
 **     for a failure, which fails the engage_* call with ENGAGE_STORE ("the host's
-**     store->save returned 7").
+**     store->save returned 7") — except engage_decide, which fails closed: ENGAGE_OK,
+**     no message, "store": "unavailable" with that text in "store_error".
 **   - `host` must stay valid until engage_engine_close() has returned and no call on
 **     the engine is still running on another thread.
 */
@@ -185,6 +188,13 @@ int32_t engage_load_campaigns(engage_engine *engine, const char *json, size_t le
 ** With "commit" (the default) the chosen impressions and the request's event are
 ** recorded atomically, in one store write ("record_event": false leaves the event
 ** out: neither counted nor recorded; "commit": false writes nothing).
+** A store that is unavailable (down, not answering within its timeout, its breaker
+** open, a host store callback failing) fails the decision closed, not the call:
+** ENGAGE_OK with no message, nothing recorded, and the top-level members
+** `"store": "unavailable", "store_error": "<what and where>"` — so a gateway renders
+** its page with nothing to show and needs no error path for an outage; it can alert on
+** those members or on stats' "store_unavailable" (docs/decisions.md). ENGAGE_STORE is
+** for data the store holds that is damaged (code "io") or refused ("invalid_record").
 ** Returns ENGAGE_OK, ENGAGE_MISUSE, ENGAGE_INVALID_JSON, ENGAGE_INVALID_REQUEST,
 ** ENGAGE_NO_CAMPAIGNS, ENGAGE_STORE, ENGAGE_TOO_BIG, ENGAGE_NOMEM. */
 int32_t engage_decide(engage_engine *engine, const char *request, size_t len,

@@ -108,7 +108,9 @@ if command -v redis-server >/dev/null; then
   expect "config: redis, capped" 0 '{"user_id":"u1","now":1795150060000,"messages":[]}' '' '' -- \
     decide --campaigns "$tmp/capped.json" --config "$tmp/redis.json" --now 1795150060000 --compact "$home"
   kill -9 "$redis_pid"; wait "$redis_pid" 2>/dev/null
-  expect "config: redis down"  1 ''      'unavailable: redis unix:.*/redis\.sock: HMGET for user u1: connect: ' '' -- \
+  # Down: the decision fails closed (no message, "store": "unavailable"), status 0.
+  expect "config: redis down"  0 '{"user_id":"u1","now":1795150060000,"messages":[],"store":"unavailable","store_error":"redis unix:'"$tmp"'/redis.sock: HMGET for user u1: connect: Connection refused"}' \
+    'engage: the store is unavailable; the decision failed closed: redis unix:.*/redis\.sock: HMGET for user u1: connect: ' '' -- \
     decide --campaigns "$tmp/capped.json" --config "$tmp/redis.json" --now 1795150060000 --compact "$home"
 else
   failures=$((failures + 1)); echo "FAIL config: redis — redis-server not installed (make deps)"

@@ -33,6 +33,12 @@ extension EngineConfig {
         public var password: String? = nil
         /// Selected with `SELECT` on every new connection when not 0 (0-65,535).
         public var database = 0
+        /// Consecutive failed calls (unreachable, timed out) after which the circuit breaker
+        /// opens: calls then fail at once, without touching the network (0-1,000; 0: never).
+        public var breakerFailures = 5
+        /// How long the breaker stays open before one probe call is let through: its
+        /// success closes the breaker, its failure opens it again (1-600,000 ms).
+        public var breakerOpenMS = 1_000
 
         public init(address: Address) { self.address = address }
 
@@ -41,6 +47,12 @@ extension EngineConfig {
             if !Self.timeoutRange.contains(timeoutMS) { return ("store.timeout_ms", "\(timeoutMS) is outside \(Self.timeoutRange)") }
             if !Self.poolSizeRange.contains(poolSize) { return ("store.pool_size", "\(poolSize) is outside \(Self.poolSizeRange)") }
             if !Self.databaseRange.contains(database) { return ("store.database", "\(database) is outside \(Self.databaseRange)") }
+            if !Self.breakerFailuresRange.contains(breakerFailures) {
+                return ("store.breaker_failures", "\(breakerFailures) is outside \(Self.breakerFailuresRange)")
+            }
+            if !Self.breakerOpenRange.contains(breakerOpenMS) {
+                return ("store.breaker_open_ms", "\(breakerOpenMS) is outside \(Self.breakerOpenRange)")
+            }
             if keyPrefix.utf8.count > Self.maxKeyPrefixBytes || keyPrefix.utf8.contains(where: { $0 == 0 || $0 == 0x7B || $0 == 0x7D }) {
                 return ("store.key_prefix", "at most \(Self.maxKeyPrefixBytes) bytes, without {, } or NUL")
             }
@@ -57,13 +69,16 @@ extension EngineConfig {
         public static let timeoutRange = 1...60_000
         public static let poolSizeRange = 1...1_024
         public static let databaseRange = 0...65_535
+        public static let breakerFailuresRange = 0...1_000
+        public static let breakerOpenRange = 1...600_000
         /// Longest `key_prefix`, in bytes.
         public static let maxKeyPrefixBytes = 256
         /// Longest Unix socket path (the kernel's `sun_path` holds 107 bytes and a NUL).
         public static let maxSocketPathBytes = 107
     }
 
-    static let redisMembers = ["kind", "address", "key_prefix", "timeout_ms", "pool_size", "password", "database"]
+    static let redisMembers = ["kind", "address", "key_prefix", "timeout_ms", "pool_size", "password", "database",
+                               "breaker_failures", "breaker_open_ms"]
 
     static func readRedis(_ o: JSONObject) throws(Problem) -> Redis {
         guard case .string(let text)? = o["address"] else {
@@ -82,6 +97,10 @@ extension EngineConfig {
         if let v = o["timeout_ms"], !v.isNull { redis.timeoutMS = try integer(v, Redis.timeoutRange, "store.timeout_ms") }
         if let v = o["pool_size"], !v.isNull { redis.poolSize = try integer(v, Redis.poolSizeRange, "store.pool_size") }
         if let v = o["database"], !v.isNull { redis.database = try integer(v, Redis.databaseRange, "store.database") }
+        if let v = o["breaker_failures"], !v.isNull {
+            redis.breakerFailures = try integer(v, Redis.breakerFailuresRange, "store.breaker_failures")
+        }
+        if let v = o["breaker_open_ms"], !v.isNull { redis.breakerOpenMS = try integer(v, Redis.breakerOpenRange, "store.breaker_open_ms") }
         switch o["password"] {
         case nil, .null?: break
         case .string(let p)? where !p.isEmpty && p.utf8.count <= 512 && !p.utf8.contains(0): redis.password = p

@@ -1,5 +1,10 @@
 /// The server-side scripts of the Redis store.
 enum RedisScript {
+    /// SHA-1 of ``compareAndSwap``'s text: what `EVALSHA` names it by, known without
+    /// asking the server (`SCRIPT LOAD` answers the same; a test checks it), so no call
+    /// waits on a lock or a round trip to learn it.
+    static let compareAndSwapDigest = Array("26ff86d5a265a6084d9338b6dd02e7f724c34ac0".utf8)
+
     /// The compare-and-swap of one user's value, atomic on the server.
     ///
     /// `KEYS[1]`: the user's key. `ARGV`: the version expected (`0`: nothing stored), the

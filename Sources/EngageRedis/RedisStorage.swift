@@ -38,9 +38,9 @@ extension VersionedStateStore where Storage == RedisStorage {
 ///   random version repeats with probability 2⁻⁶⁴; compared as a string in the script,
 ///   it never passes through Lua's doubles.
 /// - **Read**: `HMGET key v s`, one round trip.
-/// - **Write**: ``RedisScript/compareAndSwap`` by `EVALSHA` (its digest learnt from
-///   `SCRIPT LOAD` on first use; on `NOSCRIPT` — a restart, a failover, `SCRIPT FLUSH` —
-///   `EVAL` runs it and caches it again): compare the version, set `v` and `s`, set the
+/// - **Write**: ``RedisScript/compareAndSwap`` by `EVALSHA` (its SHA-1 is a constant;
+///   on `NOSCRIPT` — a first use, a restart, a failover, `SCRIPT FLUSH` — `EVAL` runs it
+///   and caches it again): compare the version, set `v` and `s`, set the
 ///   expiry, in one round trip and one atomic step.
 /// - **Expiry**: the script sets `PEXPIREAT` to ``UserState/expiry(policy:)`` (by the
 ///   server's clock), or removes any expiry when that is nil: a user with impressions
@@ -55,8 +55,6 @@ extension VersionedStateStore where Storage == RedisStorage {
 /// server, the command and the user.
 public final class RedisStorage: VersionedStorage {
     let pool: RedisPool
-    /// The script's digest once the server told it (`SCRIPT LOAD`).
-    private let digest = Mutex<[UInt8]?>(nil)
 
     /// A store on the server `settings` names; no connection is made until a call needs one.
     public init(_ settings: EngineConfig.Redis) {
@@ -126,28 +124,14 @@ public final class RedisStorage: VersionedStorage {
         guard case .integer = reply else { throw failure(reply, "DEL", userID) }
     }
 
-    /// `EVALSHA` of the compare-and-swap, loading it first when its digest is not known
-    /// yet, and `EVAL` when the server has lost it.
+    /// `EVALSHA` of the compare-and-swap, and `EVAL` when the server does not have it (a
+    /// first use, a restart, a failover, `SCRIPT FLUSH`), which caches it again.
     private func runScript(_ c: RedisConnection, _ arguments: [[UInt8]]) throws(RedisFailure) -> RedisValue {
         let timeout = settings.timeoutMS
-        var sha = digest.withLock { $0 }
-        if sha == nil {
-            let loaded = try c.call([Array("SCRIPT".utf8), Array("LOAD".utf8), Array(RedisScript.compareAndSwap.utf8)], timeoutMS: timeout) {
-                if case .string(let d) = $0 { return d.count == 40 } else { return false }
-            }
-            guard case .string(let d) = loaded, d.count == 40 else {
-                throw RedisFailure(broken: !loaded.isError, code: loaded.isError ? .unavailable : .io,
-                                   message: "SCRIPT LOAD answered \(loaded.shown)")
-            }
-            digest.withLock { $0 = d }
-            sha = d
-        }
         let keys: [[UInt8]] = [[0x31]]   // one key
-        if let sha {
-            let reply = try c.call([Array("EVALSHA".utf8), sha] + keys + arguments, timeoutMS: timeout, accepting: RedisValue.isInteger)
-            guard reply.errorCode == "NOSCRIPT" else { return reply }
-        }
-        // Restarted, failed over or flushed: EVAL runs the script and caches it again.
+        let reply = try c.call([Array("EVALSHA".utf8), RedisScript.compareAndSwapDigest] + keys + arguments, timeoutMS: timeout,
+                               accepting: RedisValue.isInteger)
+        guard reply.errorCode == "NOSCRIPT" else { return reply }
         return try c.call([Array("EVAL".utf8), Array(RedisScript.compareAndSwap.utf8)] + keys + arguments, timeoutMS: timeout,
                           accepting: RedisValue.isInteger)
     }

@@ -508,7 +508,7 @@ struct UserFlags {
 enum Funnel {
     static func step(_ reason: ReasonCode) -> Int {
         switch reason {
-        case .status, .schedule, .trigger, .suppressed, .consent, .audience, .exclusion, .ruleError: return 0
+        case .status, .schedule, .trigger, .suppressed, .consent, .audience, .exclusion, .ruleError, .storeUnavailable: return 0
         case .exit, .cooldown, .cap, .quietHours, .channel, .personalisation: return 1
         case .arbitration, .capRace, .holdout, .control, .selected: return 2
         }

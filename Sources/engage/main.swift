@@ -242,6 +242,10 @@ func runDecide(_ args: ArraySlice<String>, explain: Bool) -> Never {
         if explain { request.explain = true }
         let decision = try engine.decide(request)
         print(JSONSerializer.string(decision.json, pretty: !compact))
+        // Failed closed: still a decision (status 0, as ENGAGE_OK from C), said on stderr.
+        if let why = decision.storeUnavailable {
+            FileHandle.standardError.write(Data("engage: the store is unavailable; the decision failed closed: \(why)\n".utf8))
+        }
         exit(0)
     } catch let error as JSONParseError {
         Exit.fail("Invalid JSON: REQUEST: \(error)")

@@ -259,15 +259,17 @@ private func reason(_ d: Decision, _ id: String) -> ReasonCode? { d.traces?.firs
     // MARK: Stores
 
     @Test func redisMembersAreReadAndRangeChecked() throws {
-        let full = try config(#"{"store": {"kind": "redis", "address": "[::1]:7000", "key_prefix": "t:", "timeout_ms": 20, "pool_size": 3, "password": "pw", "database": 2}}"#)
+        let full = try config(#"{"store": {"kind": "redis", "address": "[::1]:7000", "key_prefix": "t:", "timeout_ms": 20, "pool_size": 3, "password": "pw", "database": 2, "breaker_failures": 0, "breaker_open_ms": 250}}"#)
         var expected = EngineConfig.Redis(address: .tcp(host: "::1", port: 7000))
         (expected.keyPrefix, expected.timeoutMS, expected.poolSize, expected.password, expected.database) = ("t:", 20, 3, "pw", 2)
+        (expected.breakerFailures, expected.breakerOpenMS) = (0, 250)
         #expect(full.store == .redis(expected))
         #expect(try config(#"{"store": {"kind": "redis", "address": "unix:/run/redis.sock"}}"#).store
                 == .redis(EngineConfig.Redis(address: .unix(path: "/run/redis.sock"))))
         let defaults = EngineConfig.Redis(address: .tcp(host: "redis.internal", port: 6379))
         #expect(try config(#"{"store": {"kind": "redis", "address": "redis.internal:6379"}}"#).store == .redis(defaults))
         #expect((defaults.keyPrefix, defaults.timeoutMS, defaults.poolSize, defaults.password, defaults.database) == ("engage:", 50, 8, nil, 0))
+        #expect((defaults.breakerFailures, defaults.breakerOpenMS) == (5, 1_000))
         let refused: [(String, String)] = [
             (#""address": "127.0.0.1""#, "store.address"), (#""address": "::1:6379""#, "store.address"),
             (#""address": "host:0""#, "store.address"), (#""address": "host:65536""#, "store.address"),
@@ -278,6 +280,10 @@ private func reason(_ d: Decision, _ id: String) -> ReasonCode? { d.traces?.firs
             (#""address": "h:1", "pool_size": 0"#, "store.pool_size"), (#""address": "h:1", "pool_size": 1.5"#, "store.pool_size"),
             (#""address": "h:1", "database": -1"#, "store.database"), (#""address": "h:1", "password": """#, "store.password"),
             (#""address": "h:1", "path": "/x""#, "store.path"),
+            (#""address": "h:1", "breaker_failures": -1"#, "store.breaker_failures"),
+            (#""address": "h:1", "breaker_failures": 1001"#, "store.breaker_failures"),
+            (#""address": "h:1", "breaker_open_ms": 0"#, "store.breaker_open_ms"),
+            (#""address": "h:1", "breaker_open_ms": "1s""#, "store.breaker_open_ms"),
         ]
         for (members, path) in refused {
             let text = #"{"store": {"kind": "redis""# + (members.isEmpty ? "" : ", " + members) + "}}"
@@ -291,6 +297,10 @@ private func reason(_ d: Decision, _ id: String) -> ReasonCode? { d.traces?.firs
         r.poolSize = 0
         c.store = .redis(r)
         #expect(problem(opening: c)?.path == "store.pool_size")
+        r.poolSize = 8
+        r.breakerOpenMS = 600_001
+        c.store = .redis(r)
+        #expect(problem(opening: c)?.path == "store.breaker_open_ms")
     }
 
     @Test func theStoreIsTheOneTheConfigNames() throws {

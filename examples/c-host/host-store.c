@@ -7,9 +7,9 @@
 **
 ** Checks: caps exact with 16 threads on one user; state outlives the engine (a second
 ** engine over the same storage sees the first one's impressions); values larger than
-** the engine's first buffer; forget erases the host's value; failing callbacks and
-** damaged values give ENGAGE_STORE with a message; malformed engage_store structs and
-** configs are refused.
+** the engine's first buffer; forget erases the host's value; failing callbacks fail a
+** decision closed (no message, "store": "unavailable"); damaged values give
+** ENGAGE_STORE with a message; malformed engage_store structs and configs are refused.
 */
 #define _DEFAULT_SOURCE
 #include <engage.h>
@@ -167,7 +167,11 @@ static int messages(engage_engine *e, const char *request, size_t len, int32_t *
     json_object *d = out ? json_tokener_parse(out) : NULL, *m;
     int count = -1;
     if (*status == ENGAGE_OK && d && json_object_object_get_ex(d, "messages", &m)) count = (int)json_object_array_length(m);
-    if (message) snprintf(message, cap, "%s", d && json_object_object_get_ex(d, "message", &m) ? json_object_get_string(m) : "");
+    json_object *store, *why;
+    if (message && d && json_object_object_get_ex(d, "store", &store) && json_object_object_get_ex(d, "store_error", &why))
+        snprintf(message, cap, "store %s: %s", json_object_get_string(store), json_object_get_string(why));
+    else if (message)
+        snprintf(message, cap, "%s", d && json_object_object_get_ex(d, "message", &m) ? json_object_get_string(m) : "");
     json_object_put(d);
     engage_free(out);
     return count;
@@ -245,16 +249,18 @@ int main(int argc, char **argv) {
     n = messages(e, S(REQUEST), &st, NULL, 0);
     check(n == 1, "after forget the cap starts again", engage_status_string(st));
 
-    /* Failing callbacks and damaged values: ENGAGE_STORE with a message. */
+    /* Failing callbacks fail the decision closed (ENGAGE_OK, no message, "store":
+    ** "unavailable" with the callback's failure); damaged values: ENGAGE_STORE. */
     s.fail_load = 7;
     n = messages(e, S(REQUEST), &st, msg, sizeof msg);
-    snprintf(d, sizeof d, "%s: %s", engage_status_string(st), msg);
-    check(st == ENGAGE_STORE && strstr(msg, "store->load returned 7"), "load failing -> ENGAGE_STORE", d);
+    snprintf(d, sizeof d, "%s: %d messages: %s", engage_status_string(st), n, msg);
+    check(st == ENGAGE_OK && n == 0 && strstr(msg, "store unavailable: the host's store->load returned 7"),
+          "load failing -> fails closed", d);
     s.fail_load = 0;
     s.fail_save = 9;
     n = messages(e, S("{\"user_id\": \"new-user\", \"placement\": \"home_banner\", \"app\": {\"foreground\": true}}"), &st, msg, sizeof msg);
-    snprintf(d, sizeof d, "%s: %s", engage_status_string(st), msg);
-    check(st == ENGAGE_STORE && strstr(msg, "store->save returned 9"), "save failing -> ENGAGE_STORE", d);
+    snprintf(d, sizeof d, "%s: %d messages: %s", engage_status_string(st), n, msg);
+    check(st == ENGAGE_OK && n == 0 && strstr(msg, "store unavailable: the host's store->save returned 9"), "save failing -> fails closed", d);
     s.fail_save = 0;
     cb_save(&s, S("damaged"), S("SQLite format 3"), 0);
     n = messages(e, S("{\"user_id\": \"damaged\", \"placement\": \"home_banner\", \"app\": {\"foreground\": true}}"), &st, msg, sizeof msg);

@@ -20,7 +20,7 @@ import (
 // The headers the gateway adds to every request it proxies. Any copy a client sent is
 // removed first, so upstream can trust what it reads.
 const (
-	headerStatus   = "X-Engage-Status"   // decided | no-user | not-a-page | error
+	headerStatus   = "X-Engage-Status"   // decided | store-unavailable | no-user | not-a-page | error
 	headerDecision = "X-Engage-Decision" // compact ASCII JSON array of the chosen messages
 	headerDropped  = "X-Engage-Dropped"  // messages left out to keep the header under its bound
 	headerError    = "X-Engage-Error"    // why there is no decision (status error)
@@ -28,10 +28,11 @@ const (
 
 // Values of X-Engage-Status.
 const (
-	statusDecided  = "decided"
-	statusNoUser   = "no-user"
-	statusNotAPage = "not-a-page"
-	statusError    = "error"
+	statusDecided          = "decided"
+	statusStoreUnavailable = "store-unavailable" // the decision failed closed: no message
+	statusNoUser           = "no-user"
+	statusNotAPage         = "not-a-page"
+	statusError            = "error"
 )
 
 // maxErrorHeader bounds X-Engage-Error: the library's messages are short, but they
@@ -165,12 +166,17 @@ func (g *gateway) decide(out *http.Request, uid string) {
 		g.fail(out, err)
 		return
 	}
-	header, dropped, err := decisionHeader(decision, g.opts.MaxHeader)
+	header, dropped, unavailable, err := decisionHeader(decision, g.opts.MaxHeader)
 	if err != nil {
 		g.fail(out, err)
 		return
 	}
-	out.Header.Set(headerStatus, statusDecided)
+	if unavailable != "" {
+		out.Header.Set(headerStatus, statusStoreUnavailable)
+		out.Header.Set(headerError, asciiHeader(unavailable, maxErrorHeader))
+	} else {
+		out.Header.Set(headerStatus, statusDecided)
+	}
 	out.Header.Set(headerDecision, header)
 	if dropped > 0 {
 		out.Header.Set(headerDropped, strconv.Itoa(dropped))
@@ -230,13 +236,20 @@ type headerMessage struct {
 
 // decisionHeader turns a decision into the X-Engage-Decision value: its messages as a
 // compact JSON array, escaped to ASCII. Messages are in the engine's rank order; those
-// at the end that would take the value over max bytes are left out and counted.
-func decisionHeader(decision []byte, max int) (string, int, error) {
+// at the end that would take the value over max bytes are left out and counted. When
+// the decision failed closed ("store": "unavailable") it also returns the store's error.
+func decisionHeader(decision []byte, max int) (string, int, string, error) {
 	var d struct {
-		Messages []headerMessage `json:"messages"`
+		Messages   []headerMessage `json:"messages"`
+		Store      string          `json:"store"`
+		StoreError string          `json:"store_error"`
 	}
 	if err := json.Unmarshal(decision, &d); err != nil {
-		return "", 0, fmt.Errorf("decision: %w", err)
+		return "", 0, "", fmt.Errorf("decision: %w", err)
+	}
+	unavailable := ""
+	if d.Store != "" {
+		unavailable = "store " + d.Store + ": " + d.StoreError
 	}
 	msgs := d.Messages
 	for {
@@ -245,10 +258,10 @@ func decisionHeader(decision []byte, max int) (string, int, error) {
 		}
 		b, err := json.Marshal(msgs)
 		if err != nil {
-			return "", 0, fmt.Errorf("decision: %w", err)
+			return "", 0, "", fmt.Errorf("decision: %w", err)
 		}
 		if v := escapeASCII(b); len(v) <= max || len(msgs) == 0 {
-			return v, len(d.Messages) - len(msgs), nil
+			return v, len(d.Messages) - len(msgs), unavailable, nil
 		}
 		msgs = msgs[:len(msgs)-1]
 	}

@@ -279,6 +279,23 @@ func TestHeaderIsBounded(t *testing.T) {
 	}
 }
 
+// A Redis store nobody listens on: decisions fail closed, pages are served with
+// X-Engage-Status: store-unavailable, no message and the store's error.
+func TestStoreUnavailableDoesNotBreakThePage(t *testing.T) {
+	srv, _ := start(t, func(o *options) {
+		o.EngineConfig = []byte(fmt.Sprintf(`{"store": {"kind": "redis", "address": "127.0.0.1:1", "timeout_ms": 100},`+
+			` "defaults": {"fixed_clock_ms": %d}}`, fixedNow))
+	})
+	for i := 0; i < 3; i++ {
+		e := visit(t, srv.Client(), srv, user("u1", "/plans"))
+		if e.header(headerStatus) != statusStoreUnavailable || e.header(headerDecision) != "[]" || e.Path != "/plans" ||
+			!strings.Contains(e.header(headerError), "store unavailable: redis 127.0.0.1:1: HMGET for user u1") {
+			t.Errorf("visit %d: %s = %q, %s = %q, %s = %q", i, headerStatus, e.header(headerStatus),
+				headerDecision, e.header(headerDecision), headerError, e.header(headerError))
+		}
+	}
+}
+
 func TestDecisionErrorDoesNotBreakThePage(t *testing.T) {
 	srv, g := start(t, nil)
 	// A user id over 256 bytes is refused by the engine.

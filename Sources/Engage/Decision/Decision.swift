@@ -46,6 +46,11 @@ public struct Decision: Sendable {
     public var assignments: [Assignment]
     /// Every campaign considered (when the request asked to explain): in set order.
     public var traces: [CampaignTrace]?
+    /// Nil when the store served the decision. Otherwise the store was unavailable (down,
+    /// not answering within its timeout, its breaker open): the decision failed closed —
+    /// no message, nothing committed — and this is the store's error, what and where.
+    /// Written as `"store": "unavailable", "store_error": "..."` (docs/decisions.md).
+    public var storeUnavailable: String? = nil
 
     /// The decision as JSON (docs/decisions.md).
     public var json: JSON {
@@ -67,6 +72,10 @@ public struct Decision: Sendable {
                 return .object(JSONObject(fields))
             })),
         ]
+        if let storeUnavailable {
+            members.append(("store", .string("unavailable")))
+            members.append(("store_error", .string(storeUnavailable)))
+        }
         if !assignments.isEmpty {
             members.append(("assignments", .array(assignments.map { a in
                 var fields: [(String, JSON)] = [("campaign", .string(a.campaignID)), ("group", .string(a.group.rawValue))]
@@ -125,6 +134,10 @@ public struct Decision: Sendable {
             out.append(0x7D)
         }
         out.append(0x5D)
+        if let storeUnavailable {
+            key(#","store":"unavailable","store_error":"#)
+            string(storeUnavailable)
+        }
         if !assignments.isEmpty {
             key(#","assignments":["#)
             for (i, a) in assignments.enumerated() {

@@ -217,6 +217,9 @@ public struct DecisionError: Error, Sendable, Equatable, CustomStringConvertible
     public let path: String
     /// What was wrong, and what was expected.
     public let message: String
+    /// For `.store`: the store's error, whose code tells an unreachable store
+    /// (`unavailable`: the decision fails closed instead) from damaged data.
+    public internal(set) var storeError: StateStoreError? = nil
 
     /// An error at `path`.
     public init(_ code: Code, path: String, _ message: String) {

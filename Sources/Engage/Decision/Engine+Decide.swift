@@ -22,6 +22,7 @@ extension Engine {
             run = try DecisionRun(engine: self, set: set, request: request)
             decision = try run.execute()
         } catch {
+            if let closed = failClosed(error, request: request, set: set, started: started) { return closed }
             metrics.failed()
             throw error
         }
@@ -178,7 +179,7 @@ struct DecisionRun {
         do throws(StateStoreError) {
             loadedState = try engine.store.load(userID: request.userID)
         } catch {
-            throw DecisionError(.store, path: "", "\(error)")
+            throw DecisionError(store: error)
         }
         if let event { loadedState.apply(event, policy: engine.store.policy) }
         state = loadedState
@@ -713,7 +714,7 @@ struct DecisionRun {
         do throws(StateStoreError) {
             outcomes = try engine.store.commit(userID: request.userID, writes)
         } catch {
-            throw DecisionError(.store, path: "", "\(error)")
+            throw DecisionError(store: error)
         }
         guard outcomes.count == planned.count else {
             throw DecisionError(.store, path: "", "io: the store answered \(outcomes.count) outcomes for \(planned.count) impressions")

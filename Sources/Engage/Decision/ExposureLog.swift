@@ -59,6 +59,7 @@ final class EngineMetrics: Sendable {
     private struct State {
         var decisions = 0
         var failed = 0
+        var storeUnavailable = 0
         var records = 0
         var reasons = ReasonTally()
         /// Latency buckets: [0] < 1 µs, [i] < 2^i µs, last is everything above.
@@ -81,6 +82,8 @@ final class EngineMetrics: Sendable {
     }
 
     func failed() { state.withLock { $0.failed += 1 } }
+    /// One decision answered without the store (fail closed), besides ``decided``.
+    func storeUnavailable() { state.withLock { $0.storeUnavailable += 1 } }
     func recorded() { state.withLock { $0.records += 1 } }
 
     func json(droppedExposures: Int, queuedExposures: Int) -> JSON {
@@ -94,6 +97,7 @@ final class EngineMetrics: Sendable {
             return .object(JSONObject([
                 ("decisions", .number(Double(s.decisions))),
                 ("failed_requests", .number(Double(s.failed))),
+                ("store_unavailable", .number(Double(s.storeUnavailable))),
                 ("records", .number(Double(s.records))),
                 ("reasons", .object(JSONObject(reasons))),
                 ("latency", .object(JSONObject(histogram))),

@@ -40,6 +40,9 @@ public enum ReasonCode: String, Sendable, CaseIterable, Hashable {
     case control
     /// Chosen.
     case selected
+    /// The store could not serve the decision (down, timing out, its breaker open): no
+    /// campaign was considered and nothing is shown or committed (fail closed).
+    case storeUnavailable = "store_unavailable"
 }
 
 extension ReasonCode {
@@ -66,6 +69,7 @@ extension ReasonCode {
         case .holdout: return 16
         case .control: return 17
         case .selected: return 18
+        case .storeUnavailable: return 19
         }
     }
 }

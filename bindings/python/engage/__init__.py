@@ -414,7 +414,9 @@ class Engine:
     They may be called from any thread, concurrently, during any call on the engine
     (the config's ``store`` must then be absent or ``{"kind": "callbacks"}``). An
     exception they raise fails that call with StoreError (its ``store_exception``
-    holds it) and is kept in ``last_store_error``.
+    holds it) and is kept in ``last_store_error`` — except ``decide``, which fails
+    closed: a decision with no message and ``"store": "unavailable"``
+    (docs/decisions.md, "When the store is unavailable").
     """
 
     def __init__(self, config: Optional[Json] = None, store: Any = None):
