@@ -52,7 +52,7 @@ BIN_DIR     = $(SCRATCH)/$(CONFIG)
 LIB_SCRATCH ?= $(SCRATCH)-lib
 LIB_DIR      = $(LIB_SCRATCH)/release
 
-.PHONY: all build test deps check-shared swift-test fuzz cli-test scenario-test schema-test lib FORCE lib-test perf-check perf-baseline c-host-test python-test go-test lua-test go-gateway-test durability-test swift-app-test demo install bench bench-abi clean help
+.PHONY: all build test deps check-shared swift-test fuzz cli-test scenario-test schema-test lib FORCE lib-test perf-check perf-baseline c-host-test fleet-test python-test go-test lua-test go-gateway-test durability-test swift-app-test demo install bench bench-abi clean help
 
 all: build
 
@@ -74,7 +74,7 @@ build:
 
 ## test: deps, one build, then every suite; the build is reused by every step.
 test: deps check-shared build
-	$(MAKE) --no-print-directory swift-test fuzz cli-test scenario-test schema-test lib-test perf-check c-host-test python-test go-test lua-test go-gateway-test durability-test swift-app-test
+	$(MAKE) --no-print-directory swift-test fuzz cli-test scenario-test schema-test lib-test perf-check c-host-test fleet-test python-test go-test lua-test go-gateway-test durability-test swift-app-test
 	@echo "make test: all suites passed"
 
 swift-test:
@@ -142,6 +142,14 @@ perf-baseline: lib
 ## under valgrind (no errors, no definite leaks).
 c-host-test: lib
 	scripts/test-c-host.sh "$(abspath $(LIB_DIR))"
+
+## fleet-test: the Redis fleet with real processes (scripts/test-fleet.sh, ~30 s): a
+## redis-server (AOF always) on a free port of 127.0.0.1, two processes × 8 threads
+## through libengage.so on 200 shared users — caps exact; kill -9 and restart, SIGSTOP
+## 2 s, SCRIPT FLUSH: nothing acknowledged lost, no cap exceeded, every call within
+## the timeout + 150 ms; and a forked child never using its parent's connections.
+fleet-test: lib
+	scripts/test-fleet.sh "$(abspath $(LIB_DIR))"
 
 ## python-test: bindings/python (ctypes) with pytest against the release libengage.so.
 python-test: lib

@@ -292,8 +292,10 @@ int32_t engage_export_user(engage_engine *engine, const char *user_id, size_t le
 ** `*out` as a JSON array (0 means all). Returns ENGAGE_OK, ENGAGE_MISUSE or ENGAGE_NOMEM. */
 int32_t engage_drain_exposures(engage_engine *engine, size_t max, char **out, size_t *out_len);
 
-/* Writes the engine's counters (decisions, per reason code, latency histogram,
-** exposures) to `*out` as JSON. Returns ENGAGE_OK, ENGAGE_MISUSE or ENGAGE_NOMEM. */
+/* Writes the engine's counters (decisions, decisions that failed closed because the
+** store was unavailable ("store_unavailable"), per reason code, latency histogram,
+** exposures; for a Redis store, its circuit breaker under "store") to `*out` as JSON
+** (docs/decisions.md). Returns ENGAGE_OK, ENGAGE_MISUSE or ENGAGE_NOMEM. */
 int32_t engage_stats(engage_engine *engine, char **out, size_t *out_len);
 
 /* Releases a buffer this library returned. NULL is a harmless no-op. */

@@ -138,8 +138,13 @@ public final class Engine: Sendable {
     /// Removes and returns up to `max` queued exposure records (oldest first).
     public func drainExposures(max: Int = .max) -> [JSON] { exposures.drain(max: max) }
 
-    /// Counters: decisions, per reason code, latency histogram, exposures.
-    public func stats() -> JSON { metrics.json(droppedExposures: exposures.dropped, queuedExposures: exposures.count) }
+    /// Counters: decisions, per reason code, latency histogram, exposures; and, when the
+    /// store reports any (``StateStore/statistics``), the store's own under `store`.
+    public func stats() -> JSON {
+        let counters = metrics.json(droppedExposures: exposures.dropped, queuedExposures: exposures.count)
+        guard let health = store.statistics, case .object(let members) = counters else { return counters }
+        return .object(JSONObject(members.map { ($0.key, $0.value) } + [("store", health)]))
+    }
 }
 
 /// The wall clock, in milliseconds since the Unix epoch.

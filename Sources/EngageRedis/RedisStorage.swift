@@ -63,6 +63,18 @@ public final class RedisStorage: VersionedStorage {
 
     public var settings: EngineConfig.Redis { pool.settings }
 
+    /// `{"kind": "redis", "breaker": "closed" | "open", "breaker_openings": n,
+    /// "idle_connections": n}` for this process.
+    public var statistics: JSON? {
+        let breaker = pool.breaker
+        return .object(JSONObject([
+            ("kind", .string("redis")),
+            ("breaker", .string(breaker.isOpen ? "open" : "closed")),
+            ("breaker_openings", .number(Double(breaker.openCount))),
+            ("idle_connections", .number(Double(pool.idleCount))),
+        ]))
+    }
+
     /// The key holding `userID`'s state.
     public func key(for userID: String) -> [UInt8] {
         var key = Array(settings.keyPrefix.utf8)

@@ -6,6 +6,7 @@ import Synchronization
 import Testing
 @testable import Engage
 @testable import EngageRedis
+import EngageStores
 
 // The Redis store's circuit breaker against a real redis-server frozen (SIGSTOP) or
 // killed (kill -9) and restarted: calls fail fast while it is open, one probe at a time
@@ -104,6 +105,40 @@ private func timed(_ body: () throws -> Void) -> (ms: Int64, error: StateStoreEr
         #expect(s.storage.pool.breaker.isOpen && s.storage.pool.breaker.openCount == 1)
         let again = timed { _ = try s.load(userID: "u") }
         #expect(again.ms < 20 && again.error?.message.contains("next probe in") == true)
+    }
+
+    /// Through the engine: decisions fail closed, at once once the breaker is open, and
+    /// stats show the breaker opening and closing.
+    @Test func decisionsFailClosedFastAndStatsShowTheBreaker() throws {
+        let server = try RedisServer()
+        let engine = try Engine.open(config: EngineConfig(text: """
+            {"store": {"kind": "redis", "address": "127.0.0.1:\(server.port)", "timeout_ms": 200,
+                       "breaker_failures": 2, "breaker_open_ms": 300}}
+            """))
+        try engine.load(json: JSONParser.parse(#"""
+            {"version": 1, "campaigns": [{"id": "b", "purpose": "service", "status": "active", "placements": ["home"],
+              "caps": [{"count": 2, "window": "1d"}], "channels": {"push": {"payload": {"t": "x"}}}}]}
+            """#))
+        let request = try DecisionRequest(json: JSONParser.parse(#"{"user_id": "u", "placements": ["home"]}"#))
+        func store() -> JSON? { if case .object(let o) = engine.stats() { return o["store"] } else { return nil } }
+        #expect(try engine.decide(request).messages.count == 1)
+        #expect(store()?["breaker"] == .string("closed") && store()?["idle_connections"] == .number(1))
+        server.kill()
+        for i in 0..<10 {
+            let start = ContinuousClock.now
+            let d = try engine.decide(request)
+            let ms = milliseconds(since: start)
+            #expect(d.messages.isEmpty && d.storeUnavailable != nil)
+            if i >= 2 { #expect(ms < 20 && d.storeUnavailable?.contains("circuit breaker open") == true, "\(ms) ms") }
+        }
+        #expect(store()?["breaker"] == .string("open") && store()?["breaker_openings"] == .number(1))
+        guard case .object(let stats) = engine.stats() else { Issue.record("no stats"); return }
+        #expect(stats["store_unavailable"] == .number(10))
+        try server.start()
+        Thread.sleep(forTimeInterval: 0.35)
+        #expect(try engine.decide(request).messages.count == 1)   // the probe
+        #expect(try engine.decide(request).messages.count == 0)   // the cap of 2: both commits kept
+        #expect(store()?["breaker"] == .string("closed") && store()?["breaker_openings"] == .number(1))
     }
 
     /// Answers that are not an outage — a damaged value — never open it.

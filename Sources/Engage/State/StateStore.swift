@@ -74,6 +74,15 @@ public protocol StateStore: Sendable {
     /// user's newest record if later), and forgets users left with nothing. Stores with
     /// native expiry (Redis TTLs) may do nothing. Not atomic across users.
     func prune(now: Int64) throws(StateStoreError)
+
+    /// What the store says about its own health for ``Engine/stats()`` (under `store`),
+    /// e.g. a Redis store's circuit breaker; nil (the default) when it has nothing to say.
+    /// Cheap: read without I/O.
+    var statistics: JSON? { get }
+}
+
+extension StateStore {
+    public var statistics: JSON? { nil }
 }
 
 extension StateStore {

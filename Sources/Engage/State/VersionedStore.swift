@@ -18,9 +18,14 @@ public protocol VersionedStorage: Sendable {
     func write(userID: String, _ bytes: [UInt8], expected: UInt64, expiresAt: Int64?) throws(StateStoreError) -> Bool
     /// Removes the user's bytes (no error when there are none).
     func erase(userID: String) throws(StateStoreError)
+    /// The storage's own health, reported as the store's ``StateStore/statistics``;
+    /// nil (the default) when it has nothing to say.
+    var statistics: JSON? { get }
 }
 
 extension VersionedStorage {
+    public var statistics: JSON? { nil }
+
     public func write(userID: String, _ bytes: [UInt8], expected: UInt64, expiresAt: Int64?) throws(StateStoreError) -> Bool {
         try write(userID: userID, bytes, expected: expected)
     }
@@ -52,6 +57,8 @@ public final class VersionedStateStore<Storage: VersionedStorage>: StateStore {
         self.policy = policy
         self.maxAttempts = max(1, maxAttempts)
     }
+
+    public var statistics: JSON? { storage.statistics }
 
     private func current(_ userID: String) throws(StateStoreError) -> (UserState, UInt64) {
         guard let (bytes, version) = try storage.read(userID: userID) else { return (UserState(), 0) }
