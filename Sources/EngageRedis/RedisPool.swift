@@ -48,6 +48,8 @@ final class RedisPool: Sendable {
 
     /// The current process's generation, retained by the pool.
     private let current: Atomic<Unmanaged<Generation>>
+    /// The server's durability settings, read once (``RedisServerCheck``).
+    let serverCheck = RedisServerCheck()
 
     init(_ settings: EngineConfig.Redis) {
         self.settings = settings
@@ -95,7 +97,18 @@ final class RedisPool: Sendable {
             do throws(RedisFailure) {
                 let result = try body(connection)
                 g.breaker.succeeded(ticket)
-                checkIn(connection, g)
+                // Once per store, after the first call that was served; its failure never
+                // fails the call (whose work is done) — a broken connection is dropped and
+                // the check runs again on a later call.
+                var keep = true
+                if serverCheck.pending {
+                    do throws(RedisFailure) {
+                        try serverCheck.run(on: connection, timeoutMS: settings.timeoutMS)
+                    } catch {
+                        keep = !error.broken
+                    }
+                }
+                if keep { checkIn(connection, g) }
                 return result
             } catch {
                 // The server answered (a reply of the wrong shape): it is serving.

@@ -64,7 +64,8 @@ public final class RedisStorage: VersionedStorage {
     public var settings: EngineConfig.Redis { pool.settings }
 
     /// `{"kind": "redis", "breaker": "closed" | "open", "breaker_openings": n,
-    /// "idle_connections": n}` for this process.
+    /// "idle_connections": n, "server": {...}}` for this process; `server` is what the
+    /// server's configuration means for exactness (``RedisServerCheck``).
     public var statistics: JSON? {
         let breaker = pool.breaker
         return .object(JSONObject([
@@ -72,6 +73,7 @@ public final class RedisStorage: VersionedStorage {
             ("breaker", .string(breaker.isOpen ? "open" : "closed")),
             ("breaker_openings", .number(Double(breaker.openCount))),
             ("idle_connections", .number(Double(pool.idleCount))),
+            ("server", pool.serverCheck.report),
         ]))
     }
 

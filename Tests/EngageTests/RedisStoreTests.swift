@@ -138,6 +138,43 @@ private func milliseconds(since start: ContinuousClock.Instant) -> Int64 {
         try store.record(userID: "string", .click(campaignID: "c1", time: now))
     }
 
+    /// The store reads what the server's configuration means for exactness once, on
+    /// the first call served, and reports it in stats: AOF always and noeviction are
+    /// crash-safe; everysec and an eviction policy are named with what they risk; a
+    /// server that refuses CONFIG is reported as not checkable, and nothing fails.
+    @Test func theServersDurabilityIsCheckedAndReported() throws {
+        let server = try RedisServer()
+        func serverReport(_ configure: [[String]]) throws -> JSON? {
+            for command in configure { _ = try server.cli(command) }
+            let engine = try Engine.open(config: EngineConfig(text: """
+                {"store": {"kind": "redis", "address": "127.0.0.1:\(server.port)", "timeout_ms": 500}}
+                """))
+            #expect(engine.stats()["store"]?["server"]?["checked"] == .bool(false))
+            try engine.record(userID: "u", .click(campaignID: "c", time: now))
+            return engine.stats()["store"]?["server"]
+        }
+        let safe = try serverReport([])
+        #expect(safe?["checked"] == .bool(true))
+        #expect(safe?["appendfsync"] == .string("always"))
+        #expect(safe?["crash_safe"] == .bool(true))
+        #expect(safe?["warnings"] == .array([]))
+        let risky = try serverReport([["CONFIG", "SET", "appendfsync", "everysec"], ["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]])
+        #expect(risky?["crash_safe"] == .bool(false))
+        #expect(risky?["warnings"]?.arrayValue?.count == 2)
+        #expect(risky?["warnings"]?[0]?.stringValue?.hasPrefix("appendfsync everysec") == true)
+        #expect(risky?["warnings"]?[1]?.stringValue?.hasPrefix("maxmemory-policy allkeys-lru") == true)
+        // CONFIG renamed away, as managed services do: reported, and the store serves.
+        let locked = try RedisServer(["--rename-command", "CONFIG", ""])
+        let engine = try Engine.open(config: EngineConfig(text: """
+            {"store": {"kind": "redis", "address": "127.0.0.1:\(locked.port)", "timeout_ms": 500}}
+            """))
+        try engine.record(userID: "u", .click(campaignID: "c", time: now))
+        let report = engine.stats()["store"]?["server"]
+        #expect(report?["checked"] == .bool(false))
+        #expect(report?["reason"]?.stringValue?.hasPrefix("CONFIG GET appendonly") == true)
+        #expect(try engine.export(userID: "u")["campaigns"] != nil)
+    }
+
     /// A server killed fails every call with `unavailable` within the timeout (a
     /// decision fails closed: no message, never a cap exceeded); restarted from its AOF, the next
     /// call succeeds and nothing acknowledged is lost.
