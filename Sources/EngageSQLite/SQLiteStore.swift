@@ -120,11 +120,30 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
                 throw StateStoreError(.io, "\(db.path): the file is damaged (PRAGMA quick_check: \(check.text(0).prefix(200)))")
             }
         }
-        try db.exec("PRAGMA journal_mode = WAL")
+        try enableWAL(db)
         try db.exec("PRAGMA synchronous = \(sync == .always ? "FULL" : "NORMAL")")
         try db.exec("PRAGMA secure_delete = ON")
         try db.exec("PRAGMA wal_autocheckpoint = \(max(1, walCheckpointPages))")
         if version < schemaVersion { try migrate(db) }
+    }
+
+    /// `PRAGMA journal_mode = WAL`, retried while the file is busy: processes opening a
+    /// new file at once all ask for the exclusive lock the change needs, and SQLite
+    /// answers one of them "database is locked" at once rather than risk a deadlock,
+    /// without waiting in the busy handler (seen in CI: 4 processes, one new file).
+    /// Bounded: 100 tries 50 ms apart, then the error.
+    private static func enableWAL(_ db: SQLiteConnection) throws(StateStoreError) {
+        var tries = 0
+        while true {
+            do throws(StateStoreError) {
+                try db.exec("PRAGMA journal_mode = WAL")
+                return
+            } catch {
+                tries += 1
+                guard error.code == .unavailable, tries < 100 else { throw error }
+                usleep(50_000)
+            }
+        }
     }
 
     /// Brings the layout to ``schemaVersion`` in one transaction.
