@@ -43,6 +43,8 @@ public struct CompiledCampaignSet: Sendable {
     let idRank: [Int]
     /// `policies.channel_costs` by ``Channel/ordinal``.
     let channelCost: [Double]
+    /// Identical rules share a slot: a decision evaluates each once.
+    let ruleSlots: RuleSlots
 
     init(set: CampaignSet, campaigns: [CompiledCampaign], segments: SegmentTable,
          zones: [String: ZoneRules], defaultZone: ZoneRules,
@@ -84,6 +86,7 @@ public struct CompiledCampaignSet: Sendable {
         var costs = [Double](repeating: 0, count: Channel.allCases.count)
         for (ch, cost) in set.policies.channelCosts { costs[ch.ordinal] = cost }
         channelCost = costs
+        ruleSlots = RuleSlots(campaigns)
     }
 
     /// Validates and compiles a parsed campaign-set document.

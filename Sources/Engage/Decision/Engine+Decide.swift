@@ -146,6 +146,8 @@ struct DecisionRun {
     let suppressed: Bool
     /// Whether the commit recorded the request's event.
     var recordedEvent = false
+    /// Answers of the set's distinct rules, each evaluated at most once.
+    var memo: RuleMemo
 
     init(engine: Engine, set: CompiledCampaignSet, request: DecisionRequest) throws(DecisionError) {
         self.engine = engine
@@ -197,6 +199,7 @@ struct DecisionRun {
         withMemo.segmentMemo = SegmentMemo()
         requestContext = withMemo
         local = zone.localTime(atUTC: Self.seconds(now))
+        memo = RuleMemo(set.ruleSlots)
     }
 
     static func seconds(_ ms: Int64) -> Int64 { ms / 1000 - (ms % 1000 < 0 ? 1 : 0) }
@@ -277,10 +280,14 @@ struct DecisionRun {
         var slots: [String?] = request.placements.filter { c.placements.contains($0) }.map { Optional($0) }
         if let event = request.eventName {
             var matched = false
-            for t in compiled.triggers where t.event == event {
+            let triggerSlots = set.ruleSlots.campaigns[i].triggers
+            for (k, t) in compiled.triggers.enumerated() where t.event == event {
                 guard let filter = t.filter else { matched = true; break }
                 do throws(LogicError) {
-                    if try filter.matches(request.eventProperties, context: context, limits: engine.evaluationLimits) { matched = true; break }
+                    let properties = request.eventProperties, context = context, limits = engine.evaluationLimits
+                    if try memo.triggerFilter(triggerSlots[k], { () throws(LogicError) in
+                        try filter.matches(properties, context: context, limits: limits)
+                    }) { matched = true; break }
                 } catch {
                     drop(i, .ruleError, "trigger filter: \(error)")
                     return nil
@@ -302,9 +309,10 @@ struct DecisionRun {
             drop(i, .consent, "no \(c.purpose.rawValue) consent")
             return nil
         }
+        let ruleSlots = set.ruleSlots.campaigns[i]
         if let audience = compiled.audience {
             do throws(LogicError) {
-                guard try audience.matches(request.data, context: requestContext, limits: engine.evaluationLimits) else {
+                guard try requestRule(audience, ruleSlots.audience) else {
                     let detail = request.explain && request.explainDetails ? explainRule(c.audience, was: false, prefix: "audience rule is false") : ""
                     drop(i, .audience, detail)
                     return nil
@@ -316,7 +324,7 @@ struct DecisionRun {
         }
         if let exclusion = compiled.exclusion {
             do throws(LogicError) {
-                if try exclusion.matches(request.data, context: requestContext, limits: engine.evaluationLimits) {
+                if try requestRule(exclusion, ruleSlots.exclusion) {
                     let detail = request.explain && request.explainDetails ? explainRule(c.exclusion, was: true, prefix: "exclusion rule is true") : ""
                     drop(i, .exclusion, detail)
                     return nil
@@ -326,7 +334,7 @@ struct DecisionRun {
                 return nil
             }
         }
-        if let why = exitReason(compiled) {
+        if let why = exitReason(compiled, ruleSlots.exits) {
             drop(i, .exit, why)
             return nil
         }
@@ -399,7 +407,10 @@ struct DecisionRun {
         var score = 0.0
         if let rule = compiled.score {
             do throws(LogicError) {
-                score = numericValue(try rule.evaluate(request.data, context: requestContext, limits: engine.evaluationLimits)) ?? 0
+                let data = request.data, context = requestContext, limits = engine.evaluationLimits
+                score = try memo.score(ruleSlots.score) { () throws(LogicError) in
+                    numericValue(try rule.evaluate(data, context: context, limits: limits)) ?? 0
+                }
             } catch {
                 drop(i, .ruleError, "score: \(error)")
                 return nil
@@ -421,17 +432,27 @@ struct DecisionRun {
         return nil
     }
 
-    private func exitReason(_ compiled: CompiledCampaign) -> String? {
+    /// An audience or exclusion rule's answer, evaluated once per decision per slot.
+    private mutating func requestRule(_ rule: Rule, _ slot: Int32) throws(LogicError) -> Bool {
+        let data = request.data, context = requestContext, limits = engine.evaluationLimits
+        return try memo.request(slot) { () throws(LogicError) in try rule.matches(data, context: context, limits: limits) }
+    }
+
+    private mutating func exitReason(_ compiled: CompiledCampaign, _ slots: [Int32]) -> String? {
         if state.activity(for: compiled.campaign.id)?.hasConverted == true { return "converted" }
-        for exit in compiled.exit {
-            var found = false
-            state.forEachEvent(named: exit.event, from: .min, through: now) { e in
-                if let filter = exit.filter {
-                    found = (try? filter.matches(e.properties, context: context, limits: engine.evaluationLimits)) ?? false
-                } else {
-                    found = true
+        for (k, exit) in compiled.exit.enumerated() {
+            let (state, now, context, limits) = (state, now, context, engine.evaluationLimits)
+            let found = memo.exit(slots[k]) {
+                var found = false
+                state.forEachEvent(named: exit.event, from: .min, through: now) { e in
+                    if let filter = exit.filter {
+                        found = (try? filter.matches(e.properties, context: context, limits: limits)) ?? false
+                    } else {
+                        found = true
+                    }
+                    return !found
                 }
-                return !found
+                return found
             }
             if found { return "converted: \(exit.event)" }
         }
