@@ -267,17 +267,16 @@ struct DecisionRun {
 
     private mutating func evaluate(_ compiled: CompiledCampaign) -> Candidate? {
         let i = compiled.index
-        let c = compiled.campaign
-        guard c.status == .active else {
-            drop(i, .status, "status \(c.status.rawValue)")
+        guard compiled.campaign.status == .active else {
+            drop(i, .status, "status \(compiled.campaign.status.rawValue)")
             return nil
         }
-        if let s = c.schedule, let why = scheduleProblem(s, compiled.scheduleZone) {
+        if let s = compiled.campaign.schedule, let why = scheduleProblem(s, compiled.scheduleZone) {
             drop(i, .schedule, why)
             return nil
         }
         // Trigger / placement.
-        var slots: [String?] = request.placements.filter { c.placements.contains($0) }.map { Optional($0) }
+        var slots: [String?] = request.placements.filter { compiled.campaign.placements.contains($0) }.map { Optional($0) }
         if let event = request.eventName {
             var matched = false
             let triggerSlots = set.ruleSlots.campaigns[i].triggers
@@ -301,19 +300,19 @@ struct DecisionRun {
             drop(i, .trigger, eventName.map { "event \($0) does not match" } ?? "placements do not match")
             return nil
         }
-        if c.purpose != .transactional, suppressed {
+        if compiled.campaign.purpose != .transactional, suppressed {
             drop(i, .suppressed, "user is on the suppression list")
             return nil
         }
-        guard consents(c.purpose, nil) else {
-            drop(i, .consent, "no \(c.purpose.rawValue) consent")
+        guard consents(compiled.campaign.purpose, nil) else {
+            drop(i, .consent, "no \(compiled.campaign.purpose.rawValue) consent")
             return nil
         }
         let ruleSlots = set.ruleSlots.campaigns[i]
         if let audience = compiled.audience {
             do throws(LogicError) {
                 guard try requestRule(audience, ruleSlots.audience) else {
-                    let detail = request.explain && request.explainDetails ? explainRule(c.audience, was: false, prefix: "audience rule is false") : ""
+                    let detail = request.explain && request.explainDetails ? explainRule(compiled.campaign.audience, was: false, prefix: "audience rule is false") : ""
                     drop(i, .audience, detail)
                     return nil
                 }
@@ -325,7 +324,7 @@ struct DecisionRun {
         if let exclusion = compiled.exclusion {
             do throws(LogicError) {
                 if try requestRule(exclusion, ruleSlots.exclusion) {
-                    let detail = request.explain && request.explainDetails ? explainRule(c.exclusion, was: true, prefix: "exclusion rule is true") : ""
+                    let detail = request.explain && request.explainDetails ? explainRule(compiled.campaign.exclusion, was: true, prefix: "exclusion rule is true") : ""
                     drop(i, .exclusion, detail)
                     return nil
                 }
@@ -338,7 +337,7 @@ struct DecisionRun {
             drop(i, .exit, why)
             return nil
         }
-        if let cooldown = c.cooldownAfterDismiss, let last = state.activity(for: c.id)?.lastDismissal,
+        if let cooldown = compiled.campaign.cooldownAfterDismiss, let last = state.activity(for: compiled.campaign.id)?.lastDismissal,
            now &- last < cooldown.milliseconds {
             let ago = now &- last
             drop(i, .cooldown, "dismissed \(ago / 60_000) min ago; cooldown \(cooldown.text)")
@@ -346,11 +345,11 @@ struct DecisionRun {
         }
         // Campaign, tag and global caps.
         var checks: [CapCheck] = []
-        for cap in c.caps { checks.append(check(.campaign(c.id), cap, "campaign")) }
-        for tc in set.set.policies.tagCaps where c.tags.contains(tc.tag) {
+        for cap in compiled.campaign.caps { checks.append(check(.campaign(compiled.campaign.id), cap, "campaign")) }
+        for tc in set.set.policies.tagCaps where compiled.campaign.tags.contains(tc.tag) {
             checks.append(check(.tag(tc.tag), tc.cap, "tag", tc.tag))
         }
-        for gc in set.set.policies.globalCaps where gc.purpose == nil || gc.purpose == c.purpose {
+        for gc in set.set.policies.globalCaps where gc.purpose == nil || gc.purpose == compiled.campaign.purpose {
             checks.append(check(gc.purpose.map { .purpose($0.rawValue) } ?? .all, gc.cap, Self.globalLabel(gc.purpose)))
         }
         if let (index, used) = state.firstFullCap(checks) {
@@ -361,9 +360,9 @@ struct DecisionRun {
         var best: (channel: Channel, cost: Double, channelChecks: [CapCheck])? = nil
         var skipped: [ChannelSkip] = []
         var quietOnly = true
-        for message in c.channels {
+        for message in compiled.campaign.channels {
             let ch = message.channel
-            if let q = quietPolicy(for: c.purpose, ch) {
+            if let q = quietPolicy(for: compiled.campaign.purpose, ch) {
                 skipped.append(.quiet(ch, policy: q))
                 continue
             }
@@ -372,8 +371,8 @@ struct DecisionRun {
                 skipped.append(ch == .inApp ? .notForeground : .unreachable(ch))
                 continue
             }
-            guard consents(c.purpose, ch) else {
-                skipped.append(.noConsent(ch, c.purpose))
+            guard consents(compiled.campaign.purpose, ch) else {
+                skipped.append(.noConsent(ch, compiled.campaign.purpose))
                 continue
             }
             // Channel caps: usually none, so usually no array at all.
@@ -399,7 +398,7 @@ struct DecisionRun {
             }
         }
         guard let chosen = best else {
-            let reason: ReasonCode = quietOnly && !c.channels.isEmpty ? .quietHours : .channel
+            let reason: ReasonCode = quietOnly && !compiled.campaign.channels.isEmpty ? .quietHours : .channel
             let detail = request.explain ? skipped.map { "\($0.channel.rawValue): \(skipText($0))" }.joined(separator: "; ") : ""
             drop(i, reason, detail.isEmpty ? "no channels" : detail)
             return nil
@@ -561,7 +560,7 @@ struct DecisionRun {
 
     /// A holdout or control assignment's exposure record, waiting for the commit.
     private struct Held {
-        let campaign: Campaign
+        let campaign: CompiledCampaign
         let group: ReasonCode
         let variant: String?
         let slot: String?
@@ -619,7 +618,7 @@ struct DecisionRun {
         let inControl = policies.controlGroupPercent > 0
             && Bucketing.inControl(salt: policies.controlGroupSalt, percent: policies.controlGroupPercent, userID: request.userID)
         for candidate in eligible {
-            let c = candidate.campaign
+            let compiled = candidate.compiled
             if let lost = refused[candidate.index] {
                 let full = candidate.capChecks[max(0, min(lost.cap, candidate.capChecks.count - 1))]
                 drop(candidate.index, .capRace, "cap \(full.label): \(lost.used) of \(full.limit) used by a concurrent decision")
@@ -629,22 +628,21 @@ struct DecisionRun {
                 drop(candidate.index, .arbitration, "slots already filled by higher-ranked campaigns")
                 continue
             }
-            if let group = c.exclusionGroup, usedGroups.contains(group) {
+            if let group = compiled.campaign.exclusionGroup, usedGroups.contains(group) {
                 drop(candidate.index, .arbitration, "exclusion group \(group) already used")
                 continue
             }
-            let variant = chooseVariant(c)
-            if inControl || (c.holdoutPercent > 0 && Bucketing.inHoldout(campaignID: c.id, salt: c.salt, percent: c.holdoutPercent, userID: request.userID)) {
+            let variant = chooseVariant(compiled)
+            if inControl || (compiled.campaign.holdoutPercent > 0 && Bucketing.inHoldout(campaignID: compiled.campaign.id, salt: compiled.campaign.salt, percent: compiled.campaign.holdoutPercent, userID: request.userID)) {
                 let group: ReasonCode = inControl ? .control : .holdout
-                plan.assignments.append(Decision.Assignment(campaignID: c.id, group: group, variant: variant?.id))
-                drop(candidate.index, group, inControl ? "global control group" : "holdout \(c.holdoutPercent)%")
+                plan.assignments.append(Decision.Assignment(campaignID: compiled.campaign.id, group: group, variant: variant?.id))
+                drop(candidate.index, group, inControl ? "global control group" : "holdout \(compiled.campaign.holdoutPercent)%")
                 plan.order.append(-plan.held.count - 1)
-                plan.held.append(Held(campaign: c, group: group, variant: variant?.id, slot: slot))
+                plan.held.append(Held(campaign: compiled, group: group, variant: variant?.id, slot: slot))
                 filled[slot, default: 0] += 1
-                if let group = c.exclusionGroup { usedGroups.insert(group) }
+                if let group = compiled.campaign.exclusionGroup { usedGroups.insert(group) }
                 continue
             }
-            let compiled = set.campaigns[candidate.index]
             guard let template = compiled.templates[TemplateKey(variant: variant?.id, channel: candidate.channel)]
                     ?? compiled.templates[TemplateKey(variant: nil, channel: candidate.channel)] else { continue }
             let payload: JSON
@@ -662,12 +660,12 @@ struct DecisionRun {
                      cap: full.scope)
                 continue
             }
-            let impression = Impression(campaignID: c.id, time: now, channel: candidate.channel.rawValue,
-                                        purpose: c.purpose.rawValue, tags: c.tags)
+            let impression = Impression(campaignID: compiled.campaign.id, time: now, channel: candidate.channel.rawValue,
+                                        purpose: compiled.campaign.purpose.rawValue, tags: compiled.campaign.tags)
             plan.order.append(plan.planned.count)
             plan.planned.append(Planned(candidate: candidate, slot: slot, variant: variant, payload: payload, impression: impression))
             filled[slot, default: 0] += 1
-            if let group = c.exclusionGroup { usedGroups.insert(group) }
+            if let group = compiled.campaign.exclusionGroup { usedGroups.insert(group) }
         }
         return plan
     }
@@ -705,7 +703,7 @@ struct DecisionRun {
         for k in plan.order {
             if k < 0 {
                 let h = plan.held[-k - 1]
-                exposure(h.campaign, group: h.group, variant: h.variant, channel: nil, slot: h.slot)
+                exposure(h.campaign.campaign, group: h.group, variant: h.variant, channel: nil, slot: h.slot)
             } else {
                 let p = plan.planned[k], candidate = p.candidate, c = candidate.campaign
                 drop(candidate.index, .selected, "priority \(c.priority), score \(describe(.number(candidate.score))), \(candidate.channel.rawValue) costing \(describe(.number(candidate.cost)))")
@@ -748,12 +746,14 @@ struct DecisionRun {
         set.campaigns[c.index].score == nil ? nil : c.score
     }
 
-    private func chooseVariant(_ c: Campaign) -> Variant? {
-        guard !c.variants.isEmpty else { return nil }
-        let weights = c.variants.map { Double($0.weight) }
-        guard let i = Bucketing.variant(campaignID: c.id, salt: c.salt, weights: weights, userID: request.userID),
-              i < c.variants.count else { return nil }
-        return c.variants[i]
+    private func chooseVariant(_ compiled: CompiledCampaign) -> Variant? {
+        let variants = compiled.campaign.variants
+        guard !variants.isEmpty else { return nil }
+        let weights = variants.map { Double($0.weight) }
+        guard let i = Bucketing.variant(campaignID: compiled.campaign.id, salt: compiled.campaign.salt, weights: weights,
+                                        userID: request.userID),
+              i < variants.count else { return nil }
+        return variants[i]
     }
 
     /// The most text one rendered payload may hold.
