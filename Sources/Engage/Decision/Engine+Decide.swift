@@ -95,7 +95,6 @@ private struct Candidate {
     let channel: Channel
     let cost: Double
     let skipped: [ChannelSkip]
-    let capChecks: [CapCheck]
 }
 
 /// Why a channel was skipped, kept as values: the text is written only for the messages
@@ -138,6 +137,9 @@ struct DecisionRun {
     var reasonCounts = ReasonTally()
     /// The current local day, week and month, once resolved (cap windows).
     var calendarRanges: [Range<Int64>?] = [nil, nil, nil]
+    /// Impressions counted per policy cap (tag caps, then global, then channel; -1 not
+    /// yet counted), made on first use.
+    var capUsed: [Int] = []
     /// Consent per purpose × (any, each channel): 0 not yet read, 1 no, 2 yes.
     var consentCache = [UInt8](repeating: 0, count: 21)
     /// The request's reachable channels, one bit per ``Channel/ordinal`` (all when unsaid).
@@ -344,20 +346,12 @@ struct DecisionRun {
             return nil
         }
         // Campaign, tag and global caps.
-        var checks: [CapCheck] = []
-        for cap in compiled.campaign.caps { checks.append(check(.campaign(compiled.campaign.id), cap, "campaign")) }
-        for tc in set.set.policies.tagCaps where compiled.campaign.tags.contains(tc.tag) {
-            checks.append(check(.tag(tc.tag), tc.cap, "tag", tc.tag))
-        }
-        for gc in set.set.policies.globalCaps where gc.purpose == nil || gc.purpose == compiled.campaign.purpose {
-            checks.append(check(gc.purpose.map { .purpose($0.rawValue) } ?? .all, gc.cap, Self.globalLabel(gc.purpose)))
-        }
-        if let (index, used) = state.firstFullCap(checks) {
-            drop(i, .cap, "cap \(checks[index].label): \(used) of \(checks[index].limit) used", cap: checks[index].scope)
+        if let (full, used) = firstFullCap(compiled) {
+            drop(i, .cap, "cap \(full.label): \(used) of \(full.limit) used", cap: full.scope)
             return nil
         }
         // Quiet hours, reachability, channel consent and caps, cost.
-        var best: (channel: Channel, cost: Double, channelChecks: [CapCheck])? = nil
+        var best: (channel: Channel, cost: Double)? = nil
         var skipped: [ChannelSkip] = []
         var quietOnly = true
         for message in compiled.campaign.channels {
@@ -375,13 +369,8 @@ struct DecisionRun {
                 skipped.append(.noConsent(ch, compiled.campaign.purpose))
                 continue
             }
-            // Channel caps: usually none, so usually no array at all.
-            var channelChecks: [CapCheck] = []
-            for cc in set.set.policies.channelCaps where cc.channel == ch {
-                channelChecks.append(check(.channel(ch.rawValue), cc.cap, "channel", ch.rawValue))
-            }
-            if !channelChecks.isEmpty, let (index, used) = state.firstFullCap(channelChecks) {
-                skipped.append(.cap(ch, channelChecks[index], used: used))
+            if let (full, used) = firstFullChannelCap(ch) {
+                skipped.append(.cap(ch, full, used: used))
                 continue
             }
             var cost = set.channelCost[ch.ordinal]
@@ -389,12 +378,12 @@ struct DecisionRun {
             if let previous = best {
                 if cost < previous.cost {
                     skipped.append(.costsMore(previous.channel, than: ch))
-                    best = (ch, cost, channelChecks)
+                    best = (ch, cost)
                 } else {
                     skipped.append(.costsMore(ch, than: previous.channel))
                 }
             } else {
-                best = (ch, cost, channelChecks)
+                best = (ch, cost)
             }
         }
         guard let chosen = best else {
@@ -416,8 +405,7 @@ struct DecisionRun {
             }
         }
         return Candidate(index: i, compiled: compiled, score: score, slots: slots, channel: chosen.channel,
-                         cost: chosen.cost, skipped: skipped,
-                         capChecks: chosen.channelChecks.isEmpty ? checks : checks + chosen.channelChecks)
+                         cost: chosen.cost, skipped: skipped)
     }
 
     private func scheduleProblem(_ s: Schedule, _ fixed: ZoneRules?) -> String? {
@@ -531,20 +519,97 @@ struct DecisionRun {
     /// A cap resolved at `now`. Calendar windows (the same for every campaign of a
     /// decision) are resolved once per unit; the label's parts are joined only if read.
     private mutating func check(_ scope: CapScope, _ cap: Cap, _ label: String, _ name: String = "") -> CapCheck {
-        let range: Range<Int64>
-        if case .calendar(let unit) = cap.window {
-            let slot = unit == .day ? 0 : unit == .week ? 1 : 2
-            if let cached = calendarRanges[slot] {
-                range = cached
-            } else {
-                range = cap.window.range(now: now, zone: zone, firstWeekday: set.set.policies.weekStart)
-                calendarRanges[slot] = range
-            }
-        } else {
-            range = cap.window.range(now: now, zone: zone, firstWeekday: set.set.policies.weekStart)
+        CapCheck(scope: scope, range: capRange(cap), limit: cap.count, labelPrefix: label, labelName: name,
+                 windowLabel: cap.window.label)
+    }
+
+    /// A cap's window resolved at `now`; calendar windows once per unit per decision.
+    private mutating func capRange(_ cap: Cap) -> Range<Int64> {
+        guard case .calendar(let unit) = cap.window else {
+            return cap.window.range(now: now, zone: zone, firstWeekday: set.set.policies.weekStart)
         }
-        return CapCheck(scope: scope, range: range, limit: cap.count, labelPrefix: label, labelName: name,
-                        windowLabel: cap.window.label)
+        let slot = unit == .day ? 0 : unit == .week ? 1 : 2
+        if let cached = calendarRanges[slot] { return cached }
+        let range = cap.window.range(now: now, zone: zone, firstWeekday: set.set.policies.weekStart)
+        calendarRanges[slot] = range
+        return range
+    }
+
+    /// The caps a message of `compiled` on `channel` must pass, in the order a commit
+    /// re-checks them: the campaign's, its tags', the global ones for its purpose, then
+    /// the channel's (``StateCommit``). Built only for messages that reach arbitration.
+    private mutating func capChecks(_ compiled: CompiledCampaign, channel: Channel) -> [CapCheck] {
+        let c = compiled.campaign, policies = set.set.policies
+        var checks: [CapCheck] = []
+        for cap in c.caps { checks.append(check(.campaign(c.id), cap, "campaign")) }
+        for tc in policies.tagCaps where c.tags.contains(tc.tag) {
+            checks.append(check(.tag(tc.tag), tc.cap, "tag", tc.tag))
+        }
+        for gc in policies.globalCaps where gc.purpose == nil || gc.purpose == c.purpose {
+            checks.append(check(Self.scope(gc), gc.cap, Self.globalLabel(gc.purpose)))
+        }
+        for cc in policies.channelCaps where cc.channel == channel {
+            checks.append(check(.channel(channel.rawValue), cc.cap, "channel", channel.rawValue))
+        }
+        return checks
+    }
+
+    /// The first of the campaign, tag and global caps of `compiled` that the state read
+    /// has filled, with its count. A tag or global cap is counted once per decision
+    /// (``capUsed``), however many campaigns it applies to.
+    private mutating func firstFullCap(_ compiled: CompiledCampaign) -> (CapCheck, Int)? {
+        let c = compiled.campaign, policies = set.set.policies
+        for cap in c.caps {
+            let scope = CapScope.campaign(c.id)
+            let used = state.impressionCount(scope, in: capRange(cap))
+            if used >= cap.count { return (check(scope, cap, "campaign"), used) }
+        }
+        for (k, tc) in policies.tagCaps.enumerated() where c.tags.contains(tc.tag) {
+            let used = policyCapUsed(.tag(k)) { .tag(tc.tag) }
+            if used >= tc.cap.count { return (check(.tag(tc.tag), tc.cap, "tag", tc.tag), used) }
+        }
+        for (k, gc) in policies.globalCaps.enumerated() where gc.purpose == nil || gc.purpose == c.purpose {
+            let used = policyCapUsed(.global(k)) { Self.scope(gc) }
+            if used >= gc.cap.count { return (check(Self.scope(gc), gc.cap, Self.globalLabel(gc.purpose)), used) }
+        }
+        return nil
+    }
+
+    /// The first cap of `channel` the state read has filled, with its count.
+    private mutating func firstFullChannelCap(_ channel: Channel) -> (CapCheck, Int)? {
+        for (k, cc) in set.set.policies.channelCaps.enumerated() where cc.channel == channel {
+            let used = policyCapUsed(.channel(k)) { .channel(channel.rawValue) }
+            if used >= cc.cap.count { return (check(.channel(channel.rawValue), cc.cap, "channel", channel.rawValue), used) }
+        }
+        return nil
+    }
+
+    /// A policy cap: the `k`th tag, global or channel cap of the set's policies.
+    private enum PolicyCap {
+        case tag(Int), global(Int), channel(Int)
+    }
+
+    /// Impressions the state read holds in a policy cap's scope and window, counted
+    /// once per decision.
+    private mutating func policyCapUsed(_ which: PolicyCap, _ scope: () -> CapScope) -> Int {
+        let policies = set.set.policies
+        let (slot, cap): (Int, Cap)
+        switch which {
+        case .tag(let k): (slot, cap) = (k, policies.tagCaps[k].cap)
+        case .global(let k): (slot, cap) = (policies.tagCaps.count + k, policies.globalCaps[k].cap)
+        case .channel(let k): (slot, cap) = (policies.tagCaps.count + policies.globalCaps.count + k, policies.channelCaps[k].cap)
+        }
+        if capUsed.isEmpty {
+            capUsed = [Int](repeating: -1, count: policies.tagCaps.count + policies.globalCaps.count + policies.channelCaps.count)
+        }
+        if capUsed[slot] >= 0 { return capUsed[slot] }
+        let used = state.impressionCount(scope(), in: capRange(cap))
+        capUsed[slot] = used
+        return used
+    }
+
+    private static func scope(_ gc: PurposeCap) -> CapScope {
+        gc.purpose.map { .purpose($0.rawValue) } ?? .all
     }
 
     // MARK: - Allocation
@@ -556,6 +621,8 @@ struct DecisionRun {
         let variant: Variant?
         let payload: JSON
         let impression: Impression
+        /// What the commit re-checks (``capChecks(_:channel:)``).
+        let capChecks: [CapCheck]
     }
 
     /// A holdout or control assignment's exposure record, waiting for the commit.
@@ -620,7 +687,8 @@ struct DecisionRun {
         for candidate in eligible {
             let compiled = candidate.compiled
             if let lost = refused[candidate.index] {
-                let full = candidate.capChecks[max(0, min(lost.cap, candidate.capChecks.count - 1))]
+                let checks = capChecks(compiled, channel: candidate.channel)
+                let full = checks[max(0, min(lost.cap, checks.count - 1))]
                 drop(candidate.index, .capRace, "cap \(full.label): \(lost.used) of \(full.limit) used by a concurrent decision")
                 continue
             }
@@ -654,8 +722,9 @@ struct DecisionRun {
             }
             // A cap the earlier messages of this decision filled (a global cap of 1 a
             // day with k = 2): the state read already passed every cap.
-            if !plan.planned.isEmpty, let (index, used) = fullCap(candidate.capChecks, with: plan.planned) {
-                let full = candidate.capChecks[index]
+            let checks = capChecks(compiled, channel: candidate.channel)
+            if !plan.planned.isEmpty, let (index, used) = fullCap(checks, with: plan.planned) {
+                let full = checks[index]
                 drop(candidate.index, .cap, "cap \(full.label): \(used) of \(full.limit) used with this decision's messages",
                      cap: full.scope)
                 continue
@@ -663,7 +732,8 @@ struct DecisionRun {
             let impression = Impression(campaignID: compiled.campaign.id, time: now, channel: candidate.channel.rawValue,
                                         purpose: compiled.campaign.purpose.rawValue, tags: compiled.campaign.tags)
             plan.order.append(plan.planned.count)
-            plan.planned.append(Planned(candidate: candidate, slot: slot, variant: variant, payload: payload, impression: impression))
+            plan.planned.append(Planned(candidate: candidate, slot: slot, variant: variant, payload: payload, impression: impression,
+                                        capChecks: checks))
             filled[slot, default: 0] += 1
             if let group = compiled.campaign.exclusionGroup { usedGroups.insert(group) }
         }
@@ -727,7 +797,7 @@ struct DecisionRun {
     private mutating func commit(_ planned: [Planned], withEvent: Bool) throws(DecisionError) -> [CommitOutcome] {
         guard request.commit else { return Array(repeating: .committed, count: planned.count) }
         let writes = StateCommit(records: withEvent ? eventRecord.map { [$0] } ?? [] : [],
-                                 impressions: planned.map { .init($0.impression, ifWithin: $0.candidate.capChecks) })
+                                 impressions: planned.map { .init($0.impression, ifWithin: $0.capChecks) })
         guard !writes.isEmpty else { return [] }
         let outcomes: [CommitOutcome]
         do throws(StateStoreError) {
