@@ -15,51 +15,89 @@
 /// request contexts and rule operands) are scanned; larger ones carry an open-addressing
 /// table (probe sequences bounded; keys crafted to collide fall back to Swift's seeded
 /// hashing). Copying is O(1).
-public struct JSONObject: Sendable {
+public struct JSONObject: @unchecked Sendable {   // _Storage is immutable once built
     /// Objects with more members than this get a hash index.
     static let linearLimit = 12
 
 
-    final class _Storage: Sendable {
-        let keys: [String]
-        let values: [JSON]
-        /// Each key's ``JSONObject/keyHash(_:)``, in member order: lookups compare
-        /// hashes before bytes.
-        let hashes: [UInt64]
+    /// One member: its key, the key's ``JSONObject/keyHash(_:)`` (lookups compare
+    /// hashes before bytes) and its value.
+    struct _Member {
+        let key: String
+        let hash: UInt64
+        let value: JSON
+    }
+
+    struct _Header {
+        var count: Int
         /// Large objects: an open-addressing table of member index + 1 (0 = empty),
         /// capacity a power of two at least twice the member count; nil when small, or
         /// when keys collide so much that probing would be slow (then `fallback`).
-        let slots: [Int32]?
+        var slots: [Int32]?
         /// Large objects whose keys defeat the table (crafted collisions): Swift's
         /// seeded hashing instead.
-        let fallback: [_ByteKey: Int]?
+        var fallback: [_ByteKey: Int]?
+    }
 
-        init(keys: [String], values: [JSON], hashes: [UInt64], slots: [Int32]?, fallback: [_ByteKey: Int]?) {
-            self.keys = keys
-            self.values = values
-            self.hashes = hashes
-            self.slots = slots
-            self.fallback = fallback
+    /// The members in one allocation (header and members tail-allocated): building an
+    /// object costs one malloc, not one per array. Immutable once built (so the object
+    /// is `Sendable`; ManagedBuffer itself is not).
+    final class _Storage: ManagedBuffer<_Header, _Member> {
+        deinit {
+            _ = withUnsafeMutablePointers { header, members in members.deinitialize(count: header.pointee.count) }
         }
 
-        /// Builds the lookup structure for keys known to be distinct.
-        convenience init(distinctKeys keys: [String], values: [JSON], hashes: [UInt64]) {
-            if keys.count > JSONObject.linearLimit {
-                if case .table(let slots) = JSONObject.table(keys, hashes) {
-                    self.init(keys: keys, values: values, hashes: hashes, slots: slots, fallback: nil)
-                } else {
-                    self.init(keys: keys, values: values, hashes: hashes, slots: nil,
-                              fallback: _Storage.seededIndex(keys))
-                }
-            } else {
-                self.init(keys: keys, values: values, hashes: hashes, slots: nil, fallback: nil)
+        /// An object of `count` members written by `fill` (which must initialise
+        /// exactly `count`), with no lookup table yet.
+        static func make(count: Int, _ fill: (UnsafeMutablePointer<_Member>) -> Void) -> _Storage {
+            let buffer = _Storage.create(minimumCapacity: count) { _ in _Header(count: 0, slots: nil, fallback: nil) }
+            let storage = unsafeDowncast(buffer, to: _Storage.self)
+            storage.withUnsafeMutablePointers { header, members in
+                fill(members)
+                header.pointee.count = count
+            }
+            return storage
+        }
+
+        var count: Int { header.count }
+
+        @inline(__always)
+        func withMembers<R>(_ body: (UnsafeBufferPointer<_Member>) throws -> R) rethrows -> R {
+            try withUnsafeMutablePointers { header, members in
+                try body(UnsafeBufferPointer(start: members, count: header.pointee.count))
             }
         }
 
-        static func seededIndex(_ keys: [String]) -> [_ByteKey: Int] {
-            var index = [_ByteKey: Int](minimumCapacity: keys.count)
-            for (i, k) in keys.enumerated() { index[_ByteKey(k)] = i }
-            return index
+        @inline(__always) func key(_ i: Int) -> String { withMembers { $0[i].key } }
+        @inline(__always) func value(_ i: Int) -> JSON { withMembers { $0[i].value } }
+
+        /// Finds duplicate keys (by bytes) and, for large objects, builds the lookup
+        /// table; false when two members share a key.
+        func index() -> Bool {
+            let n = count
+            if n <= JSONObject.linearLimit {
+                return withMembers { m in
+                    for i in 1..<Swift.max(n, 1) {
+                        for j in 0..<i where m[j].hash == m[i].hash && _ByteKey.equal(m[j].key, m[i].key) { return false }
+                    }
+                    return true
+                }
+            }
+            switch withMembers({ JSONObject.table($0) }) {
+            case .table(let slots):
+                header.slots = slots
+                return true
+            case .duplicate:
+                return false
+            case .collisions:
+                var seen = [_ByteKey: Int](minimumCapacity: n)
+                let distinct = withMembers { m in
+                    for i in 0..<n where seen.updateValue(i, forKey: _ByteKey(m[i].key)) != nil { return false }
+                    return true
+                }
+                if distinct { header.fallback = seen }
+                return distinct
+            }
         }
     }
 
@@ -90,19 +128,26 @@ public struct JSONObject: Sendable {
         case collisions
     }
 
-    /// The open-addressing table for `keys` with `hashes`.
+    /// The table for `keys` with the given `hashes` (tests choose colliding hashes).
     static func table(_ keys: [String], _ hashes: [UInt64]) -> TableBuild {
-        guard hashes.count < Int(Int32.max) / 4 else { return .collisions }
+        let members = zip(keys, hashes).map { _Member(key: $0, hash: $1, value: .null) }
+        return members.withUnsafeBufferPointer { table($0) }
+    }
+
+    /// The open-addressing table for `members`.
+    static func table(_ members: UnsafeBufferPointer<_Member>) -> TableBuild {
+        guard members.count < Int(Int32.max) / 4 else { return .collisions }
         var capacity = 16
-        while capacity < hashes.count * 2 { capacity <<= 1 }
+        while capacity < members.count * 2 { capacity <<= 1 }
         let mask = capacity - 1
         var slots = [Int32](repeating: 0, count: capacity)
-        for (i, h) in hashes.enumerated() {
+        for i in 0..<members.count {
+            let h = members[i].hash
             var s = Int(truncatingIfNeeded: h) & mask
             var probes = 0
             while slots[s] != 0 {
                 let m = Int(slots[s]) - 1
-                if hashes[m] == h, _ByteKey.equal(keys[m], keys[i]) { return .duplicate }
+                if members[m].hash == h, _ByteKey.equal(members[m].key, members[i].key) { return .duplicate }
                 probes += 1
                 if probes > maxProbe { return .collisions }
                 s = (s + 1) & mask
@@ -114,7 +159,7 @@ public struct JSONObject: Sendable {
 
     let _storage: _Storage
 
-    private static let emptyStorage = _Storage(keys: [], values: [], hashes: [], slots: nil, fallback: nil)
+    nonisolated(unsafe) private static let emptyStorage = _Storage.make(count: 0) { _ in }
 
     /// An object with no members.
     public init() { _storage = JSONObject.emptyStorage }
@@ -128,103 +173,101 @@ public struct JSONObject: Sendable {
             keys.append(k)
             values.append(v)
         }
-        self.init(keys: keys, values: values)
+        self.init(keys: keys[...], values: values[...])
     }
 
     /// Builds an object from parallel key and value arrays (equal lengths), resolving
     /// duplicate keys as described on the type.
     init(keys: [String], values: [JSON]) {
-        if keys.isEmpty {
+        self.init(keys: keys[...], values: values[...])
+    }
+
+    /// As ``init(keys:values:)``, from slices (the parser's open containers).
+    init(keys: ArraySlice<String>, values: ArraySlice<JSON>) {
+        let n = Swift.min(keys.count, values.count)
+        if n == 0 {
             _storage = JSONObject.emptyStorage
             return
         }
-        let hashes = keys.map(JSONObject.keyHash)
-        // Duplicates are rare: find them by hash (bytes only on a hash match), and only
-        // then rebuild.
-        var dup = false
-        if keys.count <= JSONObject.linearLimit {
-            outer: for i in 1..<keys.count {
-                for j in 0..<i where hashes[j] == hashes[i] && _ByteKey.equal(keys[j], keys[i]) {
-                    dup = true
-                    break outer
-                }
-            }
-        } else {
-            // One pass builds the table and finds duplicates.
-            switch JSONObject.table(keys, hashes) {
-            case .table(let slots):
-                _storage = _Storage(keys: keys, values: values, hashes: hashes, slots: slots, fallback: nil)
-                return
-            case .duplicate:
-                dup = true
-            case .collisions:
-                var seen = [_ByteKey: Int](minimumCapacity: keys.count)
-                for (i, k) in keys.enumerated() where seen.updateValue(i, forKey: _ByteKey(k)) != nil {
-                    dup = true
-                    break
-                }
-                if !dup {
-                    _storage = _Storage(keys: keys, values: values, hashes: hashes, slots: nil, fallback: seen)
-                    return
-                }
+        let storage = _Storage.make(count: n) { members in
+            var k = keys.startIndex, v = values.startIndex
+            for i in 0..<n {
+                (members + i).initialize(to: _Member(key: keys[k], hash: JSONObject.keyHash(keys[k]), value: values[v]))
+                k += 1
+                v += 1
             }
         }
-        if !dup {
-            _storage = _Storage(distinctKeys: keys, values: values, hashes: hashes)
+        // Duplicates are rare: found by hash (bytes only on a hash match), and only then
+        // the members are rebuilt, the last value winning at the first position.
+        if storage.index() {
+            _storage = storage
             return
         }
         var position: [_ByteKey: Int] = [:]
         var k2: [String] = []
         var v2: [JSON] = []
-        var h2: [UInt64] = []
-        for (i, k) in keys.enumerated() {
-            if let p = position[_ByteKey(k)] {
-                v2[p] = values[i]
-            } else {
-                position[_ByteKey(k)] = k2.count
-                k2.append(k)
-                v2.append(values[i])
-                h2.append(hashes[i])
+        storage.withMembers { m in
+            for member in m {
+                if let p = position[_ByteKey(member.key)] {
+                    v2[p] = member.value
+                } else {
+                    position[_ByteKey(member.key)] = k2.count
+                    k2.append(member.key)
+                    v2.append(member.value)
+                }
             }
         }
-        _storage = _Storage(distinctKeys: k2, values: v2, hashes: h2)
+        let distinct = _Storage.make(count: k2.count) { members in
+            for i in 0..<k2.count {
+                (members + i).initialize(to: _Member(key: k2[i], hash: JSONObject.keyHash(k2[i]), value: v2[i]))
+            }
+        }
+        _ = distinct.index()
+        _storage = distinct
     }
 
     /// An object with `template`'s keys, in its order, and `values` (one per key): the
-    /// keys' hashes and lookup table are shared, not rebuilt — for many objects of one
-    /// shape (the hourly events a behaviour series reads back). Falls back to a fresh
-    /// object when the counts differ.
+    /// keys' hashes and lookup table are reused, not recomputed — for many objects of
+    /// one shape (the hourly events a behaviour series reads back). Falls back to a
+    /// fresh object when the counts differ.
     init(sharingKeysOf template: JSONObject, values: [JSON]) {
         let t = template._storage
-        if values.count == t.keys.count {
-            self.init(storage: _Storage(keys: t.keys, values: values, hashes: t.hashes, slots: t.slots, fallback: t.fallback))
-        } else {
-            var padded = Array(values.prefix(t.keys.count))
-            while padded.count < t.keys.count { padded.append(.null) }
-            self.init(keys: t.keys, values: padded)
+        guard values.count == t.count else {
+            var padded = Array(values.prefix(t.count))
+            while padded.count < t.count { padded.append(.null) }
+            self.init(keys: template.keys, values: padded)
+            return
         }
+        let storage = t.withMembers { m in
+            _Storage.make(count: m.count) { members in
+                for i in 0..<m.count { (members + i).initialize(to: _Member(key: m[i].key, hash: m[i].hash, value: values[i])) }
+            }
+        }
+        storage.header.slots = t.header.slots
+        storage.header.fallback = t.header.fallback
+        self.init(storage: storage)
     }
 
     private init(storage: _Storage) { _storage = storage }
 
     /// The number of members.
-    public var count: Int { _storage.keys.count }
+    public var count: Int { _storage.count }
 
     /// `true` when the object has no members.
-    public var isEmpty: Bool { _storage.keys.isEmpty }
+    public var isEmpty: Bool { _storage.count == 0 }
 
-    /// The keys, in document order.
-    public var keys: [String] { _storage.keys }
+    /// The keys, in document order (a new array: iterate the object to avoid it).
+    public var keys: [String] { _storage.withMembers { $0.map(\.key) } }
 
-    /// The values, in the order of ``keys``.
-    public var values: [JSON] { _storage.values }
+    /// The values, in the order of ``keys`` (a new array).
+    public var values: [JSON] { _storage.withMembers { $0.map(\.value) } }
 
     /// The value of the member named `key`, or `nil` when there is none.
     ///
     /// Complexity: O(count) for small objects, O(1) expected for large ones.
 
     public subscript(key: String) -> JSON? {
-        if let i = _storage.indexOf(key) { return _storage.values[i] }
+        if let i = _storage.indexOf(key) { return _storage.value(i) }
         return nil
     }
 
@@ -244,32 +287,35 @@ extension JSONObject._Storage {
     /// byte sequence of its length.
     @inline(__always)
     func indexOf(_ key: String, hash: UInt64, ascii: Bool = false) -> Int? {
-        @inline(__always) func same(_ i: Int) -> Bool {
-            guard hashes[i] == hash else { return false }
-            if ascii { return keys[i].utf8.count == key.utf8.count && keys[i] == key }
-            return _ByteKey.equal(keys[i], key)
-        }
-        if let slots {
-            let mask = slots.count - 1
-            var s = Int(truncatingIfNeeded: hash) & mask
-            var probes = 0
-            while probes <= JSONObject.maxProbe {
-                let m = Int(slots[s])
-                if m == 0 { return nil }
-                if same(m - 1) { return m - 1 }
-                s = (s + 1) & mask
-                probes += 1
+        withUnsafeMutablePointers { header, members in
+            @inline(__always) func same(_ i: Int) -> Bool {
+                let m = members[i]
+                guard m.hash == hash else { return false }
+                if ascii { return m.key.utf8.count == key.utf8.count && m.key == key }
+                return _ByteKey.equal(m.key, key)
+            }
+            if let slots = header.pointee.slots {
+                let mask = slots.count - 1
+                var s = Int(truncatingIfNeeded: hash) & mask
+                var probes = 0
+                while probes <= JSONObject.maxProbe {
+                    let m = Int(slots[s])
+                    if m == 0 { return nil }
+                    if same(m - 1) { return m - 1 }
+                    s = (s + 1) & mask
+                    probes += 1
+                }
+                return nil
+            }
+            if let fallback = header.pointee.fallback { return fallback[_ByteKey(key)] }
+            var i = 0
+            let n = header.pointee.count
+            while i < n {
+                if same(i) { return i }
+                i &+= 1
             }
             return nil
         }
-        if let fallback { return fallback[_ByteKey(key)] }
-        var i = 0
-        let n = hashes.count
-        while i < n {
-            if same(i) { return i }
-            i &+= 1
-        }
-        return nil
     }
 }
 
@@ -328,9 +374,9 @@ extension JSONObject: Sequence {
         let storage: JSONObject._Storage
         var i = 0
         public mutating func next() -> (key: String, value: JSON)? {
-            guard i < storage.keys.count else { return nil }
+            guard i < storage.count else { return nil }
             defer { i += 1 }
-            return (storage.keys[i], storage.values[i])
+            return storage.withMembers { ($0[i].key, $0[i].value) }
         }
     }
 

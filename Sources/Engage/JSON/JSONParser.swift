@@ -211,7 +211,7 @@ struct _JSONParser {
 
     private mutating func closeObject(_ frame: Frame) -> JSON {
         frames.removeLast()
-        let object = JSONObject(keys: Array(keys[frame.keyStart...]), values: Array(values[frame.valueStart...]))
+        let object = JSONObject(keys: keys[frame.keyStart...], values: values[frame.valueStart...])
         values.removeSubrange(frame.valueStart...)
         keys.removeSubrange(frame.keyStart...)
         return .object(object)

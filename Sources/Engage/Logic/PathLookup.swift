@@ -7,7 +7,7 @@ extension JSONObject {
     @inline(__always)
     func member(_ key: PathKey) -> JSON? {
         let storage = _storage
-        if let i = storage.indexOf(key.key, hash: key.hash, ascii: key.isASCII) { return storage.values[i] }
+        if let i = storage.indexOf(key.key, hash: key.hash, ascii: key.isASCII) { return storage.value(i) }
         return nil
     }
 }
