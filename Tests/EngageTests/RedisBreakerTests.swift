@@ -154,7 +154,7 @@ private func timed(_ body: () throws -> Void) -> (ms: Int64, error: StateStoreEr
     /// The digest sent with EVALSHA is the script's (what SCRIPT LOAD answers).
     @Test func theScriptDigestIsTheScripts() throws {
         let server = try RedisServer()
-        #expect(try server.cli(["SCRIPT", "LOAD", RedisScript.compareAndSwap])
-                == String(decoding: RedisScript.compareAndSwapDigest, as: UTF8.self))
+        #expect(try server.cli(["SCRIPT", "LOAD", RedisScript.compareAndSwap.source])
+                == String(decoding: RedisScript.compareAndSwap.digest, as: UTF8.self))
     }
 }
