@@ -120,11 +120,11 @@ public final class RedisStorage: VersionedStorage {
 
     public func read(userID: String) throws(StateStoreError) -> (bytes: [UInt8], version: UInt64)? {
         let key = key(for: userID)
-        let reply = try positioned { () throws(StateStoreError) in try pool.with("HMGET for user \(userID.prefix(64))") { (c) throws(RedisFailure) -> RedisValue in
+        let reply = try with("HMGET for user \(userID.prefix(64))") { (c) throws(RedisFailure) -> RedisValue in
             try c.call([Array("HMGET".utf8), key, [0x76], [0x73]], timeoutMS: settings.timeoutMS) {
                 if case .array(let fields) = $0 { return fields.count == 2 } else { return false }
             }
-        } }
+        }
         guard case .array(let fields) = reply, fields.count == 2 else { throw failure(reply, "HMGET", userID) }
         switch (fields[0], fields[1]) {
         case (.null, .null):
@@ -151,10 +151,8 @@ public final class RedisStorage: VersionedStorage {
         // `prune(now:)` would drop the user; 1 keeps PEXPIREAT's argument positive.
         let expiry = expiresAt.map { Array(String(max($0, 1)).utf8) } ?? []
         let arguments = [key(for: userID), Array(String(expected).utf8), Array(String(next).utf8), bytes, expiry]
-        let reply = try positioned { () throws(StateStoreError) in
-            try pool.with("EVALSHA (compare-and-swap) for user \(userID.prefix(64))") { (c) throws(RedisFailure) -> RedisValue in
-                try run(.compareAndSwap, c, arguments, accepting: RedisValue.isInteger)
-            }
+        let reply = try with("EVALSHA (compare-and-swap) for user \(userID.prefix(64))") { (c) throws(RedisFailure) -> RedisValue in
+            try run(.compareAndSwap, c, arguments, accepting: RedisValue.isInteger)
         }
         switch reply {
         case .integer(1): return true
@@ -170,18 +168,16 @@ public final class RedisStorage: VersionedStorage {
     public func erase(userID: String) throws(StateStoreError) {
         let key = key(for: userID)
         let id = Array(userID.utf8)
-        try positioned { () throws(StateStoreError) in
-            let reply = try pool.with("DEL for user \(userID.prefix(64))") { (c) throws(RedisFailure) -> RedisValue in
-                try c.call([Array("DEL".utf8), key], timeoutMS: settings.timeoutMS, accepting: RedisValue.isInteger)
-            }
-            guard case .integer = reply else { throw failure(reply, "DEL", userID) }
-            let entry = try pool.with("XADD (erasure stream) for user \(userID.prefix(64))") { (c) throws(RedisFailure) -> RedisValue in
-                try run(.announceErasure, c, [erasureStream], [id, Array(String(Self.erasuresKept).utf8)]) {
-                    if case .string = $0 { return true } else { return false }
-                }
-            }
-            guard case .string = entry else { throw failure(entry, "XADD (erasure stream)", userID) }
+        let reply = try with("DEL for user \(userID.prefix(64))") { (c) throws(RedisFailure) -> RedisValue in
+            try c.call([Array("DEL".utf8), key], timeoutMS: settings.timeoutMS, accepting: RedisValue.isInteger)
         }
+        guard case .integer = reply else { throw failure(reply, "DEL", userID) }
+        let entry = try with("XADD (erasure stream) for user \(userID.prefix(64))") { (c) throws(RedisFailure) -> RedisValue in
+            try run(.announceErasure, c, [erasureStream], [id, Array(String(Self.erasuresKept).utf8)]) {
+                if case .string = $0 { return true } else { return false }
+            }
+        }
+        guard case .string = entry else { throw failure(entry, "XADD (erasure stream)", userID) }
     }
 
     /// Users erased through any engine sharing the server since the last call (this
@@ -225,50 +221,62 @@ public final class RedisStorage: VersionedStorage {
         return StoreErasures(userIDs: users, complete: complete)
     }
 
-    /// Runs `body` (a call of this storage), first taking the erasure stream position if
-    /// it is not taken yet: then any exposure queued from what the call returns was queued
-    /// after it, and ``erasures()`` reads every erasure that could concern it. Calls
-    /// racing to take it keep the earliest. Failing to take it never fails the call; a
-    /// call served without it makes the next ``erasures()`` incomplete.
-    private func positioned<T>(_ body: () throws(StateStoreError) -> T) throws(StateStoreError) -> T {
-        if isPositioned.load(ordering: .acquiring) { return try body() }
+    /// Runs `body` (a call of this storage) on a connection of the pool, first taking the
+    /// erasure stream's position on it if none is taken yet: then any exposure queued from
+    /// what a call returned was queued after the position, and ``erasures()`` reads every
+    /// erasure that could concern it. Calls racing to take it keep the earliest. A
+    /// position the server will not give (the stream key holds something else) never fails
+    /// the call; a call served without one makes the next ``erasures()`` incomplete.
+    private func with(_ command: @autoclosure () -> String,
+                      _ body: (RedisConnection) throws(RedisFailure) -> RedisValue) throws(StateStoreError) -> RedisValue {
+        if isPositioned.load(ordering: .acquiring) { return try pool.with(command(), body) }
         var taken = false
-        do throws(StateStoreError) {
-            let tail = try erasureTail()
-            cursor.withLock { c in
-                if c.position.map({ tail.id < $0.id }) ?? true { c.position = tail; c.moves += 1 }
+        let reply = try pool.with(command()) { (c) throws(RedisFailure) -> RedisValue in
+            if let tail = page(try run(.erasuresAfter, c, [erasureStream], pageArguments(after: nil)) { _ in true })?.last {
+                cursor.withLock { cursor in
+                    if cursor.position.map({ tail.id < $0.id }) ?? true { cursor.position = tail; cursor.moves += 1 }
+                }
+                isPositioned.store(true, ordering: .releasing)
+                taken = true
             }
-            isPositioned.store(true, ordering: .releasing)
-            taken = true
-        } catch {}
-        let result = try body()
+            return try body(c)
+        }
         if !taken { cursor.withLock { $0.uncertain = true } }
-        return result
+        return reply
     }
 
     /// The erasure stream's last entry (`0-0`, 0 when it has none).
     private func erasureTail() throws(StateStoreError) -> (id: StreamID, n: Int64) {
-        let page = try erasurePage(after: nil)
-        return page.last
+        try erasurePage(after: nil).last
     }
 
     /// One ``RedisScript/erasuresAfter`` call: the entries after `position` (nil: the tail).
     private func erasurePage(after position: (id: StreamID, n: Int64)?) throws(StateStoreError)
         -> (last: (id: StreamID, n: Int64), gap: Bool, users: [String]) {
-        let arguments = [position.map { Array($0.id.description.utf8) } ?? [], Array(String(position?.n ?? 0).utf8),
-                         Array(String(Self.erasurePage).utf8)]
         let reply = try pool.with("XREAD (erasure stream)") { (c) throws(RedisFailure) -> RedisValue in
-            try run(.erasuresAfter, c, [erasureStream], arguments) {
-                guard case .array(let items) = $0, items.count >= 3 else { return false }
-                return items.allSatisfy { if case .string = $0 { return true } else { return false } }
-            }
+            try run(.erasuresAfter, c, [erasureStream], pageArguments(after: position)) { _ in true }
         }
-        guard case .array(let items) = reply, items.count >= 3, case .string(let id) = items[0], case .string(let n) = items[1],
-              case .string(let gap) = items[2], let last = StreamID(id), let count = Int64(String(decoding: n, as: UTF8.self)) else {
+        guard let page = page(reply) else {
             throw failure(reply, "XREAD of the erasure stream \(String(decoding: erasureStream.prefix(96), as: UTF8.self))")
         }
+        return page
+    }
+
+    private func pageArguments(after position: (id: StreamID, n: Int64)?) -> [[UInt8]] {
+        [position.map { Array($0.id.description.utf8) } ?? [], Array(String(position?.n ?? 0).utf8), Array(String(Self.erasurePage).utf8)]
+    }
+
+    /// ``RedisScript/erasuresAfter``'s answer read; nil when it is not one.
+    private func page(_ reply: RedisValue) -> (last: (id: StreamID, n: Int64), gap: Bool, users: [String])? {
+        guard case .array(let items) = reply, items.count >= 3, case .string(let id) = items[0], case .string(let n) = items[1],
+              case .string(let gap) = items[2], let last = StreamID(id), let count = Int64(String(decoding: n, as: UTF8.self)) else {
+            return nil
+        }
         var users: [String] = []
-        for case .string(let u) in items.dropFirst(3) { users.append(String(decoding: u, as: UTF8.self)) }
+        for item in items.dropFirst(3) {
+            guard case .string(let u) = item else { return nil }
+            users.append(String(decoding: u, as: UTF8.self))
+        }
         return ((last, count), gap == [0x31], users)
     }
 
