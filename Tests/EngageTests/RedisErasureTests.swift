@@ -226,20 +226,22 @@ private func stat(_ engine: Engine, _ name: String) -> Double? {
         #expect(try b.load(userID: "u") == a.load(userID: "u"))
         var before = 0, after = 0
         for (id, c) in all {
+            let stored = kept.contains(id)
             if c.acknowledged, c.end < forgetStart {
                 before += 1
-                #expect(!kept.contains(id), "\(id), acknowledged before the erasure, survived it")
+                #expect(!stored, "\(id), acknowledged before the erasure, survived it")
             }
             if c.start > forgetEnd {
                 after += 1
-                #expect(kept.contains(id) == c.acknowledged, "\(id), committed after the erasure, is missing")
+                #expect(stored == c.acknowledged, "\(id), committed after the erasure, is missing")
             }
-            if !c.acknowledged { #expect(!kept.contains(id), "\(id) was not acknowledged but is stored") }
+            if !c.acknowledged { #expect(!stored, "\(id) was not acknowledged but is stored") }
         }
         for id in kept {
             let c = try #require(all[id])
             for (other, o) in all where o.acknowledged && o.start > c.end {
-                #expect(kept.contains(other), "\(id) was kept, so \(other), which started after it ended, must be")
+                let stored = kept.contains(other)
+                #expect(stored, "\(id) was kept, so \(other), which started after it ended, must be")
             }
         }
         // The storm really straddled the erasure.
