@@ -226,7 +226,7 @@ public final class RedisStorage: VersionedStorage {
     /// what a call returned was queued after the position, and ``erasures()`` reads every
     /// erasure that could concern it. Calls racing to take it keep the earliest. A
     /// position the server will not give (the stream key holds something else) never fails
-    /// the call; a call served without one makes the next ``erasures()`` incomplete.
+    /// the call; a call answered without one makes the next ``erasures()`` incomplete.
     private func with(_ command: @autoclosure () -> String,
                       _ body: (RedisConnection) throws(RedisFailure) -> RedisValue) throws(StateStoreError) -> RedisValue {
         if isPositioned.load(ordering: .acquiring) { return try pool.with(command(), body) }
@@ -241,7 +241,8 @@ public final class RedisStorage: VersionedStorage {
             }
             return try body(c)
         }
-        if !taken { cursor.withLock { $0.uncertain = true } }
+        // Served without a position (an error reply serves nothing).
+        if !taken, !reply.isError { cursor.withLock { $0.uncertain = true } }
         return reply
     }
 
@@ -317,9 +318,7 @@ public final class RedisStorage: VersionedStorage {
     }
 
     private func failure(_ reply: RedisValue, _ what: String) -> StateStoreError {
-        let refusing: Set<Substring> = ["LOADING", "BUSY", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN",
-                                        "NOAUTH", "WRONGPASS", "NOPERM", "MISCONF", "OOM", "NOREPLICAS"]
-        let code: StateStoreError.Code = reply.errorCode.map(refusing.contains) == true ? .unavailable : .io
+        let code: StateStoreError.Code = reply.refusal != nil ? .unavailable : .io
         return StateStoreError(code, "redis \(settings.address): \(what): \(reply.shown)")
     }
 }
@@ -345,6 +344,18 @@ struct StreamID: Comparable, CustomStringConvertible {
 }
 
 extension RedisValue {
+    /// Error replies of a server that refuses to serve (loading its data, a replica,
+    /// out of memory, a script running, not authenticated, ...): the call is
+    /// `unavailable`, and the circuit breaker counts it as a failure.
+    static let refusingCodes: Set<Substring> = ["LOADING", "BUSY", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN",
+                                                "NOAUTH", "WRONGPASS", "NOPERM", "MISCONF", "OOM", "NOREPLICAS"]
+
+    /// The error text when this is a refusal to serve (``refusingCodes``), else nil.
+    var refusal: String? {
+        guard case .error(let text) = self, let code = errorCode, Self.refusingCodes.contains(code) else { return nil }
+        return text
+    }
+
     var isError: Bool { if case .error = self { return true } else { return false } }
     static func isInteger(_ v: RedisValue) -> Bool { if case .integer = v { return true } else { return false } }
 
