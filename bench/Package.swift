@@ -16,6 +16,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Engage", package: "libengage"),
                 .product(name: "EngageSQLite", package: "libengage"),
+                .product(name: "EngageRedis", package: "libengage"),
             ],
             path: "Sources/engage-bench",
             swiftSettings: [.swiftLanguageMode(.v6)]

@@ -289,7 +289,10 @@ int32_t engage_export_user(engage_engine *engine, const char *user_id, size_t le
                            char **out, size_t *out_len);
 
 /* Removes up to `max` queued exposure records, oldest first, and writes them to
-** `*out` as a JSON array (0 means all). Returns ENGAGE_OK, ENGAGE_MISUSE or ENGAGE_NOMEM. */
+** `*out` as a JSON array (0 means all). On a store shared by several engines (Redis) it
+** first drops the records of users other engines erased; while that store cannot be
+** asked it writes [] and keeps the records queued (docs/state.md, "Erasure across a
+** fleet"). Returns ENGAGE_OK, ENGAGE_MISUSE or ENGAGE_NOMEM. */
 int32_t engage_drain_exposures(engage_engine *engine, size_t max, char **out, size_t *out_len);
 
 /* Writes the engine's counters (decisions, decisions that failed closed because the

@@ -43,6 +43,9 @@ public final class Engine: Sendable {
     let loaded = SnapshotCell<CompiledCampaignSet>()
     let exposures: ExposureLog
     let metrics = EngineMetrics()
+    /// One drain at a time: the store's erasures are applied and the log drained as one
+    /// step, so no drain returns a record another drain has just learnt was erased.
+    private let draining = Mutex(())
 
     /// An engine with the default limits and UTC as its default zone; to open one from
     /// an engine config, see ``init(config:store:zones:maxQueuedExposures:)``.
@@ -136,7 +139,26 @@ public final class Engine: Sendable {
     // MARK: - Exposures and metrics
 
     /// Removes and returns up to `max` queued exposure records (oldest first).
-    public func drainExposures(max: Int = .max) -> [JSON] { exposures.drain(max: max) }
+    ///
+    /// First asks the store which users other engines sharing it erased since the last
+    /// drain (``StateStore/erasures()``: a Redis store reads its erasure stream) and drops
+    /// their queued records; when the store lost track, every queued record. When the
+    /// store cannot answer (Redis unreachable), nothing is returned and the records stay
+    /// queued (bounded: the oldest go beyond the capacity) until a drain can ask it —
+    /// counted in ``stats()`` as `erasure_checks_failed`.
+    public func drainExposures(max: Int = .max) -> [JSON] {
+        draining.withLock { _ in
+            do throws(StateStoreError) {
+                let erased = try store.erasures()
+                let dropped = erased.complete ? exposures.forget(userIDs: Set(erased.userIDs)) : exposures.forgetAll()
+                metrics.erasuresChecked(users: erased.userIDs.count, exposures: dropped, gap: !erased.complete)
+            } catch {
+                metrics.erasureCheckFailed()
+                return []
+            }
+            return exposures.drain(max: max)
+        }
+    }
 
     /// Counters: decisions, per reason code, latency histogram, exposures; and, when the
     /// store reports any (``StateStore/statistics``), the store's own under `store`.

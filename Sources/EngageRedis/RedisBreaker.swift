@@ -10,8 +10,9 @@ import Synchronization
 /// Closed → (N consecutive failures) → open for `breaker_open_ms` → half-open: one probe
 /// call at a time goes to the server; its success closes the breaker, its failure opens
 /// it again. Only failures that say the server is not serving count (cannot connect, no
-/// answer within the timeout, the connection broke): an answer of any kind, even a
-/// damaged value, is a success.
+/// answer within the timeout, the connection broke, an answer refusing to serve:
+/// `LOADING`, `READONLY`, `MASTERDOWN`, ...): any other answer, even a damaged value, is
+/// a success.
 ///
 /// A call that finds the breaker closed costs one atomic load before and one after (no
 /// lock); the lock guards only the text of the last failure, written on failures.

@@ -44,8 +44,9 @@ struct RedisFailure: Error {
 /// what makes the `@unchecked Sendable` sound.
 final class RedisConnection: @unchecked Sendable {
     private let context: UnsafeMutablePointer<redisContext>
-    /// Commands' replies are bounded: larger arrays are ``RedisValue/unexpected``.
-    static let maxArrayElements = 64
+    /// Commands' replies are bounded: larger arrays are ``RedisValue/unexpected``. The
+    /// largest a command of the store gets is a page of the erasure stream (3 + 1,000).
+    static let maxArrayElements = 1_024
 
     /// Connects to `address` within `timeoutMS`, then bounds every call by it, and sends
     /// `AUTH` and `SELECT` when the settings ask.

@@ -21,7 +21,8 @@ import Synchronization
 ///   `WRONGTYPE`) leave the connection in step and it is kept.
 /// - An idle connection is polled before reuse; one the server closed (a restart) is
 ///   freed and replaced, so a restart costs no failed call.
-/// - A ``RedisBreaker`` fails calls at once while the server keeps failing.
+/// - A ``RedisBreaker`` fails calls at once while the server keeps failing: not
+///   answering, or answering that it will not serve (``RedisValue/refusingCodes``).
 /// - **Fork**: everything a process uses — idle connections, the breaker — belongs to a
 ///   ``Generation`` made by that process (its pid). A call in a forked child finds the
 ///   parent's generation, replaces it with its own, and frees the parent's idle
@@ -96,12 +97,20 @@ final class RedisPool: Sendable {
             }
             do throws(RedisFailure) {
                 let result = try body(connection)
-                g.breaker.succeeded(ticket)
+                // An answer that refuses to serve (LOADING after a restart, READONLY from a
+                // replica after a failover, ...) is a failure to the breaker, as a
+                // timeout is; the connection is in step and kept.
+                let refusal = (result as? RedisValue)?.refusal
+                if let refusal {
+                    g.breaker.failed(ticket, refusal)
+                } else {
+                    g.breaker.succeeded(ticket)
+                }
                 // Once per store, after the first call that was served; its failure never
                 // fails the call (whose work is done) — a broken connection is dropped and
                 // the check runs again on a later call.
                 var keep = true
-                if serverCheck.pending {
+                if refusal == nil, serverCheck.pending {
                     do throws(RedisFailure) {
                         try serverCheck.run(on: connection, timeoutMS: settings.timeoutMS)
                     } catch {

@@ -45,8 +45,14 @@ extension VersionedStateStore where Storage == RedisStorage {
 /// - **Expiry**: the script sets `PEXPIREAT` to ``UserState/expiry(policy:)`` (by the
 ///   server's clock), or removes any expiry when that is nil: a user with impressions
 ///   (lifetime totals) or campaign activity never expires.
-/// - **Erase**: `DEL key`. A write prepared before it expects a version that no longer
-///   exists and fails; the engine retries it on the empty state.
+/// - **Erase**: `DEL key`, then one entry on the erasure stream `<key_prefix>erasures`
+///   (``RedisScript/announceErasure``, `XADD ... MAXLEN ~ 100000`). A write prepared
+///   before it expects a version that no longer exists and fails; the engine retries it
+///   on the empty state.
+/// - **Erasures elsewhere** (``erasures()``): the stream read from the last entry seen
+///   (``RedisScript/erasuresAfter``, `XREAD`, never blocking), at most
+///   ``erasurePage`` × ``erasurePages`` entries a call. Where to start is taken before the
+///   first call this storage sends, so nothing erased after it is missed.
 ///
 /// Failures: a server that cannot be reached, does not answer within `timeout_ms`, or
 /// refuses to serve (`LOADING`, `READONLY`, `MISCONF`, `OOM`, `NOAUTH`, ...) is
@@ -55,6 +61,28 @@ extension VersionedStateStore where Storage == RedisStorage {
 /// server, the command and the user.
 public final class RedisStorage: VersionedStorage {
     let pool: RedisPool
+
+    /// Entries the erasure stream keeps (`XADD MAXLEN ~`): an engine that drains less
+    /// often than this many erasures happen loses track, and drops all it has queued.
+    public static let erasuresKept = 100_000
+    /// Erasure stream entries read per round trip, and round trips per ``erasures()``.
+    static let erasurePage = 1_000
+    static let erasurePages = 8
+
+    /// Where this storage stands on the erasure stream.
+    struct ErasureCursor {
+        /// The last entry read (its id and `n`); nil before the position is first taken.
+        var position: (id: StreamID, n: Int64)?
+        /// Changed on every move, so a read does not overwrite a position taken meanwhile.
+        var moves = 0
+        /// A call was served before the position was taken: erasures between the two
+        /// cannot be told apart, so the next ``erasures()`` says it is not complete.
+        var uncertain = false
+    }
+
+    private let cursor = Mutex(ErasureCursor())
+    /// True once the position is taken: then calls do nothing more than this load.
+    private let isPositioned = Atomic<Bool>(false)
 
     /// A store on the server `settings` names; no connection is made until a call needs one.
     public init(_ settings: EngineConfig.Redis) {
@@ -87,9 +115,12 @@ public final class RedisStorage: VersionedStorage {
         return key
     }
 
+    /// The erasure stream's key, `<key_prefix>erasures`: no `{`, so never a user's key.
+    var erasureStream: [UInt8] { Array((settings.keyPrefix + "erasures").utf8) }
+
     public func read(userID: String) throws(StateStoreError) -> (bytes: [UInt8], version: UInt64)? {
         let key = key(for: userID)
-        let reply = try pool.with("HMGET for user \(userID.prefix(64))") { (c) throws(RedisFailure) -> RedisValue in
+        let reply = try with("HMGET for user \(userID.prefix(64))") { (c) throws(RedisFailure) -> RedisValue in
             try c.call([Array("HMGET".utf8), key, [0x76], [0x73]], timeoutMS: settings.timeoutMS) {
                 if case .array(let fields) = $0 { return fields.count == 2 } else { return false }
             }
@@ -120,8 +151,8 @@ public final class RedisStorage: VersionedStorage {
         // `prune(now:)` would drop the user; 1 keeps PEXPIREAT's argument positive.
         let expiry = expiresAt.map { Array(String(max($0, 1)).utf8) } ?? []
         let arguments = [key(for: userID), Array(String(expected).utf8), Array(String(next).utf8), bytes, expiry]
-        let reply = try pool.with("EVALSHA (compare-and-swap) for user \(userID.prefix(64))") { (c) throws(RedisFailure) -> RedisValue in
-            try runScript(c, arguments)
+        let reply = try with("EVALSHA (compare-and-swap) for user \(userID.prefix(64))") { (c) throws(RedisFailure) -> RedisValue in
+            try run(.compareAndSwap, c, arguments, accepting: RedisValue.isInteger)
         }
         switch reply {
         case .integer(1): return true
@@ -130,24 +161,143 @@ public final class RedisStorage: VersionedStorage {
         }
     }
 
+    /// `DEL` of the user's key, then the erasure announced on the stream (two round trips:
+    /// in a Redis Cluster the key and the stream sit in different slots). When the
+    /// announcement fails the erasure fails (`unavailable`), the key being gone already:
+    /// the host's retry of `forget` announces it.
     public func erase(userID: String) throws(StateStoreError) {
         let key = key(for: userID)
-        let reply = try pool.with("DEL for user \(userID.prefix(64))") { (c) throws(RedisFailure) -> RedisValue in
+        let id = Array(userID.utf8)
+        let reply = try with("DEL for user \(userID.prefix(64))") { (c) throws(RedisFailure) -> RedisValue in
             try c.call([Array("DEL".utf8), key], timeoutMS: settings.timeoutMS, accepting: RedisValue.isInteger)
         }
         guard case .integer = reply else { throw failure(reply, "DEL", userID) }
+        let entry = try with("XADD (erasure stream) for user \(userID.prefix(64))") { (c) throws(RedisFailure) -> RedisValue in
+            try run(.announceErasure, c, [erasureStream], [id, Array(String(Self.erasuresKept).utf8)]) {
+                if case .string = $0 { return true } else { return false }
+            }
+        }
+        guard case .string = entry else { throw failure(entry, "XADD (erasure stream)", userID) }
     }
 
-    /// `EVALSHA` of the compare-and-swap, and `EVAL` when the server does not have it (a
-    /// first use, a restart, a failover, `SCRIPT FLUSH`), which caches it again.
-    private func runScript(_ c: RedisConnection, _ arguments: [[UInt8]]) throws(RedisFailure) -> RedisValue {
+    /// Users erased through any engine sharing the server since the last call (this
+    /// one's own erasures too): the erasure stream read on from the last entry seen, up
+    /// to ``erasurePage`` × ``erasurePages`` entries. Not complete when entries were
+    /// trimmed before this engine read them, the stream was lost (a server restarted
+    /// without its AOF), more were waiting than one call reads (the position then jumps
+    /// to the stream's end), or a call was served before the position was first taken.
+    public func erasures() throws(StateStoreError) -> StoreErasures {
+        let (start, moves, uncertain) = cursor.withLock { ($0.position, $0.moves, $0.uncertain) }
+        guard var position = start else {
+            // No position yet: no call was served without one unless `uncertain` says so.
+            let tail = try erasureTail()
+            let served = cursor.withLock { c -> Bool in
+                if c.position == nil { c.position = tail; c.moves += 1 }
+                defer { c.uncertain = false }
+                return c.uncertain
+            }
+            isPositioned.store(true, ordering: .releasing)
+            return StoreErasures(userIDs: [], complete: !served)
+        }
+        var users: [String] = []
+        var complete = true
+        var caughtUp = false
+        for _ in 0..<Self.erasurePages {
+            let page = try erasurePage(after: position)
+            position = page.last
+            users += page.users
+            if page.gap { complete = false }
+            if page.users.count < Self.erasurePage { caughtUp = true; break }
+        }
+        if !caughtUp {
+            // Further behind than one call reads: on from the end; everything before is unknown.
+            position = try erasureTail()
+            complete = false
+        }
+        cursor.withLock { c in
+            if c.moves == moves { c.position = position; c.moves += 1 }
+            if c.uncertain && uncertain { complete = false; c.uncertain = false }
+        }
+        return StoreErasures(userIDs: users, complete: complete)
+    }
+
+    /// Runs `body` (a call of this storage) on a connection of the pool, first taking the
+    /// erasure stream's position on it if none is taken yet: then any exposure queued from
+    /// what a call returned was queued after the position, and ``erasures()`` reads every
+    /// erasure that could concern it. Calls racing to take it keep the earliest. A
+    /// position the server will not give (the stream key holds something else) never fails
+    /// the call; a call answered without one makes the next ``erasures()`` incomplete.
+    private func with(_ command: @autoclosure () -> String,
+                      _ body: (RedisConnection) throws(RedisFailure) -> RedisValue) throws(StateStoreError) -> RedisValue {
+        if isPositioned.load(ordering: .acquiring) { return try pool.with(command(), body) }
+        var taken = false
+        let reply = try pool.with(command()) { (c) throws(RedisFailure) -> RedisValue in
+            if let tail = page(try run(.erasuresAfter, c, [erasureStream], pageArguments(after: nil)) { _ in true })?.last {
+                cursor.withLock { cursor in
+                    if cursor.position.map({ tail.id < $0.id }) ?? true { cursor.position = tail; cursor.moves += 1 }
+                }
+                isPositioned.store(true, ordering: .releasing)
+                taken = true
+            }
+            return try body(c)
+        }
+        // Served without a position (an error reply serves nothing).
+        if !taken, !reply.isError { cursor.withLock { $0.uncertain = true } }
+        return reply
+    }
+
+    /// The erasure stream's last entry (`0-0`, 0 when it has none).
+    private func erasureTail() throws(StateStoreError) -> (id: StreamID, n: Int64) {
+        try erasurePage(after: nil).last
+    }
+
+    /// One ``RedisScript/erasuresAfter`` call: the entries after `position` (nil: the tail).
+    private func erasurePage(after position: (id: StreamID, n: Int64)?) throws(StateStoreError)
+        -> (last: (id: StreamID, n: Int64), gap: Bool, users: [String]) {
+        let reply = try pool.with("XREAD (erasure stream)") { (c) throws(RedisFailure) -> RedisValue in
+            try run(.erasuresAfter, c, [erasureStream], pageArguments(after: position)) { _ in true }
+        }
+        guard let page = page(reply) else {
+            throw failure(reply, "XREAD of the erasure stream \(String(decoding: erasureStream.prefix(96), as: UTF8.self))")
+        }
+        return page
+    }
+
+    private func pageArguments(after position: (id: StreamID, n: Int64)?) -> [[UInt8]] {
+        [position.map { Array($0.id.description.utf8) } ?? [], Array(String(position?.n ?? 0).utf8), Array(String(Self.erasurePage).utf8)]
+    }
+
+    /// ``RedisScript/erasuresAfter``'s answer read; nil when it is not one.
+    private func page(_ reply: RedisValue) -> (last: (id: StreamID, n: Int64), gap: Bool, users: [String])? {
+        guard case .array(let items) = reply, items.count >= 3, case .string(let id) = items[0], case .string(let n) = items[1],
+              case .string(let gap) = items[2], let last = StreamID(id), let count = Int64(String(decoding: n, as: UTF8.self)) else {
+            return nil
+        }
+        var users: [String] = []
+        for item in items.dropFirst(3) {
+            guard case .string(let u) = item else { return nil }
+            users.append(String(decoding: u, as: UTF8.self))
+        }
+        return ((last, count), gap == [0x31], users)
+    }
+
+    /// `EVALSHA` of `script`, and `EVAL` when the server does not have it (a first use, a
+    /// restart, a failover, `SCRIPT FLUSH`), which caches it again. `keys`: the keys it
+    /// touches (default: none given here, the first argument being the one key).
+    private func run(_ script: RedisScript, _ c: RedisConnection, _ keys: [[UInt8]], _ arguments: [[UInt8]],
+                     accepting: (RedisValue) -> Bool) throws(RedisFailure) -> RedisValue {
         let timeout = settings.timeoutMS
-        let keys: [[UInt8]] = [[0x31]]   // one key
-        let reply = try c.call([Array("EVALSHA".utf8), RedisScript.compareAndSwapDigest] + keys + arguments, timeoutMS: timeout,
-                               accepting: RedisValue.isInteger)
+        let count = Array(String(keys.count).utf8)
+        let reply = try c.call([Array("EVALSHA".utf8), script.digest, count] + keys + arguments, timeoutMS: timeout, accepting: accepting)
         guard reply.errorCode == "NOSCRIPT" else { return reply }
-        return try c.call([Array("EVAL".utf8), Array(RedisScript.compareAndSwap.utf8)] + keys + arguments, timeoutMS: timeout,
-                          accepting: RedisValue.isInteger)
+        return try c.call([Array("EVAL".utf8), Array(script.source.utf8), count] + keys + arguments, timeoutMS: timeout,
+                          accepting: accepting)
+    }
+
+    /// The compare-and-swap's call: the user's key is the first of `arguments`.
+    private func run(_ script: RedisScript, _ c: RedisConnection, _ arguments: [[UInt8]],
+                     accepting: (RedisValue) -> Bool) throws(RedisFailure) -> RedisValue {
+        try run(script, c, Array(arguments.prefix(1)), Array(arguments.dropFirst()), accepting: accepting)
     }
 
     /// A decimal non-zero UInt64, digits only.
@@ -164,14 +314,48 @@ public final class RedisStorage: VersionedStorage {
     /// An answer the command should not give: a server that refuses to serve is
     /// `unavailable`, anything else (a key of another type, a script error) `io`.
     private func failure(_ reply: RedisValue, _ command: String, _ userID: String) -> StateStoreError {
-        let refusing: Set<Substring> = ["LOADING", "BUSY", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN",
-                                        "NOAUTH", "WRONGPASS", "NOPERM", "MISCONF", "OOM", "NOREPLICAS"]
-        let code: StateStoreError.Code = reply.errorCode.map(refusing.contains) == true ? .unavailable : .io
-        return StateStoreError(code, "redis \(settings.address): \(command) for user \(userID.prefix(64)): \(reply.shown)")
+        failure(reply, "\(command) for user \(userID.prefix(64))")
+    }
+
+    private func failure(_ reply: RedisValue, _ what: String) -> StateStoreError {
+        let code: StateStoreError.Code = reply.refusal != nil ? .unavailable : .io
+        return StateStoreError(code, "redis \(settings.address): \(what): \(reply.shown)")
     }
 }
 
+/// A Redis stream entry id, `<ms>-<seq>`, ordered as the server orders them.
+struct StreamID: Comparable, CustomStringConvertible {
+    let ms: UInt64
+    let seq: UInt64
+
+    /// `<ms>-<seq>`, digits only; nil for anything else.
+    init?(_ bytes: [UInt8]) {
+        guard let dash = bytes.firstIndex(of: 0x2D), dash > 0, dash < bytes.count - 1, bytes.count <= 41,
+              bytes[..<dash].allSatisfy({ (0x30...0x39).contains($0) }),
+              bytes[(dash + 1)...].allSatisfy({ (0x30...0x39).contains($0) }),
+              let ms = UInt64(String(decoding: bytes[..<dash], as: UTF8.self)),
+              let seq = UInt64(String(decoding: bytes[(dash + 1)...], as: UTF8.self)) else { return nil }
+        self.ms = ms
+        self.seq = seq
+    }
+
+    static func < (a: StreamID, b: StreamID) -> Bool { (a.ms, a.seq) < (b.ms, b.seq) }
+    var description: String { "\(ms)-\(seq)" }
+}
+
 extension RedisValue {
+    /// Error replies of a server that refuses to serve (loading its data, a replica,
+    /// out of memory, a script running, not authenticated, ...): the call is
+    /// `unavailable`, and the circuit breaker counts it as a failure.
+    static let refusingCodes: Set<Substring> = ["LOADING", "BUSY", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN",
+                                                "NOAUTH", "WRONGPASS", "NOPERM", "MISCONF", "OOM", "NOREPLICAS"]
+
+    /// The error text when this is a refusal to serve (``refusingCodes``), else nil.
+    var refusal: String? {
+        guard case .error(let text) = self, let code = errorCode, Self.refusingCodes.contains(code) else { return nil }
+        return text
+    }
+
     var isError: Bool { if case .error = self { return true } else { return false } }
     static func isInteger(_ v: RedisValue) -> Bool { if case .integer = v { return true } else { return false } }
 

@@ -151,10 +151,50 @@ private func timed(_ body: () throws -> Void) -> (ms: Int64, error: StateStoreEr
         #expect(try s.load(userID: "fine").isEmpty)
     }
 
-    /// The digest sent with EVALSHA is the script's (what SCRIPT LOAD answers).
+    /// A server restarted from a large AOF answers `LOADING` while it reads it: those
+    /// answers are failures to the breaker, which opens (calls then fail at once), and
+    /// the first probe after loading closes it, with the data there. (The server's hidden
+    /// `key-load-delay` stretches loading 10,000 keys to over 3 s.)
+    @Test func loadingAnswersOpenTheBreaker() throws {
+        let server = try RedisServer(["--key-load-delay", "300", "--loading-process-events-interval-bytes", "1024"])
+        try server.cli(["EVAL", "for i = 1, 10000 do redis.call('SET', 'filler' .. i, 'v') end", "0"])
+        try server.cli(["BGREWRITEAOF"])
+        let rewritten = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < rewritten {
+            let info = try server.cli(["INFO", "persistence"])
+            if info.contains("aof_rewrite_in_progress:0"), info.contains("aof_rewrite_scheduled:0") { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let s = store(server, timeoutMS: 200, failures: 3, openMS: 300)
+        try s.record(userID: "u", .click(campaignID: "c1", time: 1_795_176_000_000))
+        server.kill()
+        try server.start(whileLoading: true)
+        for i in 0..<3 {
+            let (ms, error) = timed { _ = try s.load(userID: "u") }
+            #expect(error?.code == .unavailable && error?.message.contains("LOADING") == true && ms < 200,
+                    "call \(i): \(ms) ms, \(error.map { "\($0)" } ?? "served")")
+        }
+        #expect(s.storage.pool.breaker.isOpen)
+        let fast = timed { _ = try s.load(userID: "u") }
+        #expect(fast.ms < 20 && fast.error?.message.contains("circuit breaker open after 3 consecutive failures") == true
+                && fast.error?.message.contains("LOADING") == true, "\(fast.ms) ms, \(fast.error.map { "\($0)" } ?? "served")")
+        // Loaded: a probe succeeds and closes it; what was acknowledged is there.
+        var loaded: UserState?
+        let deadline = ContinuousClock.now + .seconds(30)
+        while loaded == nil, ContinuousClock.now < deadline {
+            loaded = try? s.load(userID: "u")
+            if loaded == nil { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(loaded?.activity(for: "c1")?.clicks.count == 1)
+        #expect(!s.storage.pool.breaker.isOpen && s.storage.pool.breaker.openCount >= 1)
+    }
+
+    /// The digest sent with EVALSHA is the script's (what SCRIPT LOAD answers), for
+    /// each of the store's scripts.
     @Test func theScriptDigestIsTheScripts() throws {
         let server = try RedisServer()
-        #expect(try server.cli(["SCRIPT", "LOAD", RedisScript.compareAndSwap])
-                == String(decoding: RedisScript.compareAndSwapDigest, as: UTF8.self))
+        for script in RedisScript.all {
+            #expect(try server.cli(["SCRIPT", "LOAD", script.source]) == String(decoding: script.digest, as: UTF8.self))
+        }
     }
 }

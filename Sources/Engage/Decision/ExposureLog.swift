@@ -50,6 +50,28 @@ final class ExposureLog: Sendable {
         }
     }
 
+    /// Erasures elsewhere: removes the queued records of every user in `userIDs`, in one
+    /// pass; returns how many went.
+    func forget(userIDs: Set<String>) -> Int {
+        guard !userIDs.isEmpty else { return 0 }
+        return state.withLock { s in
+            let before = s.records.count - s.head
+            s.records = s.records[s.head...].filter { !userIDs.contains($0.userID) }
+            s.head = 0
+            return before - s.records.count
+        }
+    }
+
+    /// Erasures lost track of: removes every queued record; returns how many went.
+    func forgetAll() -> Int {
+        state.withLock { s in
+            let n = s.records.count - s.head
+            s.records.removeAll(keepingCapacity: false)
+            s.head = 0
+            return n
+        }
+    }
+
     var dropped: Int { state.withLock { $0.dropped } }
     var count: Int { state.withLock { $0.records.count - $0.head } }
 }
@@ -61,6 +83,10 @@ final class EngineMetrics: Sendable {
         var failed = 0
         var storeUnavailable = 0
         var records = 0
+        var erasuresReceived = 0
+        var exposuresErased = 0
+        var erasureGaps = 0
+        var erasureChecksFailed = 0
         var reasons = ReasonTally()
         /// Latency buckets: [0] < 1 µs, [i] < 2^i µs, last is everything above.
         var latency = [Int](repeating: 0, count: 24)
@@ -86,6 +112,19 @@ final class EngineMetrics: Sendable {
     func storeUnavailable() { state.withLock { $0.storeUnavailable += 1 } }
     func recorded() { state.withLock { $0.records += 1 } }
 
+    /// One look at the store's erasures before a drain: `users` erased elsewhere,
+    /// `exposures` queued records dropped for them, `gap` when the store lost track.
+    func erasuresChecked(users: Int, exposures: Int, gap: Bool) {
+        state.withLock { s in
+            s.erasuresReceived += users
+            s.exposuresErased += exposures
+            if gap { s.erasureGaps += 1 }
+        }
+    }
+
+    /// A drain held back because the store could not say what was erased.
+    func erasureCheckFailed() { state.withLock { $0.erasureChecksFailed += 1 } }
+
     func json(droppedExposures: Int, queuedExposures: Int) -> JSON {
         state.withLock { s in
             var reasons: [(String, JSON)] = []
@@ -103,6 +142,10 @@ final class EngineMetrics: Sendable {
                 ("latency", .object(JSONObject(histogram))),
                 ("exposures_queued", .number(Double(queuedExposures))),
                 ("exposures_dropped", .number(Double(droppedExposures))),
+                ("erasures_received", .number(Double(s.erasuresReceived))),
+                ("exposures_erased", .number(Double(s.exposuresErased))),
+                ("erasure_gaps", .number(Double(s.erasureGaps))),
+                ("erasure_checks_failed", .number(Double(s.erasureChecksFailed))),
             ]))
         }
     }

@@ -75,6 +75,13 @@ public protocol StateStore: Sendable {
     /// native expiry (Redis TTLs) may do nothing. Not atomic across users.
     func prune(now: Int64) throws(StateStoreError)
 
+    /// Users erased through other engines sharing this store (other processes, other
+    /// gateways) since the last call, so the engine drops what it still holds of them —
+    /// its queued exposures — before the host drains them (``Engine/drainExposures(max:)``).
+    /// Bounded work per call; may do I/O (never called on a decision's path). A store no
+    /// other engine can write (memory) answers ``StoreErasures/none`` (the default).
+    func erasures() throws(StateStoreError) -> StoreErasures
+
     /// What the store says about its own health for ``Engine/stats()`` (under `store`),
     /// e.g. a Redis store's circuit breaker; nil (the default) when it has nothing to say.
     /// Cheap: read without I/O.
@@ -83,6 +90,27 @@ public protocol StateStore: Sendable {
 
 extension StateStore {
     public var statistics: JSON? { nil }
+    public func erasures() throws(StateStoreError) -> StoreErasures { .none }
+}
+
+/// What ``StateStore/erasures()`` answers: the users other engines erased since the
+/// last call, and whether that list is complete.
+public struct StoreErasures: Sendable, Equatable {
+    /// Users erased, oldest first (a user may appear more than once, or be one this
+    /// engine erased itself).
+    public var userIDs: [String]
+    /// False when the store lost track of erasures (it fell behind more than it keeps, its
+    /// record of them was reset, or calls were served before it knew where it stood): any
+    /// user may have been erased, and the engine drops everything it holds.
+    public var complete: Bool
+
+    public init(userIDs: [String] = [], complete: Bool = true) {
+        self.userIDs = userIDs
+        self.complete = complete
+    }
+
+    /// Nothing erased elsewhere.
+    public static let none = StoreErasures()
 }
 
 extension StateStore {

@@ -21,10 +21,15 @@ public protocol VersionedStorage: Sendable {
     /// The storage's own health, reported as the store's ``StateStore/statistics``;
     /// nil (the default) when it has nothing to say.
     var statistics: JSON? { get }
+    /// Users other writers of this storage erased since the last call: the store's
+    /// ``StateStore/erasures()``; ``StoreErasures/none`` (the default) when nothing else
+    /// writes it or it cannot tell.
+    func erasures() throws(StateStoreError) -> StoreErasures
 }
 
 extension VersionedStorage {
     public var statistics: JSON? { nil }
+    public func erasures() throws(StateStoreError) -> StoreErasures { .none }
 
     public func write(userID: String, _ bytes: [UInt8], expected: UInt64, expiresAt: Int64?) throws(StateStoreError) -> Bool {
         try write(userID: userID, bytes, expected: expected)
@@ -59,6 +64,8 @@ public final class VersionedStateStore<Storage: VersionedStorage>: StateStore {
     }
 
     public var statistics: JSON? { storage.statistics }
+
+    public func erasures() throws(StateStoreError) -> StoreErasures { try storage.erasures() }
 
     private func current(_ userID: String) throws(StateStoreError) -> (UserState, UInt64) {
         guard let (bytes, version) = try storage.read(userID: userID) else { return (UserState(), 0) }

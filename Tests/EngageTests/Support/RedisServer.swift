@@ -44,8 +44,10 @@ final class RedisServer: @unchecked Sendable {
         return s
     }
 
-    /// Starts the server (again: from the AOF in the same folder) and waits for PING.
-    func start() throws {
+    /// Starts the server (again: from the AOF in the same folder) and waits for PING —
+    /// or, `whileLoading`, for any answer, `LOADING` included (a server still reading
+    /// its AOF).
+    func start(whileLoading: Bool = false) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.executable)
         p.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", folder.path,
@@ -59,7 +61,9 @@ final class RedisServer: @unchecked Sendable {
         process = p
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
-            if let pong = try? cli(["PING"]), pong.contains("PONG") || pong.contains("NOAUTH") { return }
+            if let pong = try? cli(["PING"]), pong.contains("PONG") || pong.contains("NOAUTH") || (whileLoading && pong.contains("LOADING")) {
+                return
+            }
             guard p.isRunning else { break }
             usleep(10_000)
         }

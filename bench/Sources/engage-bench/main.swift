@@ -5,7 +5,7 @@
 //
 // Workloads (issue 8): logic, decide, decide-commit, load, memory, record; also json
 // (parse and serialize) and store (record plus the SQLite store's decisions and file
-// size). Medians over repeated samples on a monotonic clock, with min/max/p99; a table
+// size, then store-commit: decisions with commit on memory, SQLite and a Redis it starts). Medians over repeated samples on a monotonic clock, with min/max/p99; a table
 // on stdout and the same figures as JSON in PATH.
 import Engage
 #if canImport(Glibc)
@@ -22,9 +22,10 @@ func printError(_ message: String) {
 
 /// Every workload `--only` accepts, in the order a full run runs them.
 let workloads = ["json", "logic", "decide", "decide-history", "memory", "memory-history", "decide-commit", "load", "reject",
-                 "record", "store"]
+                 "record", "store", "store-commit"]
 let usage = "usage: engage-bench [--json PATH] [--quick] [--only NAME[,NAME...]]\n"
-    + "  NAME: " + workloads.joined(separator: ", ") + " (record: the store's records/s only; store: all of it)"
+    + "  NAME: " + workloads.joined(separator: ", ")
+    + " (record: the store's records/s only; store-commit: decisions with commit on memory, SQLite and Redis only; store: all of it)"
 
 var jsonPath: String? = nil
 var quick = false
@@ -97,6 +98,9 @@ do {
         results += try StoreBench.run(quick: quick)
     } else if selected("record") {
         results += try StoreBench.run(quick: quick, recordsOnly: true)
+    }
+    if selected("store") || selected("store-commit") {
+        results += try StoreCommitBench.run(quick: quick)
     }
 } catch {
     printError("engage-bench: \(error)")
