@@ -80,8 +80,8 @@ class _Server(http.server.ThreadingHTTPServer):
 
 
 class Upstream:
-    def __init__(self):
-        self.server = _Server(("127.0.0.1", 0), _Echo)
+    def __init__(self, port=0):
+        self.server = _Server(("127.0.0.1", port), _Echo)
         self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
