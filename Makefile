@@ -171,7 +171,8 @@ go-gateway-test: lib
 	scripts/test-go-gateway.sh "$(abspath $(LIB_DIR))"
 
 ## nginx-test: examples/nginx — the shared gateway suite against nginx and go-gateway,
-## reload under load, /engage/health p99 during 10k-campaign reloads and with Redis stopped.
+## reload under load, /engage/health p99 during 10k-campaign reloads and with Redis stopped,
+## the fleet test (2 nginx x 4 workers + go-gateway on one Redis, Redis killed mid-run).
 nginx-test: lib
 	scripts/test-nginx.sh "$(abspath $(LIB_DIR))"
 

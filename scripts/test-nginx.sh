@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # examples/nginx: the shared gateway suite (examples/gateway-tests/suite.py) against the
 # nginx gateway and the Go gateway, then the nginx-only tests (nginx_test.py: reload
-# under load, /engage/health p99 during 10k-campaign reloads and with Redis stopped).
+# under load, /engage/health p99 during 10k-campaign reloads and with Redis stopped) and
+# the fleet test (fleet_test.py: 2 nginx x 4 workers + go-gateway on one Redis, exact
+# caps for 500 users x 20 concurrent views, Redis killed mid-run).
 # Usage: scripts/test-nginx.sh LIBDIR     (the folder holding libengage.so)
 # Needs (Debian): nginx libnginx-mod-http-lua lua-resty-core lua-cjson redis-server golang-go.
 # Every server is started by the tests on 127.0.0.1 in a temporary folder and stopped.
@@ -28,5 +30,6 @@ cd "$root/examples/gateway-tests"
 failed=0
 timeout 120 python3 suite.py nginx go || failed=1
 timeout 90 python3 nginx_test.py || failed=1
+timeout 120 python3 fleet_test.py || failed=1
 echo "test-nginx: $(( $(date +%s) - t0 ))s"
 exit "$failed"

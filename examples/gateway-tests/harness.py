@@ -285,6 +285,47 @@ class Gateway:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+# ---------------------------------------------------------------- Redis
+
+class Redis:
+    """A redis-server of its own on a free port, in a temporary folder, AOF fsynced on
+    every write (what exact caps across a crash need). kill() is kill -9; start() again
+    on the same port and folder replays the AOF."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="engage-redis-")
+        self.port = free_port()
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
+             "--save", "", "--appendonly", "yes", "--appendfsync", "always",
+             "--maxmemory-policy", "noeviction", "--logfile", os.path.join(self.dir, "redis.log")])
+        for _ in range(100):
+            try:
+                out = subprocess.run(["redis-cli", "-p", str(self.port), "PING"], capture_output=True,
+                                     text=True, timeout=2).stdout
+                if "PONG" in out:
+                    return
+            except subprocess.TimeoutExpired:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise Failure("redis-server did not start")
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 # ---------------------------------------------------------------- running tests
 
 def run_tests(title, tests, *args):

@@ -16,14 +16,13 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-from harness import (CAMPAIGNS, Failure, Gateway, Upstream, check, engage_headers, free_port, metric,
-                     page, parse_prometheus, percentile, request, run_tests)
+from harness import (CAMPAIGNS, Gateway, Redis, Upstream, check, engage_headers, metric, page,
+                     parse_prometheus, percentile, request, run_tests)
 
 SQLITE = {"store": {"kind": "sqlite", "path": "@DIR@/state.db", "sync": "batch"}}
 P99_BAR_MS = 20.0
@@ -177,34 +176,6 @@ def test_health_p99_during_10k_campaign_reloads(ctx):
         gw.stop()
         up.close()
         shutil.rmtree(d, ignore_errors=True)
-
-
-class Redis:
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="engage-redis-")
-        self.port = free_port()
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
-             "--save", "", "--appendonly", "yes", "--appendfsync", "always",
-             "--maxmemory-policy", "noeviction", "--logfile", os.path.join(self.dir, "redis.log")])
-        for _ in range(100):
-            try:
-                out = subprocess.run(["redis-cli", "-p", str(self.port), "PING"], capture_output=True,
-                                     text=True, timeout=2).stdout
-                if "PONG" in out:
-                    return
-            except subprocess.TimeoutExpired:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise Failure("redis-server did not start")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGCONT)
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def test_health_p99_while_redis_is_stopped(ctx):
