@@ -21,6 +21,7 @@ local byte, char, format, sub = string.byte, string.char, string.format, string.
 local tonumber, tostring, type, pairs, ipairs = tonumber, tostring, type, pairs, ipairs
 
 local THREAD_POOL = "engage"
+local LOAD_POOL = "engage_load"
 local THREAD_MODULE = "engage_gateway_thread"
 local MAX_ERROR_HEADER = 512
 local SNAPSHOT_TTL = 5 -- seconds a worker's snapshot outlives its last flush
@@ -577,7 +578,7 @@ local function reload(premature)
     if premature or ngx.worker.exiting() then
         return
     end
-    local ok, changed, digest, err = ngx.run_worker_thread(THREAD_POOL, THREAD_MODULE, "load",
+    local ok, changed, digest, err = ngx.run_worker_thread(LOAD_POOL, THREAD_MODULE, "load",
         worker.address, settings.campaigns, worker.digest)
     if not ok then
         ngx.log(ngx.ERR, "engage: campaign load: worker thread: ", changed)
