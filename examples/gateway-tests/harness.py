@@ -263,15 +263,18 @@ class Gateway:
             self.stop()
             raise
 
-    def error_log(self):
-        """nginx's error log (the prefix is named in serve's first line), else the gateway's output."""
+    def prefix(self):
+        """nginx's temporary prefix, as serve's first line names it (None for go)."""
         with open(self.log, errors="replace") as f:
-            text = f.read()
-        m = re.search(r"prefix (\S+)", text)
-        if m and os.path.exists(os.path.join(m.group(1), "logs", "error.log")):
-            with open(os.path.join(m.group(1), "logs", "error.log"), errors="replace") as f:
-                return f.read()
-        return text
+            m = re.search(r"prefix (\S+)", f.read())
+        return m.group(1) if m else None
+
+    def error_log(self):
+        """nginx's error log, else the gateway's output."""
+        prefix = self.prefix()
+        path = os.path.join(prefix, "logs", "error.log") if prefix else self.log
+        with open(path, errors="replace") as f:
+            return f.read()
 
     def stop(self):
         if self.proc.poll() is None:
