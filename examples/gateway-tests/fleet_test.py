@@ -14,6 +14,7 @@
 """
 import json
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -65,6 +66,7 @@ class Fleet:
             g.stop()
         self.up.close()
         self.redis.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def views(self, users, on_progress=None):
         """Each user's VIEWS page views of /fleet issued together, gateways alternating
