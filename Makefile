@@ -38,8 +38,9 @@ FUZZ_TARGETS ?= FuzzJSON FuzzLogic FuzzState FuzzConfig FuzzCampaigns FuzzDecide
 # One list, so a later issue adds what it needs in one place
 # (libhiredis-dev for the Redis store; redis-server for its tests, which start their own
 # servers in temporary folders: no daemon is needed; luajit2, OpenResty's LuaJIT, for
-# bindings/lua — it conflicts with Debian's `luajit`, which apt-get then removes).
-APT_PACKAGES ?= tzdata pkg-config libjson-c-dev libsqlite3-dev libhiredis-dev redis-server valgrind golang-go chromium luajit2
+# bindings/lua — it conflicts with Debian's `luajit`, which apt-get then removes; nginx,
+# its Lua module, lua-resty-core and lua-cjson for examples/nginx, wrk for its figures).
+APT_PACKAGES ?= tzdata pkg-config libjson-c-dev libsqlite3-dev libhiredis-dev redis-server valgrind golang-go chromium luajit2 nginx libnginx-mod-http-lua lua-resty-core lua-cjson wrk
 
 export ENGAGE_SHARED := $(SHARED)
 
@@ -52,7 +53,7 @@ BIN_DIR     = $(SCRATCH)/$(CONFIG)
 LIB_SCRATCH ?= $(SCRATCH)-lib
 LIB_DIR      = $(LIB_SCRATCH)/release
 
-.PHONY: all build test deps check-shared swift-test fuzz cli-test scenario-test schema-test lib FORCE lib-test perf-check perf-baseline c-host-test fleet-test python-test go-test lua-test go-gateway-test durability-test swift-app-test demo install bench bench-abi clean help
+.PHONY: all build test deps check-shared swift-test fuzz cli-test scenario-test schema-test lib FORCE lib-test perf-check perf-baseline c-host-test fleet-test python-test go-test lua-test go-gateway-test nginx-test durability-test swift-app-test demo install bench bench-abi clean help
 
 all: build
 
@@ -74,7 +75,7 @@ build:
 
 ## test: deps, one build, then every suite; the build is reused by every step.
 test: deps check-shared build
-	$(MAKE) --no-print-directory swift-test fuzz cli-test scenario-test schema-test lib-test perf-check c-host-test fleet-test python-test go-test lua-test go-gateway-test durability-test swift-app-test
+	$(MAKE) --no-print-directory swift-test fuzz cli-test scenario-test schema-test lib-test perf-check c-host-test fleet-test python-test go-test lua-test go-gateway-test nginx-test durability-test swift-app-test
 	@echo "make test: all suites passed"
 
 swift-test:
@@ -168,6 +169,12 @@ lua-test: lib
 ## page, tested against an upstream on 127.0.0.1 (go vet, go test -race).
 go-gateway-test: lib
 	scripts/test-go-gateway.sh "$(abspath $(LIB_DIR))"
+
+## nginx-test: examples/nginx — the shared gateway suite against nginx and go-gateway,
+## reload under load, /engage/health p99 during 10k-campaign reloads and with Redis stopped,
+## the fleet test (2 nginx x 4 workers + go-gateway on one Redis, Redis killed mid-run).
+nginx-test: lib
+	scripts/test-nginx.sh "$(abspath $(LIB_DIR))"
 
 ## durability-test: the SQLite store with real processes — 50 SIGKILLs of a writer with
 ## sync always (nothing acknowledged lost, integrity_check ok), caps shared by 4

@@ -286,6 +286,25 @@ func (e *Engine) ForgetUser(userID string) error {
 	return nil
 }
 
+// ExportUser returns everything the engine's store holds about a user as JSON
+// (docs/state.md): a data-access request, or to see why a cap was hit.
+func (e *Engine) ExportUser(userID string) ([]byte, error) {
+	h, err := e.handle()
+	if err != nil {
+		return nil, err
+	}
+	var out *C.char
+	var outLen C.size_t
+	var p *C.char
+	if len(userID) > 0 {
+		p = C.CString(userID)
+		defer C.free(unsafe.Pointer(p))
+	}
+	st := C.engage_export_user(h, p, C.size_t(len(userID)), &out, &outLen)
+	runtime.KeepAlive(e)
+	return result(st, out, outLen)
+}
+
 // DrainExposures removes up to max queued exposure records, oldest first, and
 // returns them as a JSON array (schema/exposure.schema.json); max 0 means all.
 func (e *Engine) DrainExposures(max int) ([]byte, error) {

@@ -1,6 +1,7 @@
 package engage
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -236,6 +237,13 @@ func TestDecideRecordCaps(t *testing.T) {
 		t.Errorf("recorded impression ignored: %+v", d)
 	} else if len(d.Explanation) == 0 || d.Explanation[0].Reason != "cap" {
 		t.Errorf("explanation: %+v", d.Explanation)
+	}
+	// The export shows the impression that caps u1; an empty id is refused.
+	if x, err := e.ExportUser("u1"); err != nil || !bytes.Contains(x, []byte(`"name":"welcome"`)) {
+		t.Errorf("ExportUser(u1) = %s, %v", x, err)
+	}
+	if x := asError(t, second(e.ExportUser(""))); x.Status != StatusInvalidRequest {
+		t.Errorf("ExportUser(\"\"): %+v", x)
 	}
 	// Forgetting a user resets the cap (and drops the user's queued exposures).
 	if err := e.ForgetUser("u1"); err != nil {
@@ -906,6 +914,7 @@ STUB(engage_load_campaigns, void *e, const char *j, size_t n, char **o, size_t *
 STUB(engage_decide, void *e, const char *j, size_t n, char **o, size_t *l)
 STUB(engage_record, void *e, const char *j, size_t n, char **o, size_t *l)
 STUB(engage_forget_user, void *e, const char *j, size_t n, char **o, size_t *l)
+STUB(engage_export_user, void *e, const char *j, size_t n, char **o, size_t *l)
 STUB(engage_drain_exposures, void *e, size_t m, char **o, size_t *l)
 STUB(engage_stats, void *e, char **o, size_t *l)
 STUB(engage_context_open, void *e, const char *j, size_t n, void **c, char **o, size_t *l)
@@ -987,3 +996,6 @@ func TestConsentVectors(t *testing.T) {
 		}
 	}
 }
+
+// second is the error of a (value, error) pair.
+func second(_ []byte, err error) error { return err }

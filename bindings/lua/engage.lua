@@ -19,7 +19,7 @@
 
 local ffi = require "ffi"
 
-local ffi_new, ffi_string, ffi_gc = ffi.new, ffi.string, ffi.gc
+local ffi_new, ffi_string, ffi_gc, ffi_cast = ffi.new, ffi.string, ffi.gc, ffi.cast
 local type, tonumber, setmetatable = type, tonumber, setmetatable
 
 local _M = { _VERSION = "0.1.0" }
@@ -382,8 +382,35 @@ function Engine:context(json)
 end
 
 -- Closes the engine; idempotent. Later calls return nil, err, ENGAGE_MISUSE.
+-- A borrowed engine (engage.borrow) is only detached: its owner closes it.
 function Engine:close()
+    if self.borrowed then
+        self._h = nil
+        self.closed = true
+        return
+    end
     close(self, C.engage_engine_close)
+end
+
+-- The engine's address as a Lua number, for engage.borrow in another Lua VM of the same
+-- process (ngx.run_worker_thread passes numbers, not cdata); nil once closed.
+function Engine:address()
+    local h = self._h
+    if h == nil then
+        return nil
+    end
+    return tonumber(ffi_cast("uintptr_t", h))
+end
+
+-- An engine object over the address another VM of this process got from eng:address():
+-- no finaliser, and close() only detaches it. The owner must keep the engine open while
+-- borrowers use it (the library answers a closed engine's calls with ENGAGE_MISUSE).
+function _M.borrow(address)
+    if type(address) ~= "number" or address <= 0 or address >= 2^53 or address % 1 ~= 0 then
+        return nil, lua_error(_M.MISUSE, "misuse", "address must be what eng:address() returned"), 2
+    end
+    return setmetatable({ _h = ffi_cast("engage_engine *", address), closed = false,
+                          borrowed = true }, Engine)
 end
 
 ------------------------------------------------------------------------- context

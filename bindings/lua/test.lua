@@ -255,6 +255,30 @@ test("status no campaigns", function()
     eng:close()
 end)
 
+test("borrow: an engine by address shares state, close only detaches, bad addresses refused", function()
+    local function ok_engine(e, err)
+        check(e ~= nil, err)
+        return e
+    end
+    local eng = new_engine(capped_set(1))
+    local address = eng:address()
+    check(type(address) == "number" and address > 0, "address is a number")
+    local b = ok_engine(engage.borrow(address))
+    eq(#ok(b:decide(home_request("bu1"))).messages, 1, "borrowed decides")
+    eq(#ok(eng:decide(home_request("bu1"))).messages, 0, "the owner sees the borrower's cap")
+    b:close()
+    check(b.closed, "borrowed close marks it closed")
+    fails(engage.MISUSE, b:decide(home_request("bu2")))
+    eq(#ok(eng:decide(home_request("bu2"))).messages, 1, "the owner still open after the borrower's close")
+    for _, bad in ipairs({ 0, -1, 1.5, 2^53, "1", {} }) do
+        fails(engage.MISUSE, engage.borrow(bad))
+    end
+    eng:close()
+    eq(eng:address(), nil, "no address once closed")
+    -- The library answers a closed engine's address with MISUSE, never a crash.
+    fails(engage.MISUSE, ok_engine(engage.borrow(address)):decide(home_request("bu3")))
+end)
+
 test("status misuse: closed engine, bad arguments, NULL to the library", function()
     local eng = new_engine(capped_set())
     eng:close()

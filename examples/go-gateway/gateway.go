@@ -49,6 +49,9 @@ type options struct {
 	Placements    []string // placements asked for on every page, besides the page_view event
 	Channels      []string // channels a page can show (default in_app)
 	MaxHeader     int      // bound on X-Engage-Decision in bytes
+	UserHeader    string   // a request header holding the user id, read before the cookie; "" for none
+	AdminToken    string   // bearer token for /engage/users/*; "" for none
+	AdminAllow    []string // client addresses allowed /engage/users/* without the token
 	Log           *log.Logger
 }
 
@@ -61,6 +64,7 @@ type gateway struct {
 	proxy  *httputil.ReverseProxy
 	// Parts of every request that do not change, serialised once.
 	requestTail []byte
+	counters    counters
 }
 
 // newGateway opens an engine with opts.EngineConfig, loads opts.CampaignsFile and
@@ -122,8 +126,10 @@ func (g *gateway) Reload() error {
 		return err
 	}
 	if err := g.engine.LoadCampaigns(set); err != nil {
+		g.counters.add(`engage_gateway_campaign_loads_total{result="error"}`)
 		return fmt.Errorf("%s: %w", g.opts.CampaignsFile, err)
 	}
+	g.counters.add(`engage_gateway_campaign_loads_total{result="ok"}`)
 	return nil
 }
 
@@ -134,6 +140,9 @@ func (g *gateway) Close() error { return g.engine.Close() }
 // X-Engage-* headers and proxies the request. It never fails a page for a decision:
 // every engine error becomes X-Engage-Error.
 func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if g.api(w, r) {
+		return
+	}
 	out := r.Clone(r.Context())
 	for _, h := range []string{headerStatus, headerDecision, headerDropped, headerError} {
 		out.Header.Del(h)
@@ -146,10 +155,16 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		g.decide(out, uid)
 	}
+	g.counters.add(`engage_gateway_pages_total{status="` + out.Header.Get(headerStatus) + `"}`)
 	g.proxy.ServeHTTP(w, out)
 }
 
 func (g *gateway) userID(r *http.Request) (string, bool) {
+	if g.opts.UserHeader != "" {
+		if v := r.Header.Get(g.opts.UserHeader); v != "" {
+			return v, true
+		}
+	}
 	c, err := r.Cookie(g.opts.Cookie)
 	if err != nil || c.Value == "" {
 		return "", false

@@ -42,6 +42,9 @@ func run(args []string, logger *log.Logger) error {
 	consent := fs.String("consent-cookie", "engage_consent", `cookie listing the purposes the user consented to ("marketing,service"); "" to never send consent`)
 	placements := fs.String("placements", "", "comma-separated placements to ask for on every page, besides the page_view event")
 	channels := fs.String("channels", "in_app", "comma-separated channels a page can show")
+	userHeader := fs.String("user-header", "", "request header holding the user id, read before the cookie")
+	adminToken := fs.String("admin-token", os.Getenv("ENGAGE_ADMIN_TOKEN"), "bearer token for /engage/users/* (default: $ENGAGE_ADMIN_TOKEN)")
+	adminAllow := fs.String("admin-allow", "", "comma-separated client addresses allowed /engage/users/* without the token")
 	maxHeader := fs.Int("max-header", 8192, "largest X-Engage-Decision value in bytes; lower-ranked messages beyond it are left out")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -64,7 +67,8 @@ func run(args []string, logger *log.Logger) error {
 		Upstream: up, CampaignsFile: *campaigns, EngineConfig: engineConfig,
 		Cookie: *cookie, ConsentCookie: *consent,
 		Placements: splitList(*placements), Channels: splitList(*channels),
-		MaxHeader: *maxHeader, Log: logger,
+		MaxHeader: *maxHeader, Log: logger, UserHeader: *userHeader,
+		AdminToken: *adminToken, AdminAllow: splitList(*adminAllow),
 	})
 	if err != nil {
 		return err
