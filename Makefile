@@ -245,7 +245,8 @@ snippet-test:
 	rm -rf "$(SNIPPET_PREFIX)"
 	$(MAKE) --no-print-directory install PREFIX="$(abspath $(SNIPPET_PREFIX))"
 	scripts/test-install.sh "$(abspath $(SNIPPET_PREFIX))" "$(abspath $(LIB_DIR))"
-	python3 scripts/test-snippets.py --prefix "$(abspath $(SNIPPET_PREFIX))" README.md bindings/*/README.md
+	PATH="$(dir $(SWIFT)):$$PATH" python3 scripts/test-snippets.py --prefix "$(abspath $(SNIPPET_PREFIX))" \
+	  README.md bindings/*/README.md
 
 ## bench: release build of the separate bench/ package, then run it; then bench-abi and
 ## the peers (bench/peers: PyPI engines in a venv on the same rules and users).

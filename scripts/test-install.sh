@@ -3,12 +3,13 @@
 #   - stripped (bin/engage and lib/libengage.so without a symbol table; libengage.a without
 #     debug info), libengage.so still exporting exactly the header's functions;
 #   - one version everywhere: VERSION = engage.h (ENGAGE_VERSION, ENGAGE_VERSION_NUMBER) =
-#     EngageC's engage_version() = engage.pc = the Python and Lua bindings;
+#     the installed library's engage_version() = the core's EngageVersion.string =
+#     engage.pc = the Python and Lua bindings (scripts/set-version.sh writes them);
 #   - share/engage/engage.supp: examples/c-host/host.c, built against the install, run
 #     under valgrind with the documented flags gives 0 errors, and without the file the
 #     Swift runtime's one-time allocations are reported (so the file is what hides them).
 # Usage: scripts/test-install.sh PREFIX [LIBDIR]   (LIBDIR: the unstripped build, for sizes)
-# Needs: cc, pkg-config, nm, file, valgrind, libjson-c-dev.
+# Needs: cc, pkg-config, nm, readelf, valgrind, libjson-c-dev.
 set -euo pipefail
 prefix=${1:?usage: $0 PREFIX [LIBDIR]}
 libdir=${2:-}
@@ -22,7 +23,8 @@ echo "== install test ($prefix)"
 # --- stripped
 size() { stat -c %s "$1"; }
 for f in bin/engage lib/libengage.so; do
-  check "$f is stripped ($(( $(size "$prefix/$f") / 1048576 )) MiB)" 'file -L "$prefix/$f" | grep -q ", stripped"'
+  check "$f is stripped: no symbol table, no debug info ($(( $(size "$prefix/$f") / 1048576 )) MiB)" \
+    '! readelf -S -W "$prefix/$f" | grep -qE "\] \.(symtab|debug_)"'
 done
 if [ -n "$libdir" ]; then
   echo "     libengage.so $(size "$libdir/libengage.so") bytes built -> $(size "$prefix/lib/libengage.so") installed"
@@ -46,6 +48,8 @@ check "engage.h ENGAGE_VERSION ($header_version)" '[ "$header_version" = "$versi
 check "engage.h ENGAGE_VERSION_NUMBER ($header_number = $number)" '[ "$header_number" = "$number" ]'
 swift_version=$(sed -n 's/^let versionString: StaticString = "\(.*\)"/\1/p' "$root/Sources/EngageC/ABI.swift")
 check "Sources/EngageC/ABI.swift versionString ($swift_version)" '[ "$swift_version" = "$version" ]'
+core_version=$(sed -n 's/^    public static let string = "\(.*\)"/\1/p' "$root/Sources/Engage/Version.swift")
+check "Sources/Engage/Version.swift EngageVersion.string ($core_version)" '[ "$core_version" = "$version" ]'
 cat > "$tmp/version.c" <<'C'
 #include <engage.h>
 #include <stdio.h>

@@ -25,7 +25,8 @@ How a block is run follows its info string (the words after the opening fence):
 
 Any other block fails the test: every block runs unless it says why not. A block fails
 when it exits non-zero or takes longer than SNIPPET_TIMEOUT seconds (default 600).
-Prints one line per block and a closing 'N passed, N failed'.
+Prints one line per block (SNIPPET_VERBOSE=1: and its output's last 40 lines) and a
+closing 'N passed, N failed'.
 """
 import argparse
 import os
@@ -40,6 +41,7 @@ FENCE = re.compile(r"^(?P<indent> *)(?P<fence>```+)(?P<info>[^`\n]*)\n(?P<body>.
                    re.S | re.M)
 NEVER_RUN = {"text", "console-output", "output"}
 TIMEOUT = float(os.environ.get("SNIPPET_TIMEOUT", "600"))
+VERBOSE = os.environ.get("SNIPPET_VERBOSE") == "1"
 
 
 def blocks(path):
@@ -134,7 +136,7 @@ def run_file(path, root, prefix):
             ok, out = False, (e.stdout or b"").decode("utf-8", "replace") + "\n(timed out after %ds)" % TIMEOUT
         results.append((where, ok, out))
         print("%s %s (%.1fs)" % ("ok  " if ok else "FAIL", where, time.monotonic() - t0), flush=True)
-        if not ok:
+        if not ok or VERBOSE:
             print("     " + "\n     ".join(out.rstrip().splitlines()[-40:]), flush=True)
     if all(ok for _, ok, _ in results):
         subprocess.run(["rm", "-rf", session.dir])
