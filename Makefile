@@ -111,7 +111,7 @@ schema-test:
 	$(SCHEMA_VENV)/bin/python Tests/schema/test_schema.py
 
 ## lib: libengage.so for C, Go, Python and Lua hosts, and libengage.a for C hosts that
-## link statically (with -lstdc++ -lm -lpthread -ldl; see Libs.private in engage.pc).
+## link statically (with -lsqlite3 -lhiredis -lstdc++ -lm -lpthread -ldl: Libs.private in engage.pc).
 lib: $(LIB_DIR)/libengage.a
 
 # One SwiftPM build (incremental); the archive is remade only when the .so was relinked.
@@ -240,13 +240,15 @@ install: lib
 ## would paste it, from a temporary folder outside the clone, against a `make install`
 ## into $(SNIPPET_PREFIX) (scripts/test-snippets.py says how blocks are marked); then
 ## the install itself: stripped, one version everywhere, the valgrind suppressions.
+## (pip's in-tree leftovers of the Python snippet's install from the clone are removed.)
 SNIPPET_PREFIX ?= $(SCRATCH)-snippets/prefix
 snippet-test:
 	rm -rf "$(SNIPPET_PREFIX)"
 	$(MAKE) --no-print-directory install PREFIX="$(abspath $(SNIPPET_PREFIX))"
 	scripts/test-install.sh "$(abspath $(SNIPPET_PREFIX))" "$(abspath $(LIB_DIR))"
 	PATH="$(dir $(SWIFT)):$$PATH" python3 scripts/test-snippets.py --prefix "$(abspath $(SNIPPET_PREFIX))" \
-	  README.md bindings/*/README.md
+	  README.md bindings/*/README.md; status=$$?; \
+	  rm -rf bindings/python/build bindings/python/engage.egg-info; exit $$status
 
 ## bench: release build of the separate bench/ package, then run it; then bench-abi and
 ## the peers (bench/peers: PyPI engines in a venv on the same rules and users).
