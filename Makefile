@@ -5,7 +5,10 @@
 #   make test                 install missing system packages, build once, run every suite
 #   make build                debug build of every target and the tests
 #   make install PREFIX=DIR   release build; installs bin/engage, include/engage.h,
-#                             lib/libengage.so, lib/libengage.a, lib/pkgconfig/engage.pc
+#                             lib/libengage.so, lib/libengage.a, lib/pkgconfig/engage.pc,
+#                             share/engage/{engage.supp,go/}, share/lua/5.1/engage.lua,
+#                             stripped (STRIP= keeps the symbols)
+#   make snippet-test         every README snippet run outside the clone against an install
 #   make lib                  libengage.so and libengage.a (release, Swift runtime linked
 #                             in, only engage_* global; a C host needs no Swift toolchain)
 #   make bench                release build of bench/ and run it (writes bench/results.json)
@@ -25,6 +28,8 @@
 #   FUZZ_SECONDS   time bound of each fuzz target in `make test` (default 30: eight
 #                  targets, about 5 minutes with the one build they share)
 #   PERF_MARGIN    how far over its baseline a perf-check figure may go (default 1.25)
+#   STRIP     what install strips with (default strip; empty: keep every symbol)
+#   SNIPPET_PREFIX where snippet-test installs (default $(SCRATCH)-snippets/prefix)
 
 SWIFT   ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 CONFIG  ?= debug
@@ -53,7 +58,7 @@ BIN_DIR     = $(SCRATCH)/$(CONFIG)
 LIB_SCRATCH ?= $(SCRATCH)-lib
 LIB_DIR      = $(LIB_SCRATCH)/release
 
-.PHONY: all build test deps check-shared swift-test fuzz cli-test scenario-test schema-test lib FORCE lib-test perf-check perf-baseline c-host-test fleet-test python-test go-test lua-test go-gateway-test nginx-test durability-test swift-app-test demo install bench bench-abi clean help
+.PHONY: all build test deps check-shared swift-test fuzz cli-test scenario-test schema-test lib FORCE lib-test perf-check perf-baseline c-host-test fleet-test python-test go-test lua-test go-gateway-test nginx-test durability-test swift-app-test snippet-test demo install bench bench-abi clean help
 
 all: build
 
@@ -75,7 +80,7 @@ build:
 
 ## test: deps, one build, then every suite; the build is reused by every step.
 test: deps check-shared build
-	$(MAKE) --no-print-directory swift-test fuzz cli-test scenario-test schema-test lib-test perf-check c-host-test fleet-test python-test go-test lua-test go-gateway-test nginx-test durability-test swift-app-test
+	$(MAKE) --no-print-directory swift-test fuzz cli-test scenario-test schema-test lib-test perf-check c-host-test fleet-test python-test go-test lua-test go-gateway-test nginx-test durability-test swift-app-test snippet-test
 	@echo "make test: all suites passed"
 
 swift-test:
@@ -107,7 +112,7 @@ schema-test:
 	$(SCHEMA_VENV)/bin/python Tests/schema/test_schema.py
 
 ## lib: libengage.so for C, Go, Python and Lua hosts, and libengage.a for C hosts that
-## link statically (with -lstdc++ -lm -lpthread -ldl; see Libs.private in engage.pc).
+## link statically (with -lsqlite3 -lhiredis -lstdc++ -lm -lpthread -ldl: Libs.private in engage.pc).
 lib: $(LIB_DIR)/libengage.a
 
 # One SwiftPM build (incremental); the archive is remade only when the .so was relinked.
@@ -209,18 +214,48 @@ demo:
 	$(SWIFT) build --scratch-path $(DEMO_SCRATCH) -c release --product engage-cli -Xswiftc -no-whole-module-optimization
 	@scripts/demo.sh "$(DEMO_SCRATCH)/release/engage-cli" "$(DEMO_OUT)"
 
-## install: release build; PREFIX/bin/engage, include/engage.h, lib/libengage.{so,a}, engage.pc.
+## install: release build; PREFIX/bin/engage, include/engage.h, lib/libengage.{so,a}, engage.pc,
+## share/engage/ (engage.supp, go/), share/lua/5.1/engage.lua, share/doc/engage/.
 # The Swift runtime is linked statically so the installed tool runs without the toolchain.
+# What is installed is stripped with $(STRIP): the CLI of its symbol table and debug
+# info, libengage.so of all but its dynamic symbols (the engage_* exports), libengage.a
+# of debug info (its local symbols stay: the static link needs them). `make install
+# STRIP=` installs everything with its symbols, for a debugger or a profiler.
+STRIP ?= strip
+INSTALL_SHARE = $(PREFIX)/share/engage
 install: lib
 	$(SWIFT) build --scratch-path $(SCRATCH) -c release --static-swift-stdlib --product engage-cli
-	install -d "$(PREFIX)/bin" "$(PREFIX)/include" "$(PREFIX)/lib/pkgconfig"
+	install -d "$(PREFIX)/bin" "$(PREFIX)/include" "$(PREFIX)/lib/pkgconfig" "$(INSTALL_SHARE)/go" \
+	  "$(PREFIX)/share/lua/5.1" "$(PREFIX)/share/doc/engage"
 	install -m 755 "$(SCRATCH)/release/engage-cli" "$(PREFIX)/bin/engage"
 	install -m 644 include/engage.h "$(PREFIX)/include/engage.h"
 	install -m 755 "$(LIB_DIR)/libengage.so" "$(PREFIX)/lib/libengage.so"
 	install -m 644 "$(LIB_DIR)/libengage.a" "$(PREFIX)/lib/libengage.a"
-	sed -e 's|@PREFIX@|$(abspath $(PREFIX))|' -e "s|@VERSION@|$$(sed -n 's/^#define ENGAGE_VERSION *"\(.*\)"/\1/p' include/engage.h)|" \
-	  scripts/engage.pc.in > "$(PREFIX)/lib/pkgconfig/engage.pc"
-	@echo "installed $(PREFIX)/bin/engage, include/engage.h, lib/libengage.so, lib/libengage.a, lib/pkgconfig/engage.pc"
+	$(if $(STRIP),$(STRIP) --strip-all "$(PREFIX)/bin/engage")
+	$(if $(STRIP),$(STRIP) --strip-unneeded "$(PREFIX)/lib/libengage.so")
+	$(if $(STRIP),$(STRIP) --strip-debug "$(PREFIX)/lib/libengage.a")
+	scripts/engage-pc.sh "$(abspath $(PREFIX))" "$(PREFIX)/lib/pkgconfig/engage.pc"
+	install -m 644 valgrind/engage.supp "$(INSTALL_SHARE)/engage.supp"
+	install -m 644 bindings/go/go.mod bindings/go/engage.go bindings/go/README.md "$(INSTALL_SHARE)/go/"
+	install -m 644 bindings/lua/engage.lua "$(PREFIX)/share/lua/5.1/engage.lua"
+	install -m 644 LICENSE CHANGELOG.md VERSION "$(PREFIX)/share/doc/engage/"
+	@echo "installed under $(PREFIX): bin/engage, include/engage.h, lib/libengage.so, lib/libengage.a,"
+	@echo "  lib/pkgconfig/engage.pc, share/engage/engage.supp, share/engage/go/, share/lua/5.1/engage.lua,"
+	@echo "  share/doc/engage/$(if $(STRIP),, (with symbols: STRIP is empty))"
+
+## snippet-test: every fenced block of README.md and bindings/*/README.md run as a user
+## would paste it, from a temporary folder outside the clone, against a `make install`
+## into $(SNIPPET_PREFIX) (scripts/test-snippets.py says how blocks are marked); then
+## the install itself: stripped, one version everywhere, the valgrind suppressions.
+## (pip's in-tree leftovers of the Python snippet's install from the clone are removed.)
+SNIPPET_PREFIX ?= $(SCRATCH)-snippets/prefix
+snippet-test:
+	rm -rf "$(SNIPPET_PREFIX)"
+	$(MAKE) --no-print-directory install PREFIX="$(abspath $(SNIPPET_PREFIX))"
+	scripts/test-install.sh "$(abspath $(SNIPPET_PREFIX))" "$(abspath $(LIB_DIR))"
+	PATH="$(dir $(SWIFT)):$$PATH" python3 scripts/test-snippets.py --prefix "$(abspath $(SNIPPET_PREFIX))" \
+	  README.md bindings/*/README.md; status=$$?; \
+	  rm -rf bindings/python/build bindings/python/engage.egg-info; exit $$status
 
 ## bench: release build of the separate bench/ package, then run it; then bench-abi and
 ## the peers (bench/peers: PyPI engines in a venv on the same rules and users).
@@ -236,4 +271,4 @@ bench-abi: lib
 	bench/abi/run.sh "$(LIB_DIR)"
 
 clean:
-	rm -rf "$(SCRATCH)" "$(BENCH_SCRATCH)" "$(LIB_SCRATCH)" "$(SCRATCH)-swift-app" "$(DEMO_SCRATCH)" bench/results.json
+	rm -rf "$(SCRATCH)" "$(SCRATCH)-snippets" "$(BENCH_SCRATCH)" "$(LIB_SCRATCH)" "$(SCRATCH)-swift-app" "$(DEMO_SCRATCH)" bench/results.json

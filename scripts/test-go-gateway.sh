@@ -2,8 +2,8 @@
 # examples/go-gateway: go vet and go test -race against LIBDIR/libengage.so.
 # Usage: scripts/test-go-gateway.sh LIBDIR   (Go from Debian's golang-go; installs nothing)
 # The example uses the binding from this checkout (replace ../../bindings/go in its
-# go.mod) and the standard library only: GOPROXY=off, nothing is fetched. The library
-# folder is given to the linker and to the run-time loader through CGO_LDFLAGS.
+# go.mod) and the standard library only: GOPROXY=off, nothing is fetched. The binding
+# finds the header and the library through an engage.pc written for the build tree.
 set -euo pipefail
 libdir=${1:?usage: $0 LIBDIR (the folder holding libengage.so)}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,7 +12,12 @@ lib=$(cd "$libdir" && pwd)
 command -v go >/dev/null || { echo "test-go-gateway: go not found (apt-get install golang-go)" >&2; exit 1; }
 
 export CGO_ENABLED=1
-export CGO_LDFLAGS="-L$lib -Wl,-rpath,$lib"
+# engage.pc for this build tree: the binding's `#cgo pkg-config: engage` takes the
+# header from include/ and the library (with an rpath) from LIBDIR.
+pc=$(mktemp -d)
+trap 'rm -rf "$pc"' EXIT
+"$root/scripts/engage-pc.sh" --build-tree "$lib" "$pc/engage.pc"
+export PKG_CONFIG_PATH="$pc"
 export GOPROXY=off GOFLAGS= GO111MODULE=on
 unset GOTOOLCHAIN
 

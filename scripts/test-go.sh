@@ -2,8 +2,8 @@
 # bindings/go: go vet and go test -race against LIBDIR/libengage.so.
 # Usage: scripts/test-go.sh LIBDIR        (Go from Debian's golang-go; installs nothing)
 #   GO_BENCH=1   also run the Decide benchmark (a non-race build; prints the median)
-# The header comes from include/ (#cgo CFLAGS in engage.go); the library folder is given
-# to the linker and to the run-time loader through CGO_LDFLAGS. Standard library only:
+# The binding finds the header and the library through pkg-config (#cgo pkg-config:
+# engage); this script writes an engage.pc for the build tree. Standard library only:
 # GOPROXY=off and GOFLAGS=-mod=mod are not needed, nothing is fetched.
 set -euo pipefail
 libdir=${1:?usage: $0 LIBDIR (the folder holding libengage.so)}
@@ -13,7 +13,12 @@ lib=$(cd "$libdir" && pwd)
 command -v go >/dev/null || { echo "test-go: go not found (apt-get install golang-go)" >&2; exit 1; }
 
 export CGO_ENABLED=1
-export CGO_LDFLAGS="-L$lib -Wl,-rpath,$lib"
+# engage.pc for this build tree: the binding's `#cgo pkg-config: engage` takes the
+# header from include/ and the library (with an rpath) from LIBDIR.
+pc=$(mktemp -d)
+trap 'rm -rf "$pc"' EXIT
+"$root/scripts/engage-pc.sh" --build-tree "$lib" "$pc/engage.pc"
+export PKG_CONFIG_PATH="$pc"
 export GOPROXY=off GOFLAGS= GO111MODULE=on
 unset GOTOOLCHAIN
 export ENGAGE_REPO="$root"

@@ -35,7 +35,7 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/prefix/lib/pkgconfig" "$tmp/prefix/include"
 cp "$lib" "$archive" "$tmp/prefix/lib/"
 cp "$root/include/engage.h" "$tmp/prefix/include/"
-sed -e "s|@PREFIX@|$tmp/prefix|" -e "s|@VERSION@|0.1.0|" "$root/scripts/engage.pc.in" > "$tmp/prefix/lib/pkgconfig/engage.pc"
+"$root/scripts/engage-pc.sh" "$tmp/prefix" "$tmp/prefix/lib/pkgconfig/engage.pc"
 cat > "$tmp/smoke.c" <<'C'
 #include <engage.h>
 #include <stdio.h>

@@ -95,13 +95,28 @@ public final class Engine: Sendable {
         return compiled
     }
 
-    /// Loads a campaign set from JSON text; as ``load(json:options:)``.
+    /// Loads a campaign set from JSON text as UTF-8 bytes; as ``load(json:options:)``.
+    /// Text that is not JSON is one problem with code `invalid_json`, an empty path and
+    /// the byte offset in its message; the current set stays in place.
     @discardableResult
-    public func load(bytes: [UInt8], options: CampaignSetOptions = .default) throws(CampaignSetLoadError) -> CompiledCampaignSet {
+    public func load(_ bytes: [UInt8], options: CampaignSetOptions = .default) throws(CampaignSetLoadError) -> CompiledCampaignSet {
         let compiled = try CompiledCampaignSet(bytes: bytes, options: withDefaultZone(options))
         _ = zones.preload(compiled.zones.keys)
         loaded.store(compiled)
         return compiled
+    }
+
+    /// Loads a campaign set from JSON text (`try engine.load(String(decoding: data, as:
+    /// UTF8.self))`); as the bytes overload above.
+    @discardableResult
+    public func load(_ text: String, options: CampaignSetOptions = .default) throws(CampaignSetLoadError) -> CompiledCampaignSet {
+        try load(Array(text.utf8), options: options)
+    }
+
+    /// As the unlabelled bytes overload (the spelling of earlier releases).
+    @discardableResult
+    public func load(bytes: [UInt8], options: CampaignSetOptions = .default) throws(CampaignSetLoadError) -> CompiledCampaignSet {
+        try load(bytes, options: options)
     }
 
     /// `options` with the engine's ``defaultTimeZone`` unless they name a zone.

@@ -68,8 +68,10 @@ step "building decide.c" "$CC" -O2 -std=c11 -Wall -Wextra -Werror -I"$REPO/inclu
 
 echo "building the Go driver"
 # GOPROXY=off: the driver needs no module but bindings/go (a replace in go/go.mod).
+# The binding finds the header and the library through pkg-config: an engage.pc for LIBDIR.
+"$REPO/scripts/engage-pc.sh" --build-tree "$LIBDIR" "$WORK/pkgconfig/engage.pc"
 (cd "$HERE/go" && step "building the Go driver" env GOPROXY=off GOFLAGS=-mod=readonly \
-    CGO_LDFLAGS="-L$LIBDIR -Wl,-rpath,$LIBDIR" "$GO" build -o "$WORK/decide-go" .)
+    PKG_CONFIG_PATH="$WORK/pkgconfig" "$GO" build -o "$WORK/decide-go" .)
 
 # Each round starts with the next driver (C, Go, Python; Go, Python, C; ...), so no
 # binding always runs first, or always right after another.

@@ -7,17 +7,15 @@
 // once (the library is thread-safe; decisions that commit impressions never exceed a
 // cap, however many run concurrently).
 //
-// Linking: the package needs libengage.so at build time and at run time. The header is
-// taken from the repository (../../include); the library is linked with -lengage, and
-// the folder holding it is given through CGO_LDFLAGS, e.g.
+// Linking: the package finds engage.h and libengage.so through pkg-config (engage.pc,
+// installed by make install PREFIX=...; its Libs carry an rpath, so the program finds
+// the library at run time too):
 //
-//	CGO_LDFLAGS="-L$LIBDIR -Wl,-rpath,$LIBDIR" go test ./...
-//	CGO_LDFLAGS="$(pkg-config --libs engage)" go build   # after make install PREFIX=...
+//	PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig go build
 package engage
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: -lengage
+#cgo pkg-config: engage
 #include <stdlib.h>
 #include "engage.h"
 */

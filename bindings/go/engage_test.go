@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -839,11 +840,12 @@ func runReadmeBlock(t *testing.T, i int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parts := strings.Split(string(readme), "```go\n")
-	if len(parts) < i+2 {
-		t.Fatalf("README.md has %d ```go blocks", len(parts)-1)
+	// A Go block's info string may carry attributes (```go file=main.go).
+	blocks := regexp.MustCompile("(?s)```go[^\n]*\n(.*?)```").FindAllStringSubmatch(string(readme), -1)
+	if len(blocks) < i+1 {
+		t.Fatalf("README.md has %d ```go blocks", len(blocks))
 	}
-	src := strings.SplitN(parts[i+1], "```", 2)[0]
+	src := blocks[i][1]
 	here, _ := filepath.Abs(".")
 	dir := t.TempDir()
 	gomod := "module example.com/snippet\n\ngo 1.19\n\nrequire libengage.dev/engage v0.0.0\n\nreplace libengage.dev/engage => " + here + "\n"
