@@ -22,8 +22,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "== nginx gateway test ($(nginx -v 2>&1 | cut -d' ' -f3), $lib/libengage.so)"
 t0=$(date +%s)
+# The Go binding finds the header and library through pkg-config: an engage.pc for this
+# build tree (as scripts/test-go-gateway.sh writes it).
+"$root/scripts/engage-pc.sh" --build-tree "$lib" "$work/engage.pc"
 (cd "$root/examples/go-gateway" &&
-  CGO_ENABLED=1 CGO_LDFLAGS="-L$lib -Wl,-rpath,$lib" GOPROXY=off GOFLAGS= GO111MODULE=on \
+  PKG_CONFIG_PATH="$work" CGO_ENABLED=1 GOPROXY=off GOFLAGS= GO111MODULE=on \
   go build -o "$work/go-gateway" .)
 export GO_GATEWAY="$work/go-gateway"
 cd "$root/examples/gateway-tests"
