@@ -85,6 +85,25 @@ extension Engine {
     }
 }
 
+/// Messages placed per slot (a placement, or nil for the event's message) during
+/// arbitration: a few slots, so a list searched in place, no hashing.
+private struct SlotFill {
+    private var slots: [(slot: String?, count: Int)] = []
+
+    func count(_ slot: String?) -> Int {
+        for s in slots where s.slot == slot { return s.count }
+        return 0
+    }
+
+    mutating func add(_ slot: String?) {
+        for i in slots.indices where slots[i].slot == slot {
+            slots[i].count += 1
+            return
+        }
+        slots.append((slot, 1))
+    }
+}
+
 /// An eligible campaign waiting for arbitration.
 private struct Candidate {
     let index: Int
@@ -278,7 +297,8 @@ struct DecisionRun {
             return nil
         }
         // Trigger / placement.
-        var slots: [String?] = request.placements.filter { compiled.campaign.placements.contains($0) }.map { Optional($0) }
+        var slots: [String?] = []
+        for p in request.placements where compiled.campaign.placements.contains(p) { slots.append(p) }
         if let event = request.eventName {
             var matched = false
             let triggerSlots = set.ruleSlots.campaigns[i].triggers
@@ -679,20 +699,20 @@ struct DecisionRun {
 
     private mutating func arbitrate(_ eligible: [Candidate], refused: [Int: (cap: Int, used: Int)]) -> Plan {
         var plan = Plan()
-        var filled: [String?: Int] = [:]
+        var filled = SlotFill()
         var usedGroups = Set<String>()
         let policies = set.set.policies
         let inControl = policies.controlGroupPercent > 0
             && Bucketing.inControl(salt: policies.controlGroupSalt, percent: policies.controlGroupPercent, userID: request.userID)
         for candidate in eligible {
             let compiled = candidate.compiled
-            if let lost = refused[candidate.index] {
+            if !refused.isEmpty, let lost = refused[candidate.index] {
                 let checks = capChecks(compiled, channel: candidate.channel)
                 let full = checks[max(0, min(lost.cap, checks.count - 1))]
                 drop(candidate.index, .capRace, "cap \(full.label): \(lost.used) of \(full.limit) used by a concurrent decision")
                 continue
             }
-            guard let slot = candidate.slots.first(where: { (filled[$0] ?? 0) < request.k }) else {
+            guard let slot = candidate.slots.first(where: { filled.count($0) < request.k }) else {
                 drop(candidate.index, .arbitration, "slots already filled by higher-ranked campaigns")
                 continue
             }
@@ -707,7 +727,7 @@ struct DecisionRun {
                 drop(candidate.index, group, inControl ? "global control group" : "holdout \(compiled.campaign.holdoutPercent)%")
                 plan.order.append(-plan.held.count - 1)
                 plan.held.append(Held(campaign: compiled, group: group, variant: variant?.id, slot: slot))
-                filled[slot, default: 0] += 1
+                filled.add(slot)
                 if let group = compiled.campaign.exclusionGroup { usedGroups.insert(group) }
                 continue
             }
@@ -734,7 +754,7 @@ struct DecisionRun {
             plan.order.append(plan.planned.count)
             plan.planned.append(Planned(candidate: candidate, slot: slot, variant: variant, payload: payload, impression: impression,
                                         capChecks: checks))
-            filled[slot, default: 0] += 1
+            filled.add(slot)
             if let group = compiled.campaign.exclusionGroup { usedGroups.insert(group) }
         }
         return plan
