@@ -88,7 +88,8 @@ struct Decide: ParsableCommand {
               engage decide --campaigns examples/campaigns/telco-full.json --compact \\
                 --now 1795150000000 '{"user_id": "u1", "placements": ["app_home_banner"]}'
               engage decide --campaigns examples/campaigns/telco-full.json \\
-                --config examples/config/memory.json - < examples/requests/home-screen-slate.json
+                --config examples/config/memory.json \\
+                - < examples/requests/home-screen-slate.json
             """
     )
 

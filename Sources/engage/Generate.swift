@@ -15,7 +15,8 @@ struct Generate: ParsableCommand {
 
             Examples:
               engage generate --users 10000 --seed 42 --out week.jsonl
-              engage generate --users 100 --days 1 --start 2026-12-01T00:00:00+01:00 | head
+              engage generate --users 100 --days 1 --start 2026-12-01T00:00:00+01:00 \\
+                --out day.jsonl
             """
     )
 

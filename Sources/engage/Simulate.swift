@@ -94,7 +94,7 @@ struct Simulate: ParsableCommand {
             Progress goes to stderr (a bar on a terminal; --quiet: none).
 
             Examples:
-              engage generate --users 10000 --seed 42 --out week.jsonl
+              engage generate --users 1000 --seed 42 --out week.jsonl
               engage simulate --campaigns examples/telco/campaigns.json \\
                 --responses examples/telco/responses.json --html report.html week.jsonl
               engage simulate --campaigns examples/telco/campaigns.json --quiet \\
