@@ -218,6 +218,44 @@ else
   failures=$((failures + 1)); echo "FAIL bash completion script"
 fi
 
+# --- engage bench outside a source tree says what it needs; options reach engage-bench ---
+mkdir -p "$tmp/prefix/bin"
+cp "$bin" "$tmp/prefix/bin/engage"
+checks=$((checks + 1))
+(cd "$tmp/empty" && env -u ENGAGE_BENCH PATH=/usr/bin:/bin "$tmp/prefix/bin/engage" bench --quick >"$tmp/out" 2>"$tmp/err")
+status=$?
+if [ "$status" -eq 2 ] && grep -q "ENGAGE_BENCH=/path/to/engage-bench" "$tmp/err" \
+   && grep -q "inside a libengage source tree" "$tmp/err" && [ -z "$(ls -A "$tmp/empty")" ]; then
+  echo "ok   bench from an installed engage, outside a tree: says what it needs"
+else
+  failures=$((failures + 1)); echo "FAIL bench outside a tree: status $status, stderr '$(cat "$tmp/err")'"
+fi
+printf '#!/bin/sh\necho "engage-bench $*"\n' >"$tmp/fake-bench"
+chmod +x "$tmp/fake-bench"
+checks=$((checks + 1))
+if [ "$(ENGAGE_BENCH="$tmp/fake-bench" "$tmp/prefix/bin/engage" bench --quick --only logic,decide --json r.json)" \
+     = "engage-bench --quick --only logic,decide --json r.json" ]; then
+  echo "ok   bench: ENGAGE_BENCH runs with the options"
+else
+  failures=$((failures + 1)); echo "FAIL bench: ENGAGE_BENCH with the options"
+fi
+checks=$((checks + 1))
+if ! ENGAGE_BENCH="$tmp/history.json" "$bin" bench 2>"$tmp/err" >/dev/null \
+   && grep -q "ENGAGE_BENCH=$tmp/history.json is not an executable file" "$tmp/err"; then
+  echo "ok   bench: ENGAGE_BENCH not executable is said"
+else
+  failures=$((failures + 1)); echo "FAIL bench: ENGAGE_BENCH not executable: $(cat "$tmp/err")"
+fi
+mkdir -p "$tmp/tree/bench" "$tmp/tree/Sources/Engage"
+touch "$tmp/tree/bench/Package.swift" "$tmp/tree/Sources/Engage/Engine.swift"
+checks=$((checks + 1))
+if ! (cd "$tmp/tree" && env -u ENGAGE_BENCH SWIFT="$tmp/no-swift" "$tmp/prefix/bin/engage" bench 2>"$tmp/err" >/dev/null) \
+   && grep -q "SWIFT=$tmp/no-swift is not an executable file" "$tmp/err"; then
+  echo "ok   bench: in a tree without the toolchain, says so"
+else
+  failures=$((failures + 1)); echo "FAIL bench: a tree without swift: $(cat "$tmp/err")"
+fi
+
 # --- Every example in the help runs as written (from a folder with examples/) ----------
 # bench's examples run the benchmark suite (minutes): not here.
 mkdir "$tmp/examples-run"
