@@ -167,6 +167,7 @@ expect "missing argument"     64 ''     "^Error: Missing expected argument '--ca
 expect "bad option value"     64 ''     "^Error: The value 'soon' is invalid for '--now <ms>'" '' -- logic '{"==":[1,1]}' --now soon
 expect "value out of range"   64 ''     '^Error: --users takes a count from 1 to ' '' -- generate --users 0
 expect "one stdin only"       64 ''     'only one argument can be read from standard input' '' -- logic - -
+expect "one stdin, files too" 64 ''     'only one argument can be read from standard input' '' -- decide --campaigns - -
 expect "explain mixes modes"  64 ''     '^Error: --user needs --events' '' -- explain --campaigns "$set_file" --user u1 "$home"
 
 # --- JSON arguments: text, - and @FILE give the same decision; files fail with reasons ---

@@ -29,11 +29,6 @@ struct DecisionOptions: ParsableArguments {
     var compact = false
 }
 
-/// How many of the command's file arguments read standard input.
-func standardInputReaders(_ paths: [String?]) -> Int {
-    paths.filter { $0 == "-" }.count
-}
-
 /// Decides for `request` as `options` say and prints the decision as JSON.
 func decide(_ options: DecisionOptions, request: JSONArgument, explain: Bool) -> Never {
     var config = readConfig(options.config)
@@ -99,9 +94,7 @@ struct Decide: ParsableCommand {
     var request: JSONArgument
 
     func validate() throws {
-        if standardInputReaders([options.campaigns, options.config, options.state]) + (request.readsStandardInput ? 1 : 0) > 1 {
-            throw ValidationError("only one argument can be read from standard input (-)")
-        }
+        try checkOneStandardInput(files: [options.campaigns, options.config, options.state], arguments: [request])
     }
 
     func run() throws {

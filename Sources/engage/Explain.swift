@@ -82,10 +82,8 @@ struct Explain: ParsableCommand {
             guard user != nil else { throw ValidationError("--events needs --user ID") }
             guard at != nil else { throw ValidationError("--events needs --at TIME") }
         }
-        let readers = standardInputReaders([options.campaigns, options.config, options.state, events, responses])
-        if readers + (request?.readsStandardInput == true ? 1 : 0) > 1 {
-            throw ValidationError("only one argument can be read from standard input (-)")
-        }
+        try checkOneStandardInput(files: [options.campaigns, options.config, options.state, events, responses],
+                                  arguments: [request])
     }
 
     func run() throws {

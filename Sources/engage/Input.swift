@@ -141,11 +141,11 @@ struct JSONArgument: ExpressibleByArgument, Sendable {
     }
 }
 
-/// Standard input can be read once: more than one argument asking for it is a usage error.
-func checkOneStandardInput(_ arguments: [JSONArgument?]) throws {
-    if arguments.compactMap({ $0 }).filter(\.readsStandardInput).count > 1 {
-        throw ValidationError("only one argument can be read from standard input (-)")
-    }
+/// Standard input can be read once: more than one file option or JSON argument naming
+/// `-` is a usage error (status 64), found before anything is read.
+func checkOneStandardInput(files: [String?] = [], arguments: [JSONArgument?] = []) throws {
+    let readers = files.filter { $0 == "-" }.count + arguments.filter { $0?.readsStandardInput == true }.count
+    if readers > 1 { throw ValidationError("only one argument can be read from standard input (-)") }
 }
 
 /// An instant in milliseconds since the epoch from `--now MS`, within ``Instant/range``.
@@ -156,6 +156,4 @@ struct Milliseconds: ExpressibleByArgument, Sendable {
         guard let ms = Int64(argument), Instant.range.contains(ms) else { return nil }
         value = ms
     }
-
-    static var defaultValueDescription: String { "ms since the epoch" }
 }

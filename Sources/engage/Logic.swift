@@ -51,7 +51,7 @@ struct Logic: ParsableCommand {
     var maxOutput: Int = 64 << 20
 
     func validate() throws {
-        try checkOneStandardInput([rule, data])
+        try checkOneStandardInput(files: [history, segments], arguments: [rule, data])
         guard maxOutput > 0 else { throw ValidationError("--max-output takes a positive byte count, got \(maxOutput)") }
     }
 

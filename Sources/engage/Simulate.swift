@@ -142,9 +142,7 @@ struct Simulate: ParsableCommand {
 
     func validate() throws {
         if let threads, !(1...64).contains(threads) { throw ValidationError("--threads takes 1…64, got \(threads)") }
-        if standardInputReaders([campaigns, responses, config, events]) > 1 {
-            throw ValidationError("only one argument can be read from standard input (-)")
-        }
+        try checkOneStandardInput(files: [campaigns, responses, config, events])
     }
 
     func run() throws {
