@@ -185,6 +185,13 @@ expect "a folder, not a file" 2 ''      "^engage: cannot read campaign set file 
 expect "file name without @"  1 ''      "^Invalid JSON: REQUEST: .*is a file: write @$tmp/home\\.json to read it" '' -- \
   decide --campaigns "$tmp/capped.json" "$tmp/home.json"
 expect "bad JSON in @file"    1 ''      "^Invalid JSON: DATA \\(@$tmp/rule-bad\\.json\\): " '' -- logic '{"var":"a"}' "@$tmp/rule-bad.json"
+expect "full disk (--out)"    2 ''      '^engage: cannot write /dev/full: No space left on device$' '' -- generate --users 1 --out /dev/full
+checks=$((checks + 1))
+if ! "$bin" generate --users 1 >/dev/full 2>"$tmp/err" && grep -q '^engage: cannot write stdout: No space left on device$' "$tmp/err"; then
+  echo "ok   full disk (stdout)"
+else
+  failures=$((failures + 1)); echo "FAIL full disk (stdout): $(cat "$tmp/err")"
+fi
 expect "unwritable --out"     2 ''      "^engage: cannot write $tmp/no/such/week\\.jsonl: No such file or directory\$" '' -- \
   generate --users 1 --out "$tmp/no/such/week.jsonl"
 

@@ -56,25 +56,10 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
-        let handle = out.map(openForWriting) ?? FileHandle.standardOutput
+        let output = OutputFile(out)
         let generator = ScenarioGenerator(seed: seed, users: users, start: start, days: days)
-        var failure: (any Error)? = nil
-        generator.writeChunks(chunkBytes: 1 << 20) { chunk in
-            guard failure == nil else { return }
-            do {
-                try handle.write(contentsOf: Data(chunk))
-            } catch {
-                failure = error
-            }
-        }
-        if let failure { Exit.fail("engage: cannot write \(out ?? "stdout"): \(failure.localizedDescription)", status: 2) }
-        if let out {
-            do {
-                try handle.close()
-            } catch {
-                Exit.fail("engage: cannot write \(out): \(error.localizedDescription)", status: 2)
-            }
-        }
+        generator.writeChunks(chunkBytes: 1 << 20) { output.append($0) }
+        output.finish()
     }
 }
 

@@ -58,24 +58,49 @@ func readFile(_ path: String, what: String) -> JSON {
 /// `text` written to the file at `path` (created or truncated), or to stdout for `-`;
 /// exits with status 2, the path and the OS's reason when it cannot be.
 func writeText(_ text: String, to path: String) {
-    if path == "-" {
-        FileHandle.standardOutput.write(Data(text.utf8))
-        return
-    }
-    let handle = openForWriting(path)
-    do {
-        try handle.write(contentsOf: Data(text.utf8))
-        try handle.close()
-    } catch {
-        Exit.fail("engage: cannot write \(path): \(error.localizedDescription)", status: 2)
-    }
+    let output = OutputFile(path == "-" ? nil : path)
+    output.append(Array(text.utf8))
+    output.finish()
 }
 
-/// A handle on the file at `path`, created or truncated (mode 0644 less the umask).
-func openForWriting(_ path: String) -> FileHandle {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { Exit.fail("engage: cannot write \(path): \(osReason())", status: 2) }
-    return FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+/// A file being written (or standard output): every failure — opening, a short write
+/// (a full disk), closing — exits with status 2, the path and the OS's reason.
+struct OutputFile {
+    let fd: Int32
+    /// The path, or `stdout`, for messages.
+    let name: String
+
+    /// The file at `path`, created or truncated (mode 0644 less the umask); standard
+    /// output when nil.
+    init(_ path: String?) {
+        guard let path else {
+            fd = STDOUT_FILENO
+            name = "stdout"
+            return
+        }
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        name = path
+        guard fd >= 0 else { Exit.fail("engage: cannot write \(path): \(osReason())", status: 2) }
+    }
+
+    func append(_ bytes: [UInt8]) {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress.map { $0 + done }, $0.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                Exit.fail("engage: cannot write \(name): \(osReason())", status: 2)
+            }
+            done += n
+        }
+    }
+
+    /// Closes the file (not standard output); a file system may report a failed write
+    /// only here.
+    func finish() {
+        guard fd != STDOUT_FILENO else { return }
+        if close(fd) != 0 { Exit.fail("engage: cannot write \(name): \(osReason())", status: 2) }
+    }
 }
 
 /// A JSON argument (RULE, DATA, REQUEST, QUESTION) as given on the command line: JSON
