@@ -80,7 +80,7 @@ func runBench(_ args: ArraySlice<String>) -> Never {
                 .build-bench/release/engage-bench), or
               - an engage-bench executable beside this one (\(executableFolder?.path ?? "its folder")), or
               - to be run inside a libengage source tree (it then builds bench/ there with the
-                Swift toolchain). Neither \(starts.map(\.path).joined(separator: " nor ")) is in one.
+                Swift toolchain); no libengage source tree holds \(Set(starts.map(\.path)).sorted().joined(separator: " or ")).
             """, status: 2)
     }
     let scratch = environment["ENGAGE_BENCH_SCRATCH"].flatMap { $0.isEmpty ? nil : $0 } ?? tree.appendingPathComponent(".build-bench").path
