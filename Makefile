@@ -191,6 +191,10 @@ durability-test: lib
 swift-app-test:
 	cd examples/swift-app && $(SWIFT) run --scratch-path "$(abspath $(SCRATCH))-swift-app" swift-app
 
+## cli-test: the built CLI (scripts/test-cli.sh, docs/cli.md): logic/validate/decide/
+## explain contracts with memory, SQLite and Redis stores, --version, help for every
+## command without side effects, usage errors (64), @file and - arguments, file errors
+## with the OS's reason, explanation times, bash completion, and every help example.
 cli-test:
 	scripts/test-cli.sh "$(BIN_DIR)/engage-cli"
 

@@ -11,7 +11,8 @@
 //   EngageC      — the C ABI: @_cdecl functions only (libengage.so).
 //   EngageScenario — the telco scenario's tools: the event-log generator, the simulator
 //                  and its reports (Foundation allowed: not on the decision path).
-//   engage-cli   — the `engage` command-line tool (installed as `engage`).
+//   engage-cli   — the `engage` command-line tool (installed as `engage`); the only
+//                  target that uses swift-argument-parser.
 // Test targets mirror the sources.
 import PackageDescription
 
@@ -31,6 +32,11 @@ let package = Package(
         // runtime statically and exports only engage_* symbols.
         .library(name: "engage", type: .dynamic, targets: ["EngageC"]),
         .executable(name: "engage-cli", targets: ["engage-cli"]),
+    ],
+    dependencies: [
+        // The CLI's subcommands, options, help and shell completion (engage-cli only:
+        // no library target depends on it).
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -68,6 +74,12 @@ let package = Package(
             path: "Sources/EngageStores",
             swiftSettings: strict
         ),
+        // include/engage.h as a Clang module, so the CLI reads ENGAGE_VERSION from the one
+        // place the library's version is written (no code: a module map only).
+        .systemLibrary(
+            name: "CEngageHeader",
+            path: "Sources/CEngageHeader"
+        ),
         .target(
             name: "EngageC",
             dependencies: ["Engage", "EngageStores"],
@@ -82,7 +94,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "engage-cli",
-            dependencies: ["Engage", "EngageStores", "EngageScenario"],
+            dependencies: [
+                "Engage", "EngageStores", "EngageScenario", "CEngageHeader",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Sources/engage",
             swiftSettings: strict
         ),

@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
-# Smoke test of the `engage` CLI contract:
+# The `engage` CLI contract (docs/cli.md):
 #   engage logic RULE [DATA]   result JSON on stdout, exit 0;
 #                              "<error kind>: <message>" on stderr, exit 1;
-#   an argument "-" is read from stdin.
+#   JSON arguments as text, "-" (stdin) or "@FILE"; a file that cannot be read: exit 2
+#   with the path and the OS's reason; a wrong command line: exit 64 with a message;
+#   --version (engage.h's ENGAGE_VERSION); help for every subcommand, with examples that
+#   run as written, and no side effects; bash completion; explanations with local
+#   ISO 8601 times; validate, decide and explain with engine configs and stores.
 # Usage: scripts/test-cli.sh PATH-TO-ENGAGE-BINARY
 set -uo pipefail
 
 bin=${1:?usage: $0 PATH-TO-ENGAGE-BINARY}
 [ -x "$bin" ] || { echo "error: $bin is not an executable (build first)" >&2; exit 1; }
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+root=$(cd "$(dirname "$0")/.." && pwd)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failures=0 checks=0
 printf '[{"name":"app_open","time":1000},{"name":"app_open","time":9000},{"name":"page_view","time":9500}]' >"$tmp/history.json"
+printf '%s' '{"var":"plan"}' >"$tmp/rule.json"
+printf '%s' '{"plan":"gold"}' >"$tmp/data.json"
+printf '%s' '{"a":' >"$tmp/rule-bad.json"
 
 # expect NAME WANT_STATUS WANT_STDOUT STDERR_REGEX [STDIN] -- ARGS...
 # WANT_STDOUT is compared exactly; STDERR_REGEX (grep -E) must match stderr, "" = empty.
@@ -118,8 +127,171 @@ fi
 printf '%s' '{"defaults": {"time_zone": "Mars/Olympus_Mons"}}' >"$tmp/zone.json"
 expect "config: unknown zone" 1 ''      'zone\.json: defaults\.time_zone: "Mars/Olympus_Mons" cannot be used' '' -- \
   decide --campaigns "$tmp/capped.json" --config "$tmp/zone.json" "$home"
-expect "config: no file"      2 ''      'cannot read config file' '' -- \
+expect "config: no file"      2 ''      "^engage: cannot read config file $tmp/missing\\.json: No such file or directory\$" '' -- \
   decide --campaigns "$tmp/capped.json" --config "$tmp/missing.json" "$home"
+
+# --- The command line: version, help, usage errors -------------------------------------
+version=$(sed -n 's/^#define ENGAGE_VERSION *"\(.*\)"/\1/p' "$root/include/engage.h")
+expect "--version is engage.h's" 0 "engage $version (libengage)" '' '' -- --version
+commands="validate decide explain logic generate simulate bench"
+# Help has no side effects: run in an empty folder (bench --help must not build, validate
+# --help must not open a file), nothing is created, status 0, usage and examples printed.
+mkdir "$tmp/empty"
+for c in $commands; do
+  for form in "help $c" "$c --help" "$c -h"; do
+    checks=$((checks + 1))
+    # shellcheck disable=SC2086
+    (cd "$tmp/empty" && "$bin" $form >"$tmp/out" 2>"$tmp/err" </dev/null)
+    status=$?
+    if [ "$status" -eq 0 ] && [ ! -s "$tmp/err" ] && [ -z "$(ls -A "$tmp/empty")" ] \
+       && grep -q "^USAGE: engage $c" "$tmp/out" && grep -q "^Examples:" "$tmp/out" \
+       && grep -q "^  engage $c\|^  engage generate" "$tmp/out"; then
+      echo "ok   engage $form"
+    else
+      failures=$((failures + 1))
+      echo "FAIL engage $form: status $status, stderr '$(cat "$tmp/err")', folder: $(ls -A "$tmp/empty")"
+      head -5 "$tmp/out"
+    fi
+  done
+done
+checks=$((checks + 1))
+if "$bin" --help | grep -q "^SUBCOMMANDS:" && "$bin" help | grep -q "engage help <subcommand>"; then
+  echo "ok   engage --help lists the subcommands"
+else
+  failures=$((failures + 1)); echo "FAIL engage --help"
+fi
+expect "unknown option"       64 ''     "^Error: Unknown option '--bogus'" '' -- \
+  decide --campaigns "$set_file" --bogus "$home"
+expect "unknown command"      64 ''     "^Error: Unexpected argument 'nope'" '' -- nope
+expect "missing argument"     64 ''     "^Error: Missing expected argument '--campaigns <file>'" '' -- decide "$home"
+expect "bad option value"     64 ''     "^Error: The value 'soon' is invalid for '--now <ms>'" '' -- logic '{"==":[1,1]}' --now soon
+expect "value out of range"   64 ''     '^Error: --users takes a count from 1 to ' '' -- generate --users 0
+expect "one stdin only"       64 ''     'only one argument can be read from standard input' '' -- logic - -
+expect "one stdin, files too" 64 ''     'only one argument can be read from standard input' '' -- decide --campaigns - -
+expect "explain mixes modes"  64 ''     '^Error: --user needs --events' '' -- explain --campaigns "$set_file" --user u1 "$home"
+
+# --- JSON arguments: text, - and @FILE give the same decision; files fail with reasons ---
+want=$("$bin" decide --campaigns "$tmp/capped.json" --now 1795150000000 --compact "$home")
+printf '%s' "$home" >"$tmp/home.json"
+expect "REQUEST as text"      0 "$want" '' '' -- decide --campaigns "$tmp/capped.json" --now 1795150000000 --compact "$home"
+expect "REQUEST from stdin"   0 "$want" '' "$home" -- decide --campaigns "$tmp/capped.json" --now 1795150000000 --compact -
+expect "REQUEST as @file"     0 "$want" '' '' -- decide --campaigns "$tmp/capped.json" --now 1795150000000 --compact "@$tmp/home.json"
+expect "RULE and DATA @files" 0 '"gold"' '' '' -- logic "@$tmp/rule.json" "@$tmp/data.json"
+expect "missing @file"        2 ''      "^engage: cannot read REQUEST file $tmp/nope\\.json: No such file or directory\$" '' -- \
+  decide --campaigns "$tmp/capped.json" "@$tmp/nope.json"
+expect "missing campaigns"    2 ''      "^engage: cannot read campaign set file $tmp/nope\\.json: No such file or directory\$" '' -- \
+  decide --campaigns "$tmp/nope.json" "$home"
+expect "a folder, not a file" 2 ''      "^engage: cannot read campaign set file $tmp: Is a directory\$" '' -- validate "$tmp"
+expect "file name without @"  1 ''      "^Invalid JSON: REQUEST: .*is a file: write @$tmp/home\\.json to read it" '' -- \
+  decide --campaigns "$tmp/capped.json" "$tmp/home.json"
+expect "bad JSON in @file"    1 ''      "^Invalid JSON: DATA \\(@$tmp/rule-bad\\.json\\): " '' -- logic '{"var":"a"}' "@$tmp/rule-bad.json"
+expect "full disk (--out)"    2 ''      '^engage: cannot write /dev/full: No space left on device$' '' -- generate --users 1 --out /dev/full
+checks=$((checks + 1))
+if ! "$bin" generate --users 1 >/dev/full 2>"$tmp/err" && grep -q '^engage: cannot write stdout: No space left on device$' "$tmp/err"; then
+  echo "ok   full disk (stdout)"
+else
+  failures=$((failures + 1)); echo "FAIL full disk (stdout): $(cat "$tmp/err")"
+fi
+expect "unwritable --out"     2 ''      "^engage: cannot write $tmp/no/such/week\\.jsonl: No such file or directory\$" '' -- \
+  generate --users 1 --out "$tmp/no/such/week.jsonl"
+
+# --- Explanations: times as local ISO 8601 in the user's zone --------------------------
+printf '%s' '{"version": 1, "campaigns": [
+ {"id": "xmas", "purpose": "service", "status": "active", "placements": ["home"],
+  "schedule": {"start": "2026-12-01T08:00:00Z"}, "channels": {"in_app": {"payload": 1}}},
+ {"id": "spring", "purpose": "service", "status": "active", "placements": ["home"],
+  "schedule": {"end": 1795000000500}, "channels": {"in_app": {"payload": 1}}},
+ {"id": "welcome", "purpose": "service", "status": "active", "placements": ["home"],
+  "cooldown_after_dismiss": "3d", "channels": {"in_app": {"payload": 1}}}]}' >"$tmp/timed.json"
+printf '%s' '[{"user_id": "u1", "type": "dismissal", "campaign": "welcome", "time": 1795140000000}]' >"$tmp/dismissed.json"
+explained() {  # the decision at 1795150000000 with this explanation, as --compact prints it
+  printf '{"user_id":"u1","now":1795150000000,"messages":[],"explanation":[%s]}' "$1"
+}
+expect "explain: times in Paris" 0 "$(explained '{"campaign":"xmas","reason":"schedule","detail":"starts at 2026-12-01T09:00:00+01:00"},{"campaign":"spring","reason":"schedule","detail":"ended at 2026-11-18T12:06:40.500+01:00"},{"campaign":"welcome","reason":"cooldown","detail":"dismissed at 2026-11-20T03:00:00+01:00; cooldown 3d until 2026-11-23T03:00:00+01:00"}')" '' '' -- \
+  explain --campaigns "$tmp/timed.json" --state "$tmp/dismissed.json" --now 1795150000000 --compact \
+  '{"user_id": "u1", "time_zone": "Europe/Paris", "placements": ["home"], "app": {"foreground": true}}'
+expect "explain: times in Seoul" 0 "$(explained '{"campaign":"xmas","reason":"schedule","detail":"starts at 2026-12-01T17:00:00+09:00"},{"campaign":"spring","reason":"schedule","detail":"ended at 2026-11-18T20:06:40.500+09:00"},{"campaign":"welcome","reason":"cooldown","detail":"dismissed at 2026-11-20T11:00:00+09:00; cooldown 3d until 2026-11-23T11:00:00+09:00"}')" '' '' -- \
+  explain --campaigns "$tmp/timed.json" --state "$tmp/dismissed.json" --now 1795150000000 --compact \
+  '{"user_id": "u1", "time_zone": "Asia/Seoul", "placements": ["home"], "app": {"foreground": true}}'
+
+# --- Bash completion (swift-argument-parser's script) ----------------------------------
+checks=$((checks + 1))
+if "$bin" --generate-completion-script bash >"$tmp/engage.bash" && bash -n "$tmp/engage.bash" \
+   && [ "$(bash -c 'source "$1"; COMP_WORDS=(engage de); COMP_CWORD=1; COMP_LINE="engage de"; COMP_POINT=9
+                    _engage engage de engage; echo "${COMPREPLY[*]}"' _ "$tmp/engage.bash")" = "decide" ] \
+   && [ "$(bash -c 'source "$1"; COMP_WORDS=(engage simulate --th); COMP_CWORD=2; COMP_LINE="engage simulate --th"
+                    COMP_POINT=20; _engage engage --th simulate; echo "${COMPREPLY[*]}"' _ "$tmp/engage.bash")" = "--threads" ]; then
+  echo "ok   bash completion: subcommands and options"
+else
+  failures=$((failures + 1)); echo "FAIL bash completion script"
+fi
+
+# --- engage bench outside a source tree says what it needs; options reach engage-bench ---
+mkdir -p "$tmp/prefix/bin"
+cp "$bin" "$tmp/prefix/bin/engage"
+checks=$((checks + 1))
+(cd "$tmp/empty" && env -u ENGAGE_BENCH PATH=/usr/bin:/bin "$tmp/prefix/bin/engage" bench --quick >"$tmp/out" 2>"$tmp/err")
+status=$?
+if [ "$status" -eq 2 ] && grep -q "ENGAGE_BENCH=/path/to/engage-bench" "$tmp/err" \
+   && grep -q "inside a libengage source tree" "$tmp/err" && [ -z "$(ls -A "$tmp/empty")" ]; then
+  echo "ok   bench from an installed engage, outside a tree: says what it needs"
+else
+  failures=$((failures + 1)); echo "FAIL bench outside a tree: status $status, stderr '$(cat "$tmp/err")'"
+fi
+printf '#!/bin/sh\necho "engage-bench $*"\n' >"$tmp/fake-bench"
+chmod +x "$tmp/fake-bench"
+checks=$((checks + 1))
+if [ "$(ENGAGE_BENCH="$tmp/fake-bench" "$tmp/prefix/bin/engage" bench --quick --only logic,decide --json r.json)" \
+     = "engage-bench --quick --only logic,decide --json r.json" ]; then
+  echo "ok   bench: ENGAGE_BENCH runs with the options"
+else
+  failures=$((failures + 1)); echo "FAIL bench: ENGAGE_BENCH with the options"
+fi
+checks=$((checks + 1))
+if ! ENGAGE_BENCH="$tmp/history.json" "$bin" bench 2>"$tmp/err" >/dev/null \
+   && grep -q "ENGAGE_BENCH=$tmp/history.json is not an executable file" "$tmp/err"; then
+  echo "ok   bench: ENGAGE_BENCH not executable is said"
+else
+  failures=$((failures + 1)); echo "FAIL bench: ENGAGE_BENCH not executable: $(cat "$tmp/err")"
+fi
+mkdir -p "$tmp/tree/bench" "$tmp/tree/Sources/Engage"
+touch "$tmp/tree/bench/Package.swift" "$tmp/tree/Sources/Engage/Engine.swift"
+checks=$((checks + 1))
+if ! (cd "$tmp/tree" && env -u ENGAGE_BENCH SWIFT="$tmp/no-swift" "$tmp/prefix/bin/engage" bench 2>"$tmp/err" >/dev/null) \
+   && grep -q "SWIFT=$tmp/no-swift is not an executable file" "$tmp/err"; then
+  echo "ok   bench: in a tree without the toolchain, says so"
+else
+  failures=$((failures + 1)); echo "FAIL bench: a tree without swift: $(cat "$tmp/err")"
+fi
+
+# --- Every example in the help runs as written (from a folder with examples/) ----------
+# bench's examples run the benchmark suite (minutes): not here.
+mkdir "$tmp/examples-run"
+ln -s "$root/examples" "$tmp/examples-run/examples"
+engage() { "$bin" "$@"; }
+export -f engage
+export bin
+for c in validate decide explain logic generate simulate; do
+  # The lines after "Examples:" up to the next blank line, continuations joined.
+  "$bin" help "$c" | awk '/^Examples:/ {on=1; next} on && /^$/ {exit} on' | sed 's/^  //' \
+    | awk '/\\$/ {sub(/\\$/, ""); line = line $0; next} {print line $0; line = ""}' >"$tmp/examples.txt"
+  [ -s "$tmp/examples.txt" ] || { failures=$((failures + 1)); echo "FAIL help $c has no examples"; continue; }
+  while IFS= read -r example; do
+    checks=$((checks + 1))
+    # A trailing "# RESULT" comment is what the example prints.
+    want_out=""
+    case "$example" in *"  # "*) want_out=${example##*  # };; esac
+    (cd "$tmp/examples-run" && bash -c "set -o pipefail; $example" >"$tmp/out" 2>"$tmp/err" </dev/null)
+    status=$?
+    if [ "$status" -eq 0 ] && { [ -z "$want_out" ] || [ "$(cat "$tmp/out")" = "$want_out" ]; }; then
+      echo "ok   example: $example"
+    else
+      failures=$((failures + 1))
+      echo "FAIL example: $example"
+      echo "     status $status; stdout $(head -c 300 "$tmp/out"); stderr $(head -c 300 "$tmp/err")"
+    fi
+  done <"$tmp/examples.txt"
+done
 
 echo "cli: $((checks - failures)) of $checks checks passed"
 [ "$failures" -eq 0 ]

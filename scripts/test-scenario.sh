@@ -59,6 +59,8 @@ EOF
 "$bin" explain --campaigns "$campaigns" --responses "$responses" --seed 7 --events "$out/week.jsonl" \
   --user "$user" --at "$at" '{"placements": ["outbound"]}' > "$out/explain.txt"
 cat "$out/explain.txt"
+grep -Eq "^user $user at [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\+09:00 — question " "$out/explain.txt" \
+  || fail "explain: the moment is not local ISO 8601 in Seoul: $(head -1 "$out/explain.txt")"
 grep -Eq '^onboarding-2-activate +selected' "$out/explain.txt" || fail "explain: onboarding-2 was sent at that moment but is not selected"
 grep -Eq '^onboarding-3-payment +audience' "$out/explain.txt" || fail "explain: onboarding-3 should stop at the audience (step 2 not yet seen)"
 for id in $(python3 -c 'import json,sys; print(" ".join(c["id"] for c in json.load(open(sys.argv[1]))["campaigns"]))' "$campaigns"); do

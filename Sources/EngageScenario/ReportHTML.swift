@@ -618,7 +618,8 @@ fileprivate func _text(_ v: JSON?) -> String {
 }
 
 fileprivate func _count(_ v: JSON?) -> String { _countOf(_number(v)) }
-fileprivate func _money(_ v: JSON?) -> String { _fixedGrouped(_number(v), 2) }
+/// A cost with the decimals it has (ReportTable.costPlaces): 0.001 is not 0.00.
+fileprivate func _money(_ v: JSON?) -> String { _fixedGrouped(_number(v), _number(v).map(ReportTable.costPlaces) ?? 2) }
 
 /// A count with thousands separators; a fraction keeps two decimals.
 fileprivate func _countOf(_ d: Double?) -> String {

@@ -12,6 +12,13 @@ public enum ReportTable {
         var out = ""
         let from = Int64(d(scenario, "from")), to = Int64(d(scenario, "to"))
         let zone = scenario["time_zone"]?.stringValue ?? "UTC"
+        // Every cost with as many decimals as the most precise one needs: a cost of
+        // 0.001 is not shown as 0.00, and no column shows digits the sums do not have.
+        var costs = [d(totals, "cost")]
+        for c in o["campaigns"]?.arrayValue ?? [] { costs.append(d(c.objectValue, "cost")) }
+        for c in o["channels"]?.arrayValue ?? [] { costs.append(d(c.objectValue, "cost")) }
+        let places = costs.map(costPlaces).max() ?? 2
+        func money(_ x: Double) -> String { decimal(x, places) }
         out += "libengage simulation: \(count(n(scenario, "users"))) users, \(count(n(scenario, "events"))) events, "
         out += "\(localDate(from, zone)) to \(localDate(to, zone)) (\(zone))\n"
         out += "decisions \(count(n(scenario, "decisions"))) · impressions \(count(n(totals, "impressions"))) · "
@@ -68,9 +75,10 @@ public enum ReportTable {
         return out
     }
 
-    /// One explained decision: every campaign with the step where it stopped.
-    public static func explanation(_ decision: Decision, question: JSON) -> String {
-        var out = "user \(decision.userID) at \(decision.now) — question \(JSONSerializer.string(question))\n\n"
+    /// One explained decision: every campaign with the step where it stopped. The
+    /// decision's time is shown in `timeZone` (the user's), as local ISO 8601.
+    public static func explanation(_ decision: Decision, question: JSON, timeZone: String) -> String {
+        var out = "user \(decision.userID) at \(localInstant(decision.now, timeZone)) — question \(JSONSerializer.string(question))\n\n"
         var rows: [[String]] = []
         for t in decision.traces ?? [] {
             rows.append([t.campaignID, t.reason.rawValue, t.detail])
@@ -84,7 +92,7 @@ public enum ReportTable {
                 out += "  \(m.campaignID) on \(m.channel.rawValue)"
                 if let p = m.placement { out += " in \(p)" }
                 if let v = m.variant { out += ", variant \(v)" }
-                out += ", cost \(money(m.cost))\n"
+                out += ", cost \(decimal(m.cost, costPlaces(m.cost)))\n"
             }
         }
         for a in decision.assignments { out += "  \(a.campaignID): \(a.group.rawValue) (nothing shown)\n" }
@@ -132,10 +140,29 @@ public enum ReportTable {
         return (x < 0 && v > 0 ? "-" : "") + count(whole) + (places > 0 ? "." + frac : "")
     }
 
-    static func money(_ x: Double) -> String { decimal(x, 2) }
+    /// Decimal places that show a cost exactly: costs are kept in millionths of the
+    /// unit (Report's tallies), so 2 (the unit's cents) to 6; 0.001 needs 3, 12.5 needs 2.
+    static func costPlaces(_ x: Double) -> Int {
+        let micros = (abs(x) * 1_000_000).rounded()
+        // Past 2^53 a double holds no millionths anyway (and Int64 must not trap).
+        guard micros.isFinite, micros < 9_007_199_254_740_992 else { return 2 }
+        var m = Int64(micros), places = 6
+        while places > 2, m % 10 == 0 {
+            m /= 10
+            places -= 1
+        }
+        return places
+    }
 
     /// A rate difference in percentage points, signed.
     static func points(_ x: Double) -> String { (x >= 0 ? "+" : "") + decimal(x * 100, 1) }
+
+    /// `ms` as local ISO 8601 in `zone` (`2026-11-07T08:33:49+09:00`); in UTC when the
+    /// zone does not load.
+    static func localInstant(_ ms: Int64, _ zone: String) -> String {
+        let rules = (try? ZoneCache.shared.zone(named: zone)) ?? ZoneRules.utc
+        return rules.rfc3339(ms)
+    }
 
     static func localDate(_ ms: Int64, _ zone: String) -> String {
         guard let rules = try? ZoneCache.shared.zone(named: zone) else { return "\(ms)" }

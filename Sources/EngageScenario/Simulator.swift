@@ -174,7 +174,8 @@ public final class Simulation: Sendable {
     /// Replays one user's lines up to `at` (events at `at` recorded, not decided on),
     /// then asks `question` at `at` with an explanation — the state is what the
     /// simulation had built by then, without committing anything.
-    public func explain(userID: String, at: Int64, question: JSON) throws(ScenarioError) -> (decision: Decision, profile: JSONObject?) {
+    public func explain(userID: String, at: Int64, question: JSON)
+        throws(ScenarioError) -> (decision: Decision, profile: JSONObject?, timeZone: String) {
         guard let user = users.first(where: { $0.userID == userID }) else {
             throw ScenarioError("user \(userID) is not in the log")
         }
@@ -201,7 +202,9 @@ public final class Simulation: Sendable {
         members += [("now", .number(Double(at))), ("explain", .bool(true)), ("commit", .bool(false)),
                     ("record_event", .bool(false))]
         do throws(DecisionError) {
-            return (try engine.decide(json: .object(JSONObject(members))), profile)
+            // The zone the decision read local time in: the request's, else the set's default.
+            let zone = members.last { $0.0 == "time_zone" }?.1.stringValue ?? set.set.defaultTimeZone
+            return (try engine.decide(json: .object(JSONObject(members))), profile, zone)
         } catch {
             throw ScenarioError("the question: \(error)")
         }

@@ -1,12 +1,52 @@
 // `engage bench`: libengage's benchmark suite. The suite is a package apart (bench/), so
 // neither the library nor this tool links benchmark code; this command finds its
-// `engage-bench` executable and replaces this process with it, arguments passed through.
+// `engage-bench` executable and replaces this process with it, its options passed on.
+import ArgumentParser
 import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run libengage's benchmark suite (bench/, a release build) and print its table.",
+        discussion: """
+            The suite is not part of the installed tool: it runs engage-bench from \
+            $ENGAGE_BENCH, else beside this executable, else builds it (swift build -c \
+            release, a few minutes the first time) in the libengage source tree that \
+            holds this executable or the working directory — which needs the source \
+            tree and the Swift toolchain (swift on PATH, or $SWIFT). Without any of \
+            them it says so and exits 2. Workloads and targets: bench/README.md.
+
+            Examples:
+              engage bench --quick
+              engage bench --only logic,decide --json results.json
+              ENGAGE_BENCH=/path/to/engage-bench engage bench --only load
+            """
+    )
+
+    @Flag(help: "Fewer, shorter samples (about 20 s instead of 2 minutes).")
+    var quick = false
+
+    @Option(help: ArgumentHelp("""
+        Run only these workloads, comma-separated (json, logic, decide, decide-history, \
+        memory, memory-history, decide-commit, load, reject, record, store).
+        """, valueName: "name[,name...]"))
+    var only: [String] = []
+
+    @Option(help: ArgumentHelp("Write the figures as JSON here.", valueName: "file"), completion: .file(extensions: ["json"]))
+    var json: String?
+
+    func run() throws {
+        var args: [String] = []
+        if quick { args.append("--quick") }
+        for list in only { args += ["--only", list] }
+        if let json { args += ["--json", json] }
+        runBench(args[...])
+    }
+}
 
 /// Runs `engage-bench` with `args`, found in this order:
 /// 1. `$ENGAGE_BENCH`, a path to the executable;
@@ -35,12 +75,30 @@ func runBench(_ args: ArraySlice<String>) -> Never {
     let starts = [executableFolder, URL(fileURLWithPath: files.currentDirectoryPath)].compactMap { $0 }
     guard let tree = starts.lazy.compactMap(sourceTree(containing:)).first else {
         Exit.fail("""
-            engage bench: cannot find the benchmarks (engage-bench). Run this from a libengage \
-            source tree (it builds bench/ there), or set ENGAGE_BENCH to an engage-bench executable.
+            engage bench: the benchmark suite is not installed with engage. It needs one of:
+              - ENGAGE_BENCH=/path/to/engage-bench (built by `make bench` in a libengage clone:
+                .build-bench/release/engage-bench), or
+              - an engage-bench executable beside this one (\(executableFolder?.path ?? "its folder")), or
+              - to be run inside a libengage source tree (it then builds bench/ there with the
+                Swift toolchain); no libengage source tree holds \(Set(starts.map(\.path)).sorted().joined(separator: " or ")).
             """, status: 2)
     }
     let scratch = environment["ENGAGE_BENCH_SCRATCH"].flatMap { $0.isEmpty ? nil : $0 } ?? tree.appendingPathComponent(".build-bench").path
-    let swift = environment["SWIFT"].flatMap { $0.isEmpty ? nil : $0 } ?? findSwift()
+    let swift: String
+    if let given = environment["SWIFT"], !given.isEmpty {
+        guard files.isExecutableFile(atPath: given) else {
+            Exit.fail("engage bench: SWIFT=\(given) is not an executable file (it should be the swift driver)", status: 2)
+        }
+        swift = given
+    } else if let found = findSwift() {
+        swift = found
+    } else {
+        Exit.fail("""
+            engage bench: building the benchmarks in \(tree.path) needs the Swift toolchain, and there is \
+            no swift on PATH: add its usr/bin to PATH, set SWIFT=/path/to/swift, or set \
+            ENGAGE_BENCH to an engage-bench built elsewhere.
+            """, status: 2)
+    }
     let build = [swift, "build", "--package-path", tree.appendingPathComponent("bench").path,
                  "--scratch-path", scratch, "-c", "release"]
     FileHandle.standardError.write(Data(("engage bench: " + build.joined(separator: " ") + "\n").utf8))
@@ -51,7 +109,7 @@ func runBench(_ args: ArraySlice<String>) -> Never {
     do {
         try process.run()
     } catch {
-        Exit.fail("engage bench: cannot run \(swift): \(error) (set SWIFT to the swift driver)", status: 2)
+        Exit.fail("engage bench: cannot run \(swift): \(error.localizedDescription) (set SWIFT to the swift driver)", status: 2)
     }
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
@@ -75,14 +133,12 @@ private func sourceTree(containing start: URL) -> URL? {
     }
 }
 
-/// `swift` on PATH, else the toolchain's usual place on this project's machines.
-private func findSwift() -> String {
+/// `swift` on PATH, else the toolchain's usual place on this project's machines; nil
+/// when neither is there.
+private func findSwift() -> String? {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-    for folder in path.split(separator: ":") {
-        let candidate = String(folder) + "/swift"
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-    }
-    return "/opt/swift/usr/bin/swift"
+    let candidates = path.split(separator: ":").map { String($0) + "/swift" } + ["/opt/swift/usr/bin/swift"]
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
 }
 
 /// Replaces this process with `path args…`; returns only by failing.

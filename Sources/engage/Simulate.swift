@@ -1,41 +1,24 @@
-// `engage simulate` and `engage explain --events`: the scenario commands.
+// `engage simulate` (and what `engage explain --events` shares with it): replay an event
+// log through a campaign set and report.
+import ArgumentParser
 import Engage
 import EngageScenario
 import Foundation
 import Synchronization
 
-let simulateUsage = """
-    usage: engage simulate --campaigns FILE [--responses FILE] [--config FILE] [--seed N]
-                           [--threads N] [--json FILE|-] [--html FILE] [--log FILE] [--quiet] EVENTS
-    """
-
-let scenarioExplainUsage = """
-    usage: engage explain --campaigns FILE --events LOG --user ID --at TIME
-                          [--responses FILE] [--config FILE] [--seed N] [--json] [QUESTION]
-    """
-
-/// Options shared by simulate and explain --events.
+/// What simulate and explain --events replay: the campaign set, the response model, the
+/// engine config (limits and time zone only) and the seed.
 struct ScenarioOptions {
-    var campaigns: String? = nil
-    var responses: String? = nil
-    var config: String? = nil
-    var seed: UInt64 = 42
+    static let defaultSeed: UInt64 = 42
 
-    /// Takes `arg` when it is one of these options; false otherwise.
-    mutating func take(_ arg: String, _ rest: inout ArraySlice<String>) -> Bool {
-        switch arg {
-        case "--campaigns": campaigns = takeValue(&rest, for: arg)
-        case "--responses": responses = takeValue(&rest, for: arg)
-        case "--config": config = takeValue(&rest, for: arg)
-        case "--seed": seed = parseSeed(takeValue(&rest, for: arg))
-        default: return false
-        }
-        return true
-    }
+    var campaigns: String
+    var responses: String?
+    var config: String?
+    var seed: UInt64
 }
 
 func loadSimulation(_ o: ScenarioOptions, events: String) -> Simulation {
-    guard let campaigns = o.campaigns else { Exit.fail("engage: --campaigns FILE is required", status: 2) }
+    let campaigns = o.campaigns
     let config = readConfig(o.config)
     if let path = o.config, let store = config.store, store != .memory {
         FileHandle.standardError.write(Data("engage: \(path): the replay is into a fresh in-memory store; the \(store.name) store is not opened\n".utf8))
@@ -59,21 +42,6 @@ func loadSimulation(_ o: ScenarioOptions, events: String) -> Simulation {
         return try Simulation(campaigns: setBytes, lines: lines, responses: model, seed: o.seed, config: config)
     } catch {
         Exit.fail("\(campaigns): \(error)")
-    }
-}
-
-func parseSeed(_ v: String) -> UInt64 {
-    guard let s = UInt64(v) else { Exit.fail("engage: --seed takes a non-negative integer, got \(v)", status: 2) }
-    return s
-}
-
-func writeText(_ text: String, to path: String) {
-    if path == "-" {
-        FileHandle.standardOutput.write(Data(text.utf8))
-        return
-    }
-    guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
-        Exit.fail("engage: cannot write \(path)")
     }
 }
 
@@ -113,61 +81,106 @@ final class Progress: Sendable {
 }
 
 
-func runSimulate(_ args: ArraySlice<String>) -> Never {
-    var options = ScenarioOptions()
-    var threads = ProcessInfo.processInfo.activeProcessorCount
-    var jsonOut: String? = nil, htmlOut: String? = nil, logOut: String? = nil, quiet = false
-    var positional: [String] = []
-    var rest = args
-    while let arg = rest.popFirst() {
-        if options.take(arg, &rest) { continue }
-        switch arg {
-        case "--threads":
-            let v = takeValue(&rest, for: arg)
-            guard let n = Int(v), (1...64).contains(n) else { Exit.fail("engage: --threads takes 1…64, got \(v)", status: 2) }
-            threads = n
-        case "--json": jsonOut = takeValue(&rest, for: arg)
-        case "--html": htmlOut = takeValue(&rest, for: arg)
-        case "--log": logOut = takeValue(&rest, for: arg)
-        case "--quiet": quiet = true
-        default:
-            if arg.hasPrefix("--") { Exit.fail("engage: unknown option \(arg)\n\(simulateUsage)", status: 2) }
-            positional.append(arg)
+struct Simulate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay an event log (engage generate) through a campaign set and report.",
+        discussion: """
+            Per campaign and variant: reach, impressions, caps hit, consent and quiet-hours \
+            blocks, holdouts, conversions and uplift; the channel mix and its cost (shown \
+            with the precision the channel costs have). A table on stdout; --json, --html \
+            and --log write the report, a self-contained HTML page and a JSON-lines log of \
+            every message, assignment and response. With --config the replay uses the \
+            config's limits and default time zone, always in a fresh in-memory store. \
+            Progress goes to stderr (a bar on a terminal; --quiet: none).
+
+            Examples:
+              engage generate --users 1000 --seed 42 --out week.jsonl
+              engage simulate --campaigns examples/telco/campaigns.json \\
+                --responses examples/telco/responses.json --html report.html week.jsonl
+              engage simulate --campaigns examples/telco/campaigns.json --quiet \\
+                --json - week.jsonl > report.json
+            """
+    )
+
+    @Option(help: ArgumentHelp("The campaign set (JSON).", valueName: "file"), completion: .file(extensions: ["json"]))
+    var campaigns: String
+
+    @Option(help: ArgumentHelp("The response model: who clicks, converts, dismisses (examples/telco/responses.json).",
+                               valueName: "file"),
+            completion: .file(extensions: ["json"]))
+    var responses: String?
+
+    @Option(help: ArgumentHelp("An engine config: its limits and default time zone (docs/engine-config.md).",
+                               valueName: "file"),
+            completion: .file(extensions: ["json"]))
+    var config: String?
+
+    @Option(help: ArgumentHelp("The random seed of the responses.", valueName: "n"))
+    var seed: UInt64 = ScenarioOptions.defaultSeed
+
+    @Option(help: ArgumentHelp("Threads replaying users, 1…64 (default: one per processor).", valueName: "n"))
+    var threads: Int?
+
+    @Option(help: ArgumentHelp("Write the report as JSON here (- for stdout, instead of the table).", valueName: "file"),
+            completion: .file(extensions: ["json"]))
+    var json: String?
+
+    @Option(help: ArgumentHelp("Write the report as a self-contained HTML page here.", valueName: "file"),
+            completion: .file(extensions: ["html"]))
+    var html: String?
+
+    @Option(help: ArgumentHelp("Write every message, assignment and response here, as JSON lines.", valueName: "file"),
+            completion: .file(extensions: ["jsonl"]))
+    var log: String?
+
+    @Flag(help: "No progress on stderr.")
+    var quiet = false
+
+    @Argument(help: ArgumentHelp("The event log (engage generate), or - for stdin.", valueName: "events"),
+              completion: .file(extensions: ["jsonl"]))
+    var events: String
+
+    func validate() throws {
+        if let threads, !(1...64).contains(threads) { throw ValidationError("--threads takes 1…64, got \(threads)") }
+        try checkOneStandardInput(files: [campaigns, responses, config, events])
+    }
+
+    func run() throws {
+        let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let options = ScenarioOptions(campaigns: campaigns, responses: responses, config: config, seed: seed)
+        let jsonOut = json, htmlOut = html, logOut = log
+        let started = ContinuousClock.now
+        let simulation = loadSimulation(options, events: events)
+        let loaded = ContinuousClock.now
+        let progress = Progress(total: simulation.lineCountForProgress, quiet: quiet)
+        let result: SimulationResult
+        do {
+            result = try simulation.run(threads: threads, log: logOut != nil, progress: { progress.update($0) })
+        } catch {
+            Exit.fail("engage: \(error)")
+        }
+        let finished = ContinuousClock.now
+        let replaySeconds = seconds(finished - loaded)
+        let totalSeconds = seconds(finished - started)
+        let report = result.report(inputs: [
+            ("campaigns", .string(options.campaigns)), ("events", .string(events)),
+            ("responses", options.responses.map { .string($0) } ?? .null), ("seed", .number(Double(options.seed))),
+        ])
+        if let logOut { writeText(result.log.joined(separator: "\n") + (result.log.isEmpty ? "" : "\n"), to: logOut) }
+        if let jsonOut { writeText(JSONSerializer.string(report, pretty: true) + "\n", to: jsonOut) }
+        if let htmlOut { writeText(ReportHTML.render(report), to: htmlOut) }
+        if jsonOut != "-" {
+            var table = ReportTable.render(report)
+            let lines = simulation.lineCountForProgress
+            table += "\nreplayed \(ReportTable.count(lines)) lines (\(ReportTable.count(result.decisions)) decisions) in "
+            table += "\(fixed(replaySeconds, 2)) s on \(threads) thread\(threads == 1 ? "" : "s"): "
+            table += "\(ReportTable.count(Int(Double(lines) / max(replaySeconds, 1e-9)))) events/s, "
+            table += "\(ReportTable.count(Int(Double(result.decisions) / max(replaySeconds, 1e-9)))) decisions/s; "
+            table += "\(fixed(totalSeconds, 2)) s with reading the log\n"
+            if let htmlOut { table += "HTML report: \(htmlOut)\n" }
+            FileHandle.standardOutput.write(Data(table.utf8))
         }
     }
-    guard positional.count == 1, options.campaigns != nil else { Exit.fail(simulateUsage, status: 2) }
-    let started = ContinuousClock.now
-    let simulation = loadSimulation(options, events: positional[0])
-    let loaded = ContinuousClock.now
-    let progress = Progress(total: simulation.lineCountForProgress, quiet: quiet)
-    let result: SimulationResult
-    do {
-        result = try simulation.run(threads: threads, log: logOut != nil, progress: { progress.update($0) })
-    } catch {
-        Exit.fail("engage: \(error)")
-    }
-    let finished = ContinuousClock.now
-    let replaySeconds = seconds(finished - loaded)
-    let totalSeconds = seconds(finished - started)
-    let report = result.report(inputs: [
-        ("campaigns", .string(options.campaigns ?? "")), ("events", .string(positional[0])),
-        ("responses", options.responses.map { .string($0) } ?? .null), ("seed", .number(Double(options.seed))),
-    ])
-    if let logOut { writeText(result.log.joined(separator: "\n") + (result.log.isEmpty ? "" : "\n"), to: logOut) }
-    if let jsonOut { writeText(JSONSerializer.string(report, pretty: true) + "\n", to: jsonOut) }
-    if let htmlOut { writeText(ReportHTML.render(report), to: htmlOut) }
-    if jsonOut != "-" {
-        var table = ReportTable.render(report)
-        let events = simulation.lineCountForProgress
-        table += "\nreplayed \(ReportTable.count(events)) lines (\(ReportTable.count(result.decisions)) decisions) in "
-        table += "\(fixed(replaySeconds, 2)) s on \(threads) thread\(threads == 1 ? "" : "s"): "
-        table += "\(ReportTable.count(Int(Double(events) / max(replaySeconds, 1e-9)))) events/s, "
-        table += "\(ReportTable.count(Int(Double(result.decisions) / max(replaySeconds, 1e-9)))) decisions/s; "
-        table += "\(fixed(totalSeconds, 2)) s with reading the log\n"
-        if let htmlOut { table += "HTML report: \(htmlOut)\n" }
-        FileHandle.standardOutput.write(Data(table.utf8))
-    }
-    exit(0)
 }
 
 func seconds(_ d: Duration) -> Double {
@@ -176,56 +189,4 @@ func seconds(_ d: Duration) -> Double {
 
 func fixed(_ x: Double, _ places: Int) -> String {
     String(format: "%.\(places)f", x)
-}
-
-/// `engage explain --events LOG --user ID --at TIME`: why did (or didn't) this customer
-/// see each campaign at that moment, with the state the simulation had built by then.
-func runScenarioExplain(_ args: ArraySlice<String>) -> Never {
-    var options = ScenarioOptions()
-    var events: String? = nil, user: String? = nil, at: Int64? = nil, json = false
-    var positional: [String] = []
-    var rest = args
-    while let arg = rest.popFirst() {
-        if options.take(arg, &rest) { continue }
-        switch arg {
-        case "--events": events = takeValue(&rest, for: arg)
-        case "--user": user = takeValue(&rest, for: arg)
-        case "--json": json = true
-        case "--at":
-            let v = takeValue(&rest, for: arg)
-            var problem = ""
-            guard let t = parseInstant(v, problem: &problem) else { Exit.fail("engage: --at: \(problem)", status: 2) }
-            at = t
-        default:
-            if arg.hasPrefix("--") { Exit.fail("engage: unknown option \(arg)\n\(scenarioExplainUsage)", status: 2) }
-            positional.append(arg)
-        }
-    }
-    guard let events, let user, let at, positional.count <= 1, options.campaigns != nil else {
-        Exit.fail(scenarioExplainUsage, status: 2)
-    }
-    let simulation = loadSimulation(options, events: events)
-    var question: JSON
-    if let text = positional.first {
-        question = parseArgument(text, name: "QUESTION")
-    } else {
-        // Every placement of the set, with the app in the foreground: everything that
-        // could have been shown.
-        question = .object(JSONObject([
-            ("placements", .array(simulation.placementNames.map { .string($0) })),
-            ("app", .object(JSONObject([("foreground", .bool(true))]))),
-        ]))
-    }
-    let decision: Decision
-    do {
-        decision = try simulation.explain(userID: user, at: at, question: question).decision
-    } catch {
-        Exit.fail("engage: \(error)")
-    }
-    if json {
-        print(JSONSerializer.string(decision.json, pretty: true))
-        exit(0)
-    }
-    print(ReportTable.explanation(decision, question: question))
-    exit(0)
 }

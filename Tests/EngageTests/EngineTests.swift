@@ -66,6 +66,9 @@ private let pipelineSet = #"""
             #expect(trace(d, id)?.reason == reason, "\(id): \(trace(d, id).map { "\($0.reason): \($0.detail)" } ?? "no trace")")
         }
         #expect(trace(d, "capped")?.detail == "cap campaign/1d: 1 of 1 used")
+        // Instants in details are local ISO 8601 in the user's zone (UTC here), not ms.
+        #expect(trace(d, "future")?.detail == "starts at 2030-03-17T17:46:40+00:00")
+        #expect(trace(d, "cooling")?.detail == "dismissed at 2026-11-20T11:00:00+00:00; cooldown 3d until 2026-11-23T11:00:00+00:00")
         #expect(trace(d, "quiet-sms")?.detail.contains("quiet hours marketing/sms") == true)
         #expect(d.messages.count == 1)
         // The cheapest reachable channel: in-app needs the foreground; email beats SMS.

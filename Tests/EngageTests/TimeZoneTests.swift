@@ -66,6 +66,21 @@ private func civil(_ y: Int, _ m: Int, _ d: Int, _ h: Int = 0, _ mi: Int = 0, _ 
 }
 
 @Suite struct TimeZoneKnownFactsTests {
+    /// Explanations print instants this way (`starts at …`): local, with the offset, and
+    /// milliseconds only when there are some.
+    @Test func instantsAsLocalRFC3339() throws {
+        #expect(try zone("Asia/Seoul").rfc3339(1_795_176_000_000) == "2026-11-20T21:00:00+09:00")
+        #expect(try zone("Asia/Kathmandu").rfc3339(1_795_176_000_500) == "2026-11-20T17:45:00.500+05:45")
+        #expect(try zone("America/New_York").rfc3339(1_710_050_399_999) == "2024-03-10T00:59:59.999-05:00")
+        #expect(try zone("America/New_York").rfc3339(1_710_054_000_000) == "2024-03-10T03:00:00-04:00")
+        #expect(ZoneRules.utc.rfc3339(-1) == "1969-12-31T23:59:59.999+00:00")
+        #expect(ZoneRules.utc.rfc3339(Instant.earliest) == "0000-01-01T00:00:00+00:00")
+        #expect(ZoneRules.utc.rfc3339(Instant.latest) == "9999-12-31T23:59:59.999+00:00")
+        // Outside the instants libengage accepts it still returns text, never traps.
+        #expect(!ZoneRules.utc.rfc3339(.min).isEmpty)
+        #expect(!ZoneRules.utc.rfc3339(.max).isEmpty)
+    }
+
     @Test func seoulHasNoDST() throws {
         let seoul = try zone("Asia/Seoul")
         let t: Int64 = 1_718_000_000   // 2024-06-10

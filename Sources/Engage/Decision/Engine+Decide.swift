@@ -361,8 +361,8 @@ struct DecisionRun {
         }
         if let cooldown = compiled.campaign.cooldownAfterDismiss, let last = state.activity(for: compiled.campaign.id)?.lastDismissal,
            now &- last < cooldown.milliseconds {
-            let ago = now &- last
-            drop(i, .cooldown, "dismissed \(ago / 60_000) min ago; cooldown \(cooldown.text)")
+            let zone = self.zone   // the detail closure must not read self while drop mutates it
+            drop(i, .cooldown, "dismissed at \(zone.rfc3339(last)); cooldown \(cooldown.text) until \(zone.rfc3339(last &+ cooldown.milliseconds))")
             return nil
         }
         // Campaign, tag and global caps.
@@ -429,8 +429,9 @@ struct DecisionRun {
     }
 
     private func scheduleProblem(_ s: Schedule, _ fixed: ZoneRules?) -> String? {
-        if let start = s.start, now < start { return "starts at \(start)" }
-        if let end = s.end, now >= end { return "ended at \(end)" }
+        // Instants in the user's zone, as the rest of the explanation reads local time.
+        if let start = s.start, now < start { return "starts at \(zone.rfc3339(start))" }
+        if let end = s.end, now >= end { return "ended at \(zone.rfc3339(end))" }
         let t = fixed.map { $0.localTime(atUTC: Self.seconds(now)) } ?? local
         if !s.days.contains(isoWeekday: t.weekday) { return "not on \(WeekdaySet.names[max(0, min(6, t.weekday - 1))])" }
         if let hours = s.hours, !hours.contains(minuteOfDay: t.hour * 60 + t.minute) {
