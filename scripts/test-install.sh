@@ -4,7 +4,7 @@
 #     debug info), libengage.so still exporting exactly the header's functions;
 #   - one version everywhere: VERSION = engage.h (ENGAGE_VERSION, ENGAGE_VERSION_NUMBER) =
 #     the installed library's engage_version() = the core's EngageVersion.string =
-#     engage.pc = the Python and Lua bindings (scripts/set-version.sh writes them);
+#     engage.pc = engage --version = the Python and Lua bindings (scripts/set-version.sh writes them);
 #   - share/engage/engage.supp: examples/c-host/host.c, built against the install, run
 #     under valgrind with the documented flags gives 0 errors, and without the file the
 #     Swift runtime's one-time allocations are reported (so the file is what hides them).
@@ -64,6 +64,8 @@ py_version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/bindings/python/pyprojec
 check "bindings/python/pyproject.toml version ($py_version)" '[ "$py_version" = "$version" ]'
 lua_version=$(sed -n 's/^local _M = { _VERSION = "\(.*\)" }/\1/p' "$prefix/share/lua/5.1/engage.lua")
 check "installed engage.lua _VERSION ($lua_version)" '[ "$lua_version" = "$version" ]'
+cli_version=$("$prefix/bin/engage" --version | awk '{print $2}')
+check "engage --version ($cli_version)" '[ "$cli_version" = "$version" ]'
 check "share/doc/engage/VERSION" '[ "$(tr -d " \n" < "$prefix/share/doc/engage/VERSION")" = "$version" ]'
 check "CHANGELOG.md has a section for $version" 'grep -q "^## \[$version\]" "$prefix/share/doc/engage/CHANGELOG.md"'
 
