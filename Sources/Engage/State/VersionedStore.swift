@@ -47,7 +47,9 @@ extension VersionedStorage {
 ///   the state it replaced, and caps hold across threads, processes and hosts exactly
 ///   as far as the storage's compare-and-swap is atomic.
 ///
-/// After ``maxAttempts`` conflicts in a row the operation fails with `unavailable`
+/// After a lost race the first retries are immediate and later ones wait a random
+/// pause that grows to 1 ms (``ConflictBackoff``), so contending writers spread out;
+/// after ``maxAttempts`` conflicts in a row the operation fails with `unavailable`
 /// rather than spinning. Retention is applied on every write (``RetentionPolicy``), and
 /// each write tells the storage when the value may expire (``UserState/expiry(policy:)``);
 /// ``prune(now:)`` does nothing, since the storage, not the engine, knows its users.
@@ -83,10 +85,11 @@ public final class VersionedStateStore<Storage: VersionedStorage>: StateStore {
 
     public func record(userID: String, _ record: StateRecord) throws(StateStoreError) {
         try UserState.validate(userID: userID, record)
-        for _ in 0..<maxAttempts {
+        for attempt in 0..<maxAttempts {
             var (state, version) = try current(userID)
             state.apply(record, policy: policy)
             if try save(userID, state, expected: version) { return }
+            ConflictBackoff.pause(after: attempt)
         }
         throw conflict(userID)
     }
@@ -94,12 +97,13 @@ public final class VersionedStateStore<Storage: VersionedStorage>: StateStore {
     public func commit(userID: String, _ commit: StateCommit) throws(StateStoreError) -> [CommitOutcome] {
         try commit.validate(userID: userID)
         guard !commit.isEmpty else { return [] }
-        for _ in 0..<maxAttempts {
+        for attempt in 0..<maxAttempts {
             var (state, version) = try current(userID)
             let outcomes = state.apply(commit, policy: policy)
             // Every impression refused and nothing else to write: nothing changes.
             if commit.records.isEmpty, !outcomes.contains(.committed) { return outcomes }
             if try save(userID, state, expected: version) { return outcomes }
+            ConflictBackoff.pause(after: attempt)
         }
         throw conflict(userID)
     }
