@@ -2,7 +2,9 @@
 """Writes Tests/vectors/decisions/*.json: decision-level vectors (Tests/vectors/README.md).
 
 Usage (after `make lib`):
-    ENGAGE_LIB=.build-lib/release/libengage.so python3 scripts/gen-decision-vectors.py
+    ENGAGE_LIB=.build-lib/release/libengage.so python3 scripts/gen-decision-vectors.py [--check]
+--check writes nothing and fails unless every file is exactly what it would write (the
+Python binding's tests run it).
 
 Each case below is written by hand: a campaign set, the user's records, and one or more
 requests, each with `want` — the reason per campaign and the messages shown (campaign,
@@ -367,14 +369,30 @@ def main():
         for p in problems:
             print("  " + p, file=sys.stderr)
         sys.exit(1)
-    for old in os.listdir(OUT):
-        if old.endswith(".json") and old[:-5] not in files:
-            os.remove(os.path.join(OUT, old))
-    for name, doc in files.items():
-        doc = {"version": 1, "name": name, **doc}
-        with open(os.path.join(OUT, name + ".json"), "w", encoding="utf-8") as f:
-            f.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
-    print("gen-decision-vectors: %d files in %s" % (len(files), os.path.relpath(OUT, ROOT)))
+    texts = {name + ".json": json.dumps({"version": 1, "name": name, **doc}, ensure_ascii=False, indent=1) + "\n"
+             for name, doc in files.items()}
+    present = sorted(f for f in os.listdir(OUT) if f.endswith(".json"))
+    if "--check" in sys.argv[1:]:
+        stale = [f for f in present if f not in texts]
+        for f, text in sorted(texts.items()):
+            path = os.path.join(OUT, f)
+            if not os.path.exists(path):
+                stale.append(f + " (missing)")
+            else:
+                with open(path, encoding="utf-8") as g:
+                    if g.read() != text:
+                        stale.append(f)
+        if stale:
+            sys.exit("gen-decision-vectors --check: not what the generator writes: %s" % ", ".join(stale))
+        print("gen-decision-vectors --check: %d files as generated" % len(texts))
+        return
+    for f in present:
+        if f not in texts:
+            os.remove(os.path.join(OUT, f))
+    for f, text in texts.items():
+        with open(os.path.join(OUT, f), "w", encoding="utf-8") as g:
+            g.write(text)
+    print("gen-decision-vectors: %d files in %s" % (len(texts), os.path.relpath(OUT, ROOT)))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ names the file and the first difference."""
 import glob
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -89,3 +91,11 @@ def test_first_difference_names_the_place():
     assert first_difference({"a": 1}, {}) == "$.a: expected 1, missing"
     assert first_difference(True, 1) == "$: expected true, got 1"
     assert first_difference({"a": 1.0}, {"a": 1}) is None
+
+
+def test_the_files_are_what_their_generator_writes():
+    """scripts/gen-decision-vectors.py --check: the generator's hand-written expectations
+    still hold and every file is exactly what it writes (no hand edit, no stale file)."""
+    gen = os.path.join(REPO, "scripts", "gen-decision-vectors.py")
+    run = subprocess.run([sys.executable, gen, "--check"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
