@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds examples/c-host (host, robustness, host-store, vectors) against libengage and runs them natively and
+# Builds examples/c-host (host, robustness, host-store, vectors, contract) against libengage and runs them natively and
 # under valgrind: memory errors and definite leaks fail ("still reachable" and "possibly
 # lost" blocks belong to the Swift runtime's caches and are allowed).
 #   scripts/test-c-host.sh [LIBDIR]        (default .build-lib/release)
@@ -34,24 +34,26 @@ step() { # name, command...
 VG=(valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite)
 
 VECTORS="$ROOT/Tests/vectors/bucketing.json"
-step build make -C "$DIR" -B LIBDIR="$LIBDIR" INCDIR="$ROOT/include" host robustness host-store vectors
+step build make -C "$DIR" -B LIBDIR="$LIBDIR" INCDIR="$ROOT/include" host robustness host-store vectors contract
 if [ $failed = 0 ]; then
   cd "$DIR"
   step host ./host "$CAMPAIGNS"
   step robustness ./robustness "$DIR/corpus" "$CAMPAIGNS"
   step host-store ./host-store "$DIR/corpus"
   step vectors ./vectors "$VECTORS"
+  step contract ./contract "$ROOT/Tests/vectors"
   step host-valgrind env HOST_TIMING_N=10 "${VG[@]}" ./host "$CAMPAIGNS"
   step robustness-valgrind env ROBUST_DECISIONS=150 "${VG[@]}" ./robustness "$DIR/corpus" "$CAMPAIGNS"
   step host-store-valgrind "${VG[@]}" ./host-store "$DIR/corpus"
   step vectors-valgrind "${VG[@]}" ./vectors "$VECTORS"
+  step contract-valgrind "${VG[@]}" ./contract "$ROOT/Tests/vectors"
 fi
 
 echo "== c-host"
 printf '%s\n' "${results[@]}"
 grep -h "engage_decide, " "$LOGS/host.log" 2>/dev/null | sed 's/^/   timing: /'
-grep -h "^robustness: \|^host-store: \|^vectors: " "$LOGS/robustness.log" "$LOGS/robustness-valgrind.log" "$LOGS/host-store.log" "$LOGS/vectors.log" 2>/dev/null | sed 's/^/   /'
-for v in host-valgrind robustness-valgrind host-store-valgrind vectors-valgrind; do
+grep -h "^robustness: \|^host-store: \|^vectors: \|^contract: " "$LOGS/robustness.log" "$LOGS/robustness-valgrind.log" "$LOGS/host-store.log" "$LOGS/vectors.log" "$LOGS/contract.log" 2>/dev/null | sed 's/^/   /'
+for v in host-valgrind robustness-valgrind host-store-valgrind vectors-valgrind contract-valgrind; do
   [ -f "$LOGS/$v.log" ] && grep -hE "ERROR SUMMARY|definitely lost" "$LOGS/$v.log" | sed "s/^==[0-9]*==/   $v:/"
 done
 exit $failed

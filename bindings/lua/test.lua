@@ -423,6 +423,16 @@ test("vectors: consent (every case, shown or not)", function()
     print(("      %d consent cases"):format(n))
 end)
 
+test("vectors: decisions (Tests/vectors/decisions, full expected output)", function()
+    local contract = require "test_contract"
+    eq(contract.difference(json.decode('{"a":[1,{"b":"x"}]}'), json.decode('{"a":[1,{"b":"y"}]}'), "$"),
+       '$.a[1].b: expected "x", got "y"', "difference")
+    local n, problems = contract.decisions(engage, REPO)
+    check(n >= 50, "decision vectors:", n)
+    eq(problems, {}, "decision vectors that differ")
+    print(("      %d decision vectors"):format(n))
+end)
+
 ------------------------------------------------------------------------ contexts
 
 local USER = json.encode({ user_id = "u1", app = { foreground = true }, now = NOW })
