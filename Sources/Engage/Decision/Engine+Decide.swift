@@ -155,12 +155,15 @@ struct DecisionRun {
     var traces: [Int: CampaignTrace] = [:]
     var reasonCounts = ReasonTally()
     /// The current local day, week and month, once resolved (cap windows).
-    var calendarRanges: [Range<Int64>?] = [nil, nil, nil]
+    var calendarRanges = InlineArray<3, Range<Int64>?>(repeating: nil)
     /// Impressions counted per policy cap (tag caps, then global, then channel; -1 not
     /// yet counted), made on first use.
     var capUsed: [Int] = []
     /// Consent per purpose × (any, each channel): 0 not yet read, 1 no, 2 yes.
-    var consentCache = [UInt8](repeating: 0, count: 21)
+    var consentCache = InlineArray<21, UInt8>(repeating: 0)
+    /// Quiet-hours policy per purpose × channel (``Channel/ordinal``): -2 not yet
+    /// resolved, -1 none, else its index.
+    var quietCache = InlineArray<21, Int32>(repeating: -2)
     /// The request's reachable channels, one bit per ``Channel/ordinal`` (all when unsaid).
     let reachableMask: UInt8
     /// Whether the user is on the suppression list (read once, not per campaign).
@@ -468,13 +471,26 @@ struct DecisionRun {
     }
 
     /// The quiet-hours policy (its index) that holds `channel` quiet for `purpose` now.
-    private func quietPolicy(for purpose: Purpose, _ channel: Channel) -> Int? {
-        for (k, q) in set.set.policies.quietHours.enumerated()
-        where (q.purpose == nil || q.purpose == purpose) && q.channels.contains(channel) {
-            let t = quietLocalTime(q)
-            if q.hours.contains(minuteOfDay: t.hour * 60 + t.minute) { return k }
+    /// The quiet-hours policy (its index) in force now for `purpose` on `channel`, or
+    /// nil; each purpose × channel resolved once per decision.
+    private mutating func quietPolicy(for purpose: Purpose, _ channel: Channel) -> Int? {
+        let k = Self.purposeIndex(purpose) * 7 + channel.ordinal
+        if quietCache[k] == -2 {
+            quietCache[k] = -1
+            for (i, q) in set.set.policies.quietHours.enumerated()
+            where (q.purpose == nil || q.purpose == purpose) && q.channels.contains(channel) {
+                let t = quietLocalTime(q)
+                if q.hours.contains(minuteOfDay: t.hour * 60 + t.minute) {
+                    quietCache[k] = Int32(clamping: i)
+                    break
+                }
+            }
         }
-        return nil
+        return quietCache[k] < 0 ? nil : Int(quietCache[k])
+    }
+
+    private static func purposeIndex(_ purpose: Purpose) -> Int {
+        purpose == .marketing ? 0 : purpose == .service ? 1 : 2
     }
 
     private func quietLocalTime(_ q: QuietHours) -> LocalDateTime {
