@@ -921,6 +921,9 @@ STUB(engage_drain_exposures, void *e, size_t m, char **o, size_t *l)
 STUB(engage_stats, void *e, char **o, size_t *l)
 STUB(engage_context_open, void *e, const char *j, size_t n, void **c, char **o, size_t *l)
 STUB(engage_context_decide, void *c, const char *j, size_t n, char **o, size_t *l)
+STUB(engage_decide_into, void *e, const char *j, size_t n, char *b, size_t c, size_t *l)
+STUB(engage_context_decide_into, void *c, const char *j, size_t n, char *b, size_t cap, size_t *l)
+STUB(engage_engine_open_with_store, const char *c, size_t n, const void *s, void **e, char **o, size_t *l)
 void engage_context_close(void *c) { (void)c; }
 void engage_engine_close(void *e) { (void)e; }
 void engage_free(void *p) { (void)p; }
