@@ -892,6 +892,15 @@ func TestReadmeContextSnippet(t *testing.T) {
 	}
 }
 
+func TestReadmeStoreSnippet(t *testing.T) {
+	out := runReadmeBlock(t, 2)
+	want := "0 warnings\n1 message(s)\n1 message(s)\n0 message(s)\n"
+	if !strings.HasPrefix(out, want) || !strings.Contains(out, "bytes of u42's state in the map") ||
+		!strings.Contains(out, `{"scope":"campaign","name":"welcome","total":2`) {
+		t.Errorf("snippet output:\n%s\nwant it to start with\n%s", out, want)
+	}
+}
+
 // A library built for another ABI version: Open refuses it with an *Error (and the
 // program does not panic). The fake library stubs every symbol the package uses.
 func TestABIMismatchRefused(t *testing.T) {
