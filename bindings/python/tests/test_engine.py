@@ -737,6 +737,11 @@ def test_readme_store_snippet(monkeypatch, capsys):
     assert capsys.readouterr().out.split() == ["1", "0", "False"]
 
 
+def test_readme_buffer_snippet(monkeypatch, capsys):
+    _readme_block(3, monkeypatch)
+    assert capsys.readouterr().out.split("\n") == ["0 False", "1", "1", "0", "buffer True", "[2]", ""]
+
+
 # ------------------------------------------------------------------- consent vectors
 
 def test_consent_vectors():
