@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import threading
 from ctypes import c_void_p
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Dict, Optional, Type
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
+from ._closable import Closable
 from ._call import Buffer, Json, encode_optional
 from ._native import MISUSE, lib
 from .errors import MisuseError
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .engine import Engine
 
 
-class Context:
+class Context(Closable):
     """One user's document, parsed once by the library, asked many questions
     (engage_context_*). Made by ``Engine.context(user)``.
 
@@ -91,18 +91,6 @@ class Context:
             if self._busy == 0:
                 self._release()
 
-    @property
-    def closed(self) -> bool:
-        """True once ``close()`` was called."""
-        return self._closed
-
-    def __enter__(self) -> "Context":
-        return self
-
-    def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
-                 tb: Optional[TracebackType]) -> None:
-        self.close()
-
     def __del__(self) -> None:
         try:
             if not self._released and self._handle:
@@ -111,5 +99,3 @@ class Context:
         except Exception:
             pass
 
-    def __repr__(self) -> str:
-        return "<engage.Context %s>" % ("closed" if self._closed else "open")

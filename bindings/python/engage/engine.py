@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import threading
 from ctypes import byref, c_void_p
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Type, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, TypeVar, Union
 
+from ._closable import Closable
 from ._call import Buffer, Json, Warnings, call, call_into, encode, encode_optional
 from ._native import lib
 from .errors import StoreError
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 _T = TypeVar("_T")
 
 
-class Engine:
+class Engine(Closable):
     """An engine: a campaign set, user state and counters.
 
     ``config`` is the engine configuration (docs/engine-config.md) as a dict, JSON text
@@ -104,18 +104,6 @@ class Engine:
             if self._handle:
                 self._lib.engage_engine_close(self._handle)
 
-    @property
-    def closed(self) -> bool:
-        """True once ``close()`` was called (or the engine was collected)."""
-        return self._closed
-
-    def __enter__(self) -> "Engine":
-        return self
-
-    def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
-                 tb: Optional[TracebackType]) -> None:
-        self.close()
-
     def __del__(self) -> None:
         try:
             if not self._closed and self._handle:
@@ -124,8 +112,6 @@ class Engine:
         except Exception:
             pass
 
-    def __repr__(self) -> str:
-        return "<engage.Engine %s>" % ("closed" if self._closed else "open")
 
     # -- API
 
