@@ -67,20 +67,20 @@ const (
 // Problem is one problem of a refused campaign set (or other document), or one warning
 // of a loaded set: where, and what.
 type Problem struct {
-	Code    string `json:"code"`
-	Path    string `json:"path"`
-	Message string `json:"message"`
+	Code    string `json:"code"`    // a stable code, e.g. "unknown_reference"
+	Path    string `json:"path"`    // where, e.g. "campaigns[2].exclusion_group"
+	Message string `json:"message"` // what, in English
 }
 
 // Error is a failure reported by the library: its status code (Status* constants), a
 // stable code, the path of the offending member (when there is one) and a message.
 // For StatusInvalidCampaigns, Problems lists every problem found.
 type Error struct {
-	Status   int
-	Code     string
-	Path     string
-	Message  string
-	Problems []Problem
+	Status   int       // a Status* constant
+	Code     string    // a stable code, e.g. "invalid_request", "limit", "buffer"
+	Path     string    // the offending member, e.g. "channels[0]"; empty when none
+	Message  string    // what was wrong, in English
+	Problems []Problem // every problem, for StatusInvalidCampaigns
 }
 
 // Error formats the error as "path: message [code] (status name)".
