@@ -227,6 +227,9 @@ demo:
 # STRIP=` installs everything with its symbols, for a debugger or a profiler.
 STRIP ?= strip
 INSTALL_SHARE = $(PREFIX)/share/engage
+# The Go binding's source as installed: every .go file but the tests, and its C part.
+GO_SOURCES = $(filter-out %_test.go,$(wildcard bindings/go/*.go)) $(wildcard bindings/go/*.c)
+
 install: lib
 	$(SWIFT) build --scratch-path $(SCRATCH) -c release --static-swift-stdlib --product engage-cli
 	install -d "$(PREFIX)/bin" "$(PREFIX)/include" "$(PREFIX)/lib/pkgconfig" "$(INSTALL_SHARE)/go" \
@@ -240,7 +243,7 @@ install: lib
 	$(if $(STRIP),$(STRIP) --strip-debug "$(PREFIX)/lib/libengage.a")
 	scripts/engage-pc.sh "$(abspath $(PREFIX))" "$(PREFIX)/lib/pkgconfig/engage.pc"
 	install -m 644 valgrind/engage.supp "$(INSTALL_SHARE)/engage.supp"
-	install -m 644 bindings/go/go.mod bindings/go/engage.go bindings/go/README.md "$(INSTALL_SHARE)/go/"
+	install -m 644 bindings/go/go.mod bindings/go/README.md $(GO_SOURCES) "$(INSTALL_SHARE)/go/"
 	install -m 644 bindings/lua/engage.lua "$(PREFIX)/share/lua/5.1/engage.lua"
 	install -m 644 LICENSE CHANGELOG.md VERSION "$(PREFIX)/share/doc/engage/"
 	@echo "installed under $(PREFIX): bin/engage, include/engage.h, lib/libengage.so, lib/libengage.a,"

@@ -33,7 +33,7 @@ func openContext(t testing.TB, e *Engine, user []byte) *Context {
 	if err != nil {
 		t.Fatalf("OpenContext(%s): %v", user, err)
 	}
-	t.Cleanup(c.Close)
+	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
 

@@ -892,6 +892,15 @@ func TestReadmeContextSnippet(t *testing.T) {
 	}
 }
 
+func TestReadmeStoreSnippet(t *testing.T) {
+	out := runReadmeBlock(t, 2)
+	want := "0 warnings\n1 message(s)\n1 message(s)\n0 message(s)\n"
+	if !strings.HasPrefix(out, want) || !strings.Contains(out, "bytes of u42's state in the map") ||
+		!strings.Contains(out, `{"scope":"campaign","name":"welcome","total":2`) {
+		t.Errorf("snippet output:\n%s\nwant it to start with\n%s", out, want)
+	}
+}
+
 // A library built for another ABI version: Open refuses it with an *Error (and the
 // program does not panic). The fake library stubs every symbol the package uses.
 func TestABIMismatchRefused(t *testing.T) {
@@ -921,6 +930,9 @@ STUB(engage_drain_exposures, void *e, size_t m, char **o, size_t *l)
 STUB(engage_stats, void *e, char **o, size_t *l)
 STUB(engage_context_open, void *e, const char *j, size_t n, void **c, char **o, size_t *l)
 STUB(engage_context_decide, void *c, const char *j, size_t n, char **o, size_t *l)
+STUB(engage_decide_into, void *e, const char *j, size_t n, char *b, size_t c, size_t *l)
+STUB(engage_context_decide_into, void *c, const char *j, size_t n, char *b, size_t cap, size_t *l)
+STUB(engage_engine_open_with_store, const char *c, size_t n, const void *s, void **e, char **o, size_t *l)
 void engage_context_close(void *c) { (void)c; }
 void engage_engine_close(void *e) { (void)e; }
 void engage_free(void *p) { (void)p; }

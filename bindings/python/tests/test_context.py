@@ -9,7 +9,7 @@ import time
 import pytest
 
 import engage
-from test_engine import NOW, REPO, TELCO, _rss_bytes, capped_set, read
+from conftest import NOW, REPO, TELCO, capped_set, read, rss_bytes
 
 USER = {"user_id": "u1", "app": {"foreground": True}, "now": NOW}
 
@@ -248,10 +248,10 @@ def test_resident_memory_stays_flat_through_contexts():
 
             burst(10000)
             gc.collect()
-            before = _rss_bytes()
+            before = rss_bytes()
             burst(n)
             gc.collect()
-            after = _rss_bytes()
+            after = rss_bytes()
         assert len(e.drain_exposures()) == 1
     print("\ncontexts: rss before %.1f MB, after %.1f MB, growth %.2f MB over %d calls"
           % (before / 2**20, after / 2**20, (after - before) / 2**20, n))

@@ -11,59 +11,18 @@ import statistics
 import sys
 import threading
 import time
+import weakref
+from ctypes import POINTER, byref, c_char, c_size_t, c_void_p
 
 import pytest
 
 import engage
+from conftest import NOW, REPO, TELCO, DictStore, capped_set, home_request, read, rss_bytes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.environ.get("ENGAGE_REPO") or os.path.abspath(os.path.join(HERE, "..", "..", ".."))
-TELCO = os.path.join(REPO, "examples", "campaigns", "telco-full.json")
 REQUESTS = sorted(glob.glob(os.path.join(REPO, "examples", "requests", "*.json")))
 RECORDS = sorted(glob.glob(os.path.join(REPO, "examples", "records", "*.json")))
 VECTORS = os.path.join(REPO, "Tests", "vectors", "bucketing.json")
-
-NOW = 1795150000000  # a Tuesday, 2026-11-17 around 12:46 in Asia/Seoul
-
-
-def read(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def capped_set(cap=1, campaign="welcome"):
-    return {
-        "version": 1,
-        "campaigns": [{
-            "id": campaign,
-            "purpose": "service",
-            "status": "active",
-            "placements": ["home"],
-            "caps": [{"count": cap, "window": "1d"}],
-            "channels": {"in_app": {"payload": {"title": "Hello {{user.name | default: \"you\"}}"}}},
-        }],
-    }
-
-
-def home_request(uid="u1", **extra):
-    req = {"user_id": uid, "placement": "home", "app": {"foreground": True}, "now": NOW}
-    req.update(extra)
-    return req
-
-
-@pytest.fixture
-def eng():
-    e = engage.Engine()
-    yield e
-    e.close()
-
-
-@pytest.fixture
-def telco():
-    e = engage.Engine()
-    e.load_campaigns(read(TELCO))
-    yield e
-    e.close()
 
 
 # ------------------------------------------------------------------ loading, basics
@@ -363,11 +322,37 @@ def test_error_is_exception_with_fields():
     assert err.problems == [] and err.details == {}
 
 
-def test_del_closes():
-    e = engage.Engine()
+def _stats_status(raw_handle):
+    """engage_stats' status for a raw engine handle (its text freed)."""
+    out = POINTER(c_char)()
+    n = c_size_t()
+    status = engage._lib.engage_stats(c_void_p(raw_handle), byref(out), byref(n))
+    engage._lib.engage_free(out)
+    return status
+
+
+@pytest.mark.parametrize("with_store", [False, True])
+def test_del_closes(with_store):
+    """An Engine (and a Context) dropped without close() is closed when collected: the
+    raw handle, which answered OK while the object lived, then answers MISUSE — engage.h
+    keeps a closed handle's bytes so that a stale one is detected, not dereferenced."""
+    e = engage.Engine(store=DictStore() if with_store else None)
     e.load_campaigns(capped_set())
-    del e
+    ctx = e.context({"user_id": "u1", "app": {"foreground": True}})
+    raw, raw_ctx = e._handle.value, ctx._handle.value
+    engine_ref, ctx_ref = weakref.ref(e), weakref.ref(ctx)
+    assert _stats_status(raw) == engage.OK
+    out, n = POINTER(c_char)(), c_size_t()
+    q = b'{"placement": "home", "commit": false}'
+    assert engage._lib.engage_context_decide(c_void_p(raw_ctx), q, len(q), byref(out), byref(n)) == engage.OK
+    engage._lib.engage_free(out)
+    del e, ctx
     gc.collect()
+    assert engine_ref() is None and ctx_ref() is None
+    assert _stats_status(raw) == engage.MISUSE
+    out = POINTER(c_char)()
+    assert engage._lib.engage_context_decide(c_void_p(raw_ctx), q, len(q), byref(out), byref(n)) == engage.MISUSE
+    engage._lib.engage_free(out)
 
 
 # ----------------------------------------------------------------- bucketing vectors
@@ -573,11 +558,6 @@ def test_close_while_other_threads_decide():
 
 # --------------------------------------------------------------------------- memory
 
-def _rss_bytes():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs /proc")
 def test_resident_memory_stays_flat():
     """200,000 calls (stats, decide, and failing decides whose error text is also a
@@ -608,10 +588,10 @@ def test_resident_memory_stays_flat():
 
         burst(20000)
         gc.collect()
-        before = _rss_bytes()
+        before = rss_bytes()
         burst(n)
         gc.collect()
-        after = _rss_bytes()
+        after = rss_bytes()
         assert len(e.drain_exposures()) == 1
         growth = after - before
         print("\nrss before %.1f MB, after %.1f MB, growth %.2f MB over %d calls"
@@ -627,13 +607,13 @@ def test_memory_check_detects_a_leak():
     with engage.Engine() as e:
         e.load_campaigns(capped_set())
         gc.collect()
-        before = _rss_bytes()
+        before = rss_bytes()
         for _ in range(30000):
             out = POINTER(c_char)()
             n = c_size_t()
             assert engage._lib.engage_stats(e._handle, byref(out), byref(n)) == 0
             # deliberately not freed
-        after = _rss_bytes()
+        after = rss_bytes()
     assert after - before > 5 * 2**20, (before, after)
 
 
@@ -657,20 +637,26 @@ def test_decide_timing_telco(telco):
         telco.decide(base)
     raw = json.dumps(base).encode()
     samples, samples_raw = [], []
+    decisions = telco.stats()["decisions"]
+    shown = 0
     for _ in range(3000):  # interleaved, so load from other processes hits both alike
         t0 = time.perf_counter_ns()
-        telco.decide(base)
+        d = telco.decide(base)
         t1 = time.perf_counter_ns()
-        telco.decide_bytes(raw)
+        d_raw = telco.decide_bytes(raw)
         t2 = time.perf_counter_ns()
         samples.append(t1 - t0)
         samples_raw.append(t2 - t1)
+        shown += bool(d["messages"]) + (b'"campaign":"plan-change-nudge"' in d_raw)
     med = statistics.median(samples) / 1000
     med_raw = statistics.median(samples_raw) / 1000
     campaigns = len(json.loads(read(TELCO))["campaigns"])
     print("\ndecide median (telco set, %d campaigns, %d-byte request): %.1f us dict->dict, "
           "%.1f us bytes->bytes" % (campaigns, size, med, med_raw))
-    assert med < 50000
+    # What was timed is what it claims: 6,000 decisions, each showing the nudge (times
+    # are printed, not asserted: they measure the machine as much as the binding).
+    assert telco.stats()["decisions"] - decisions == 6000
+    assert shown == 6000
 
     # The same request against 100 campaigns: the telco campaigns cloned under new ids.
     big = json.loads(read(TELCO))
@@ -749,6 +735,11 @@ def test_readme_context_snippet(monkeypatch, capsys):
 def test_readme_store_snippet(monkeypatch, capsys):
     _readme_block(2, monkeypatch)
     assert capsys.readouterr().out.split() == ["1", "0", "False"]
+
+
+def test_readme_buffer_snippet(monkeypatch, capsys):
+    _readme_block(3, monkeypatch)
+    assert capsys.readouterr().out.split("\n") == ["0 False", "1", "1", "0", "buffer True", "[2]", ""]
 
 
 # ------------------------------------------------------------------- consent vectors

@@ -5,39 +5,7 @@ import threading
 import pytest
 
 import engage
-from test_engine import NOW, capped_set, home_request
-
-
-class DictStore:
-    """A dict of user id -> (value, version) under a lock: the compare-and-swap
-    engage.h asks for."""
-
-    def __init__(self, data=None):
-        self.data = {} if data is None else data
-        self.lock = threading.Lock()
-        self.next_version = 0
-        self.calls = {"load": 0, "save": 0, "conflict": 0, "erase": 0}
-
-    def load(self, user_id):
-        with self.lock:
-            self.calls["load"] += 1
-            return self.data.get(user_id)
-
-    def save(self, user_id, value, expected_version):
-        with self.lock:
-            current = self.data.get(user_id, (b"", 0))[1]
-            if current != expected_version:
-                self.calls["conflict"] += 1
-                return False
-            self.next_version += 1
-            self.data[user_id] = (value, self.next_version)
-            self.calls["save"] += 1
-            return True
-
-    def erase(self, user_id):
-        with self.lock:
-            self.calls["erase"] += 1
-            self.data.pop(user_id, None)
+from conftest import NOW, DictStore, capped_set, home_request
 
 
 def shown(e, uid="u1", **extra):
