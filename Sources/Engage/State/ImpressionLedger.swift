@@ -76,6 +76,14 @@ public struct ImpressionLedger: Sendable, Hashable {
         return n
     }
 
+    /// True when ``prune(before:)`` would drop something: an exact time or a folded
+    /// hour older than `cutoff`.
+    func holdsTimes(before cutoff: Int64) -> Bool {
+        if let first = hours.first, Int64(first.hour) * 3_600_000 + 3_600_000 <= cutoff { return true }
+        if let first = recent.first, first < cutoff { return true }
+        return false
+    }
+
     /// Drops impressions older than `cutoff` (the lifetime total stays).
     mutating func prune(before cutoff: Int64) {
         if let first = hours.first, Int64(first.hour) * 3_600_000 + 3_600_000 <= cutoff {

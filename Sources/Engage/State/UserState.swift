@@ -112,13 +112,21 @@ public struct UserState: Sendable, Equatable {
         let reference = max(newest, now.map { min(max($0, StateLimits.times.lowerBound), StateLimits.times.upperBound) } ?? .min)
         guard reference != .min else { return }
         let cutoff = policy.cutoff(newest: reference)
-        for i in ledgers.indices { ledgers[i].prune(before: cutoff) }
-        // A scope with nothing retained is kept only while its lifetime total can
-        // matter: campaign ledgers (lifetime caps); other scopes go.
-        ledgers.removeAll { $0.isIdle && !Self.isCampaign($0.scope) }
-        for i in behaviour.indices { behaviour[i].prune(before: cutoff) }
-        behaviour.removeAll { $0.hours.isEmpty }
-        conversations.removeAll { $0.opened &+ ConversationWindow.length < cutoff }
+        // Each collection is changed only when something in it expired: a state shared
+        // with a store (copy-on-write) is then not copied for nothing.
+        if ledgers.contains(where: { $0.holdsTimes(before: cutoff) || ($0.isIdle && !Self.isCampaign($0.scope)) }) {
+            for i in ledgers.indices { ledgers[i].prune(before: cutoff) }
+            // A scope with nothing retained is kept only while its lifetime total can
+            // matter: campaign ledgers (lifetime caps); other scopes go.
+            ledgers.removeAll { $0.isIdle && !Self.isCampaign($0.scope) }
+        }
+        if behaviour.contains(where: { ($0.hours.first?.last ?? .min) < cutoff }) {
+            for i in behaviour.indices { behaviour[i].prune(before: cutoff) }
+            behaviour.removeAll { $0.hours.isEmpty }
+        }
+        if conversations.contains(where: { $0.opened &+ ConversationWindow.length < cutoff }) {
+            conversations.removeAll { $0.opened &+ ConversationWindow.length < cutoff }
+        }
     }
 
     private static func isCampaign(_ scope: CapScope) -> Bool {
