@@ -62,6 +62,9 @@ extension UserState: EventHistory {
                               keep: (_ properties: () -> JSON, _ buckets: Int, _ known: FilterAnswer?) throws(LogicError) -> FilterAnswer) throws(LogicError) -> EventAggregate? {
         var result = EventAggregate()
         guard from <= through else { return result }
+        if filterReads.count == 1 {
+            return try countBySeries(named: name, from: from, through: through, reading: filterReads[0], keep: keep)
+        }
         // Answers by the read members' values, in the order of `filterReads` (nil: absent).
         var answers: [(values: [JSON?], answer: FilterAnswer)] = []
         for series in behaviour where series.name == name {
@@ -87,6 +90,49 @@ extension UserState: EventHistory {
                     result.last = max(result.last ?? .min, hours[h].last)
                 }
             }
+        }
+        return result
+    }
+
+    /// ``countBySeries(named:from:through:filterReads:keep:)`` for a filter that reads one
+    /// member (`{"==": [{"var": "page"}, "/plans"]}`, the common case): answers by that
+    /// member's value, no array of values per series; the objects evaluated share one
+    /// key layout.
+    private func countBySeries(named name: String, from: Int64, through: Int64, reading key: String,
+                               keep: (_ properties: () -> JSON, _ buckets: Int, _ known: FilterAnswer?) throws(LogicError) -> FilterAnswer)
+        throws(LogicError) -> EventAggregate
+    {
+        var result = EventAggregate()
+        var answers: [(value: JSON?, answer: FilterAnswer)] = []
+        var layout: JSONObject? = nil
+        for series in behaviour where series.name == name {
+            let hours = series.hours
+            var newest = hours.count - 1
+            while newest >= 0, hours[newest].last > through { newest -= 1 }
+            guard newest >= 0, hours[newest].last >= from else { continue }
+            var oldest = newest
+            while oldest > 0, hours[oldest - 1].last >= from { oldest -= 1 }
+            if series.numericKeys.contains(key) {
+                let template = series.propertiesTemplate
+                for h in stride(from: newest, through: oldest, by: -1)
+                where try keep({ series.properties(hour: h, template: template) }, 1, nil).keep {
+                    result.count += Int(hours[h].count)
+                    result.last = max(result.last ?? .min, hours[h].last)
+                }
+                continue
+            }
+            let value = series.dimensions.first { $0.key == key }?.value
+            let known = answers.first { $0.value == value }?.answer
+            let answer = try keep(
+                {
+                    guard let value else { return .null }
+                    if layout == nil { layout = JSONObject([(key, JSON.null)]) }
+                    return .object(JSONObject(sharingKeysOf: layout ?? JSONObject(), values: [value]))
+                }, newest - oldest + 1, known)
+            if known == nil { answers.append((value, answer)) }
+            guard answer.keep else { continue }
+            for h in oldest...newest { result.count += Int(hours[h].count) }
+            result.last = max(result.last ?? .min, hours[newest].last)
         }
         return result
     }
