@@ -110,8 +110,8 @@ flush_scripts() {
 # what a fresh engine reads (docs/state.md, "Erasure across a fleet").
 erase_storm() {
   local prefix="fleet-erase:" at=$(( 1000 + RANDOM % 2000 )) rc=0
-  "$FLEET" storm "$PORT" "$prefix" 1 8 4000 150 "$WORK/erase.1" > "$WORK/erase.1.log" 2>&1 & local p1=$!
-  "$FLEET" storm "$PORT" "$prefix" 2 8 4000 150 "$WORK/erase.2" > "$WORK/erase.2.log" 2>&1 & local p2=$!
+  "$FLEET" storm "$PORT" "$prefix" 1 8 4000 250 "$WORK/erase.1" > "$WORK/erase.1.log" 2>&1 & local p1=$!
+  "$FLEET" storm "$PORT" "$prefix" 2 8 4000 250 "$WORK/erase.2" > "$WORK/erase.2.log" 2>&1 & local p2=$!
   "$FLEET" forget "$PORT" "$prefix" "$at" "$WORK/erase.f" > "$WORK/erase.f.log" 2>&1 & local p3=$!
   wait $p1 || rc=1
   wait $p2 || rc=1
