@@ -13,7 +13,7 @@
 #           at a random moment: nothing of u's from before the erasure is left in Redis
 #           or drained by any engine afterwards; the other users are untouched.
 # And redis-fork: a child process never uses its parent's connections.
-#   scripts/test-fleet.sh [LIBDIR]          (default .build-lib/release; ~25 s)
+#   scripts/test-fleet.sh [LIBDIR]          (default .build-lib/release; ~35 s)
 #   FLEET_ONLY=kill|stop|flush|clean|erase|fork   one part only
 #   FLEET_TRACE=1                           every decision that failed closed, with its time
 # Needs: cc, pkg-config, libjson-c-dev, redis-server, redis-cli.
@@ -50,6 +50,11 @@ start_redis() {
 }
 
 TIMEOUT_MS=100
+# The cases without a fault (clean, flush) require that no decision fail closed: on a
+# loaded 2-core machine an fsync of the AOF can hold the server past 100 ms (seen: both
+# processes failing closed together for a second mid-run while others' builds ran), so
+# they allow 1 s; the fault cases keep 100 ms, which they measure.
+EXACT_TIMEOUT_MS=1000
 RUN_MS=6000
 failed=0
 results=()
@@ -61,9 +66,10 @@ record() { # name, status
 # alongside, then the check (MODE exact or faults).
 fleet() {
   local name=$1 mode=$2 pace=$3; shift 3
-  local prefix="fleet-$name:"
-  "$FLEET" run "$PORT" "$prefix" "$name/1" 8 "$RUN_MS" "$TIMEOUT_MS" "$pace" "$WORK/$name.1" > "$WORK/$name.1.log" 2>&1 & local p1=$!
-  "$FLEET" run "$PORT" "$prefix" "$name/2" 8 "$RUN_MS" "$TIMEOUT_MS" "$pace" "$WORK/$name.2" > "$WORK/$name.2.log" 2>&1 & local p2=$!
+  local prefix="fleet-$name:" timeout=$TIMEOUT_MS
+  [ "$mode" = exact ] && timeout=$EXACT_TIMEOUT_MS
+  "$FLEET" run "$PORT" "$prefix" "$name/1" 8 "$RUN_MS" "$timeout" "$pace" "$WORK/$name.1" > "$WORK/$name.1.log" 2>&1 & local p1=$!
+  "$FLEET" run "$PORT" "$prefix" "$name/2" 8 "$RUN_MS" "$timeout" "$pace" "$WORK/$name.2" > "$WORK/$name.2.log" 2>&1 & local p2=$!
   "$@"
   local rc=0
   wait $p1 || rc=1
@@ -129,7 +135,7 @@ erase_storm() {
 }
 
 start_redis
-echo "== fleet: redis-server on 127.0.0.1:$PORT (AOF always), timeout_ms $TIMEOUT_MS, 2 processes x 8 threads x $RUN_MS ms"
+echo "== fleet: redis-server on 127.0.0.1:$PORT (AOF always), timeout_ms $TIMEOUT_MS ($EXACT_TIMEOUT_MS without a fault), 2 processes x 8 threads x $RUN_MS ms"
 # Flat out for contention; paced (16 threads × 10 decisions/s, under one decision a
 # second per user) so that messages are still being committed when a fault strikes.
 want() { [ -z "${FLEET_ONLY:-}" ] || [ "$FLEET_ONLY" = "$1" ]; }
