@@ -9,7 +9,7 @@
 #   stop    SIGSTOP for 2 s: every call returns within the timeout + a margin;
 #   flush   SCRIPT FLUSH mid-run: recovered on the next call, still exact.
 #   erase   erasure during a storm: two processes × 8 threads deciding for user u (and 50
-#           others) and draining exposures every 150 ms while a third process forgets u
+#           others) and draining exposures every 250 ms while a third process forgets u
 #           at a random moment: nothing of u's from before the erasure is left in Redis
 #           or drained by any engine afterwards; the other users are untouched.
 # And redis-fork: a child process never uses its parent's connections.

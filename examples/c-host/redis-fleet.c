@@ -14,6 +14,13 @@
 **       campaign and global caps never exceeded; nothing acknowledged lost (every
 **       message shown and every event of a decision served is in Redis); with `exact`
 **       (no fault injected), shown = min(limit, decisions) and Redis = what was shown.
+**   ./redis-fleet storm PORT PREFIX PROC THREADS MS DRAIN_MS OUT
+**   ./redis-fleet forget PORT PREFIX DELAY_MS OUT
+**   ./redis-fleet storm-check PORT PREFIX FORGET OUT1 OUT2
+**       erasure during a storm (the `erase` case; below, before storm()): two storm
+**       processes decide for u and 50 others and drain, `forget` erases u mid-storm,
+**       storm-check finds nothing of u's from before the erasure in Redis or in any
+**       engine's drains, and the other users untouched (docs/state.md).
 **
 ** Campaigns: "a" (priority 2) and "b" (priority 1), each capped at 3 a day, and a
 ** global cap of 4 a day: a user who is asked enough sees a×3 then b×1. Every request
