@@ -149,11 +149,13 @@ perf-baseline: lib
 c-host-test: lib
 	scripts/test-c-host.sh "$(abspath $(LIB_DIR))"
 
-## fleet-test: the Redis fleet with real processes (scripts/test-fleet.sh, ~30 s): a
+## fleet-test: the Redis fleet with real processes (scripts/test-fleet.sh, ~35 s): a
 ## redis-server (AOF always) on a free port of 127.0.0.1, two processes × 8 threads
 ## through libengage.so on 200 shared users — caps exact; kill -9 and restart, SIGSTOP
 ## 2 s, SCRIPT FLUSH: nothing acknowledged lost, no cap exceeded, every call within
-## the timeout + 150 ms; and a forked child never using its parent's connections.
+## the timeout + 150 ms; erasure of a user by a third process during a storm of its
+## decisions: nothing of it from before left in Redis or drained by any engine; and a
+## forked child never using its parent's connections.
 fleet-test: lib
 	scripts/test-fleet.sh "$(abspath $(LIB_DIR))"
 

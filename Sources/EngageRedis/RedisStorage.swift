@@ -10,9 +10,9 @@ import Synchronization
 /// ```
 ///
 /// Caps, records and retries are ``VersionedStateStore``'s compare-and-swap loop over
-/// ``RedisStorage``: a commit reads the user's value (one `HMGET`), applies the
-/// decision's writes and re-checks its caps, then writes with one script that compares
-/// the version — so of any number of gateways committing for one user, at most `limit`
+/// ``RedisStorage``: a commit starts from the user's value (one `HMGET`; a decision's
+/// commit from the value and version its decision read), applies the decision's writes
+/// and re-checks its caps, then writes with one script that compares the version — so of any number of gateways committing for one user, at most `limit`
 /// impressions land per cap range, and a lost race is retried on the new state.
 public typealias RedisStore = VersionedStateStore<RedisStorage>
 

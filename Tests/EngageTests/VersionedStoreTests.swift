@@ -13,11 +13,13 @@ private let now: Int64 = 1_795_176_000_000
 /// A map under a mutex with versions: the smallest honest VersionedStorage.
 final class MapStorage: VersionedStorage {
     let values = Mutex<[String: ([UInt8], UInt64)]>([:])
+    let reads = Atomic<Int>(0)
     let writes = Atomic<Int>(0)
     let conflicts = Atomic<Int>(0)
 
     func read(userID: String) throws(StateStoreError) -> (bytes: [UInt8], version: UInt64)? {
-        values.withLock { $0[userID] }.map { (bytes: $0.0, version: $0.1) }
+        reads.add(1, ordering: .relaxed)
+        return values.withLock { $0[userID] }.map { (bytes: $0.0, version: $0.1) }
     }
 
     func write(userID: String, _ bytes: [UInt8], expected: UInt64) throws(StateStoreError) -> Bool {
@@ -220,5 +222,50 @@ private func randomRecords(_ n: Int, seed: UInt64) -> [StateRecord] {
         let request = try DecisionRequest(json: JSONParser.parse(#"{"user_id": "u", "placements": ["home"]}"#))
         let shown = try (0..<4).map { _ in try e.decide(request).messages.count }
         #expect(shown == [1, 1, 0, 0])
+    }
+}
+
+/// A decision's commit starts from the state and version its decision read
+/// (`loadForCommit`, `commit(userID:_:basis:)`): one read and one write per committed
+/// decision, and a basis gone stale is read again, never written back.
+@Suite struct CommitFromTheDecisionsReadTests {
+    @Test func aCommittedDecisionReadsOnceAndWritesOnce() throws {
+        let storage = MapStorage()
+        let e = Engine(store: VersionedStateStore(storage), clock: { now })
+        try e.load(json: JSONParser.parse(#"""
+            {"version": 1, "campaigns": [{"id": "c", "purpose": "service", "status": "active", "placements": ["p"],
+              "caps": [{"count": 2, "window": "lifetime"}], "channels": {"push": {"payload": {"t": 1}}}}]}
+            """#))
+        let r = try DecisionRequest(json: JSONParser.parse(#"{"user_id": "u", "placements": ["p"]}"#))
+        for want in [1, 1, 0] { #expect(try e.decide(r).messages.count == want) }
+        // Two commits (the third decision, capped, writes nothing), three reads: none again.
+        #expect(storage.reads.load(ordering: .relaxed) == 3)
+        #expect(storage.writes.load(ordering: .relaxed) == 2 && storage.conflicts.load(ordering: .relaxed) == 0)
+        #expect(try e.store.load(userID: "u").impressionCount(.campaign("c"), in: Int64.min..<Int64.max) == 2)
+    }
+
+    @Test func aStaleBasisIsReadAgainAndItsCapsRechecked() throws {
+        let storage = MapStorage()
+        let store = VersionedStateStore(storage)
+        let shown = Impression(campaignID: "c", time: now, channel: "push", purpose: "service")
+        let cap = CapCheck(scope: .campaign("c"), range: Int64.min..<Int64.max, limit: 1, label: "campaign/lifetime")
+        let (state, basis) = try store.loadForCommit(userID: "u")
+        #expect(state == UserState() && basis != nil)
+        // Another writer between the decision's read and its commit: a click, and the one
+        // impression the cap allows.
+        try store.record(userID: "u", .click(campaignID: "c", time: now))
+        #expect(try store.commitImpression(userID: "u", shown, ifWithin: [cap]) == .committed)
+        let outcomes = try store.commit(userID: "u", StateCommit(records: [.dismissal(campaignID: "c", time: now)],
+                                                                 impressions: [.init(shown, ifWithin: [cap])]), basis: basis)
+        #expect(outcomes == [.capReached(index: 0, used: 1)])
+        #expect(storage.conflicts.load(ordering: .relaxed) == 1)
+        // The commit landed on the fresh state: the click and the impression kept, the
+        // dismissal added, no second impression.
+        let after = try store.load(userID: "u")
+        #expect(after.impressionCount(.campaign("c"), in: Int64.min..<Int64.max) == 1)
+        let campaigns = try JSONParser.parse(#"""
+            [{"campaign": "c", "clicks": 1, "last_click": \#(now), "dismissals": 1, "last_dismissal": \#(now), "conversions": 0}]
+            """#)
+        #expect(after.exported["campaigns"] == campaigns)
     }
 }

@@ -147,6 +147,10 @@ struct DecisionRun {
     /// The request's event as the decision records it (nil: no event, or
     /// `record_event: false`).
     let eventRecord: StateRecord?
+    /// What the store read, for the decision's first commit to start from
+    /// (``StateStore/loadForCommit(userID:)``); nil once used, or when the store has no
+    /// use for it.
+    var basis: StateBasis?
     /// For rules on event properties (trigger and exit filters).
     let context: EvaluationContext
     /// For rules on the request (audience, exclusion, score): remembers segment results.
@@ -203,7 +207,11 @@ struct DecisionRun {
         }
         var loadedState: UserState
         do throws(StateStoreError) {
-            loadedState = try engine.store.load(userID: request.userID)
+            if request.commit {
+                (loadedState, basis) = try engine.store.loadForCommit(userID: request.userID)
+            } else {
+                loadedState = try engine.store.load(userID: request.userID)
+            }
         } catch {
             throw DecisionError(store: error)
         }
@@ -838,7 +846,10 @@ struct DecisionRun {
         guard !writes.isEmpty else { return [] }
         let outcomes: [CommitOutcome]
         do throws(StateStoreError) {
-            outcomes = try engine.store.commit(userID: request.userID, writes)
+            // Only the first write starts from what the decision read: a second one
+            // follows a lost race, so the state has changed since.
+            outcomes = try engine.store.commit(userID: request.userID, writes, basis: basis)
+            basis = nil
         } catch {
             throw DecisionError(store: error)
         }

@@ -58,6 +58,18 @@ public protocol StateStore: Sendable {
     /// the memory store, unless their ids share a lock stripe).
     func commit(userID: String, _ commit: StateCommit) throws(StateStoreError) -> [CommitOutcome]
 
+    /// ``load(userID:)`` for a decision that may commit: the state, and what lets that
+    /// commit skip reading it again (``commit(userID:_:basis:)``) — nil (the default)
+    /// for a store with no use for it.
+    func loadForCommit(userID: String) throws(StateStoreError) -> (state: UserState, basis: StateBasis?)
+
+    /// ``commit(userID:_:)``, tried first on `basis`, the state a ``loadForCommit(userID:)``
+    /// read and its version: a store whose compare-and-swap takes the version read
+    /// (``VersionedStateStore``) then writes without reading again when nothing changed
+    /// since, and otherwise reads and retries as always. The same semantics and
+    /// atomicity; the default ignores `basis`.
+    func commit(userID: String, _ commit: StateCommit, basis: StateBasis?) throws(StateStoreError) -> [CommitOutcome]
+
     /// What the store keeps per user: a decision applies its request's event to the
     /// state it read with the same policy, so it sees what the store will hold.
     var policy: RetentionPolicy { get }
@@ -91,6 +103,22 @@ public protocol StateStore: Sendable {
 extension StateStore {
     public var statistics: JSON? { nil }
     public func erasures() throws(StateStoreError) -> StoreErasures { .none }
+
+    public func loadForCommit(userID: String) throws(StateStoreError) -> (state: UserState, basis: StateBasis?) {
+        (try load(userID: userID), nil)
+    }
+
+    public func commit(userID: String, _ commit: StateCommit, basis: StateBasis?) throws(StateStoreError) -> [CommitOutcome] {
+        try self.commit(userID: userID, commit)
+    }
+}
+
+/// A user's state as a store read it, with the version it had
+/// (``StateStore/loadForCommit(userID:)``); opaque to the engine, which hands it back to
+/// the same store's ``StateStore/commit(userID:_:basis:)``.
+public struct StateBasis: Sendable {
+    let state: UserState
+    let version: UInt64
 }
 
 /// What ``StateStore/erasures()`` answers: the users other engines erased since the

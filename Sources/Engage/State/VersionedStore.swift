@@ -45,7 +45,9 @@ extension VersionedStorage {
 ///   far and apply it, one conditional write; on a conflict, again — so a commit whose
 ///   write lands was checked against
 ///   the state it replaced, and caps hold across threads, processes and hosts exactly
-///   as far as the storage's compare-and-swap is atomic.
+///   as far as the storage's compare-and-swap is atomic. A decision's commit skips the
+///   first read: it starts from the state and version its
+///   ``loadForCommit(userID:)`` read.
 ///
 /// After a lost race the first retries are immediate and later ones wait a random
 /// pause that grows to 1 ms (``ConflictBackoff``), so contending writers spread out;
@@ -94,11 +96,28 @@ public final class VersionedStateStore<Storage: VersionedStorage>: StateStore {
         throw conflict(userID)
     }
 
+    public func loadForCommit(userID: String) throws(StateStoreError) -> (state: UserState, basis: StateBasis?) {
+        try UserState.validate(userID: userID)
+        let (state, version) = try current(userID)
+        return (state, StateBasis(state: state, version: version))
+    }
+
     public func commit(userID: String, _ commit: StateCommit) throws(StateStoreError) -> [CommitOutcome] {
+        try self.commit(userID: userID, commit, basis: nil)
+    }
+
+    /// The first attempt applies the commit to `basis` (the state the decision read)
+    /// and writes it if the version is still `basis.version` — one round trip instead
+    /// of two; caps are checked on that state exactly as on a fresh read, and a write
+    /// in between (or an erasure) fails the compare-and-swap, so the next attempt reads.
+    public func commit(userID: String, _ commit: StateCommit, basis: StateBasis?) throws(StateStoreError) -> [CommitOutcome] {
         try commit.validate(userID: userID)
         guard !commit.isEmpty else { return [] }
+        var basis = basis
         for attempt in 0..<maxAttempts {
-            var (state, version) = try current(userID)
+            var (state, version): (UserState, UInt64)
+            if let b = basis { (state, version) = (b.state, b.version) } else { (state, version) = try current(userID) }
+            basis = nil
             let outcomes = state.apply(commit, policy: policy)
             // Every impression refused and nothing else to write: nothing changes.
             if commit.records.isEmpty, !outcomes.contains(.committed) { return outcomes }
