@@ -36,7 +36,7 @@ let package = Package(
     dependencies: [
         // The CLI's subcommands, options, help and shell completion (engage-cli only:
         // no library target depends on it).
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
         .target(

@@ -8,7 +8,7 @@ let package = Package(
     name: "engage-bench",
     dependencies: [
         // Named, so the product reference below holds whatever the clone's folder is called.
-        .package(name: "libengage", path: ".."),
+        .package(name: "libengage", path: "..")
     ],
     targets: [
         .executableTarget(
@@ -20,6 +20,6 @@ let package = Package(
             ],
             path: "Sources/engage-bench",
             swiftSettings: [.swiftLanguageMode(.v6)]
-        ),
+        )
     ]
 )

@@ -18,7 +18,7 @@ let package = Package(
     name: "engage-fuzz",
     dependencies: [
         // Referred to by product name below, so the root folder may have any name.
-        .package(name: "libengage", path: ".."),
+        .package(name: "libengage", path: "..")
     ],
     targets: [
         // What the reader targets share: seed sets and their structure-aware mutation,
@@ -47,12 +47,13 @@ let package = Package(
             path: "Sources/FuzzState",
             swiftSettings: fuzzSettings
         ),
-    ] + ["FuzzConfig", "FuzzCampaigns", "FuzzDecide", "FuzzRecord", "FuzzContext"].map { name in
-        .executableTarget(
-            name: name,
-            dependencies: ["FuzzSupport", .product(name: "Engage", package: "libengage")],
-            path: "Sources/\(name)",
-            swiftSettings: fuzzSettings
-        )
-    }
+    ]
+        + ["FuzzConfig", "FuzzCampaigns", "FuzzDecide", "FuzzRecord", "FuzzContext"].map { name in
+            .executableTarget(
+                name: name,
+                dependencies: ["FuzzSupport", .product(name: "Engage", package: "libengage")],
+                path: "Sources/\(name)",
+                swiftSettings: fuzzSettings
+            )
+        }
 )

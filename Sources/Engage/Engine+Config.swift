@@ -25,8 +25,10 @@ extension Engine {
     ///   range (``EngineConfig/validate()``); at `defaults.time_zone` for a zone that does
     ///   not load; at `store.kind` for a `sqlite` or `redis` config without a store, a `callbacks`
     ///   config without one, or a `memory`, `sqlite` or `redis` config given a store as well.
-    public convenience init(config: EngineConfig, store: (any StateStore)? = nil, zones: ZoneCache = .shared,
-                            maxQueuedExposures: Int = 100_000) throws(EngineConfig.Problem) {
+    public convenience init(
+        config: EngineConfig, store: (any StateStore)? = nil, zones: ZoneCache = .shared,
+        maxQueuedExposures: Int = 100_000
+    ) throws(EngineConfig.Problem) {
         try config.validate()
         try Self.checkTimeZone(of: config, zones: zones)
         let chosen: any StateStore
@@ -36,17 +38,21 @@ extension Engine {
         case (nil, nil), (.memory?, nil):
             chosen = MemoryStore(policy: config.retentionPolicy)
         case (.callbacks?, nil):
-            throw EngineConfig.Problem("store.kind", "the callbacks store is the host's own: open the engine with it (Engine(config:store:), engage_engine_open_with_store)")
+            throw EngineConfig.Problem(
+                "store.kind", "the callbacks store is the host's own: open the engine with it (Engine(config:store:), engage_engine_open_with_store)")
         case (.sqlite?, nil), (.redis?, nil):
-            throw EngineConfig.Problem("store.kind", "the \(config.store?.name ?? "") store is opened by EngageStores: Engine.open(config:) (the C ABI and the CLI use it)")
+            throw EngineConfig.Problem(
+                "store.kind", "the \(config.store?.name ?? "") store is opened by EngageStores: Engine.open(config:) (the C ABI and the CLI use it)")
         case (let named?, _?):
-            throw EngineConfig.Problem("store.kind", "the config names the \(named.name) store, and the engine was given a store of its own (name no store, or callbacks)")
+            throw EngineConfig.Problem(
+                "store.kind", "the config names the \(named.name) store, and the engine was given a store of its own (name no store, or callbacks)")
         }
         let clock: @Sendable () -> Int64
         if let fixed = config.fixedClock { clock = { fixed } } else { clock = SystemClock.milliseconds }
-        self.init(store: chosen, zones: zones, maxQueuedExposures: maxQueuedExposures, clock: clock,
-                  evaluationLimits: config.evaluationLimits, requestLimits: config.requestLimits,
-                  defaultTimeZone: config.timeZone)
+        self.init(
+            store: chosen, zones: zones, maxQueuedExposures: maxQueuedExposures, clock: clock,
+            evaluationLimits: config.evaluationLimits, requestLimits: config.requestLimits,
+            defaultTimeZone: config.timeZone)
     }
 
     /// Loads `config`'s default zone, or names `defaults.time_zone` with why it does not

@@ -56,17 +56,22 @@ public final class Engine: Sendable {
     ///   - maxQueuedExposures: exposure records kept until drained; older ones are
     ///     dropped (and counted in ``stats()``) beyond this.
     ///   - clock: milliseconds since the epoch; tests inject a fixed clock.
-    public convenience init(store: any StateStore = MemoryStore(), zones: ZoneCache = .shared,
-                            maxQueuedExposures: Int = 100_000,
-                            clock: @escaping @Sendable () -> Int64 = SystemClock.milliseconds) {
-        self.init(store: store, zones: zones, maxQueuedExposures: maxQueuedExposures, clock: clock,
-                  evaluationLimits: .default, requestLimits: EngineConfig().requestLimits, defaultTimeZone: "UTC")
+    public convenience init(
+        store: any StateStore = MemoryStore(), zones: ZoneCache = .shared,
+        maxQueuedExposures: Int = 100_000,
+        clock: @escaping @Sendable () -> Int64 = SystemClock.milliseconds
+    ) {
+        self.init(
+            store: store, zones: zones, maxQueuedExposures: maxQueuedExposures, clock: clock,
+            evaluationLimits: .default, requestLimits: EngineConfig().requestLimits, defaultTimeZone: "UTC")
     }
 
     /// `defaultTimeZone` must load from `zones` (``init(config:store:zones:maxQueuedExposures:)`` checks it).
-    init(store: any StateStore, zones: ZoneCache, maxQueuedExposures: Int,
-         clock: @escaping @Sendable () -> Int64, evaluationLimits: EvaluationLimits,
-         requestLimits: JSONLimits, defaultTimeZone: String) {
+    init(
+        store: any StateStore, zones: ZoneCache, maxQueuedExposures: Int,
+        clock: @escaping @Sendable () -> Int64, evaluationLimits: EvaluationLimits,
+        requestLimits: JSONLimits, defaultTimeZone: String
+    ) {
         self.store = store
         self.zones = zones
         self.clock = clock

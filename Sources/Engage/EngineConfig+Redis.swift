@@ -77,8 +77,10 @@ extension EngineConfig {
         public static let maxSocketPathBytes = 107
     }
 
-    static let redisMembers = ["kind", "address", "key_prefix", "timeout_ms", "pool_size", "password", "database",
-                               "breaker_failures", "breaker_open_ms"]
+    static let redisMembers = [
+        "kind", "address", "key_prefix", "timeout_ms", "pool_size", "password", "database",
+        "breaker_failures", "breaker_open_ms",
+    ]
 
     static func readRedis(_ o: JSONObject) throws(Problem) -> Redis {
         guard case .string(let text)? = o["address"] else {
@@ -89,7 +91,9 @@ extension EngineConfig {
         case nil, .null?: break
         case .string(let p)?:
             guard p.utf8.count <= Redis.maxKeyPrefixBytes, !p.utf8.contains(where: { $0 == 0 || $0 == 0x7B || $0 == 0x7D }) else {
-                throw Problem("store.key_prefix", "\(ErrorText.quoted(p)): at most \(Redis.maxKeyPrefixBytes) bytes, without {, } or NUL (the user id is the key's hash tag)")
+                throw Problem(
+                    "store.key_prefix",
+                    "\(ErrorText.quoted(p)): at most \(Redis.maxKeyPrefixBytes) bytes, without {, } or NUL (the user id is the key's hash tag)")
             }
             redis.keyPrefix = p
         case let v?: throw Problem("store.key_prefix", "expected a string, found \(ErrorText.shown(v))")
@@ -127,7 +131,8 @@ extension EngineConfig {
         var host = Array(bytes[..<colon])
         let portText = bytes[(colon + 1)...]
         guard !portText.isEmpty, portText.count <= 5, portText.allSatisfy({ (0x30...0x39).contains($0) }),
-              let port = Int(String(decoding: portText, as: UTF8.self)), (1...65_535).contains(port) else {
+            let port = Int(String(decoding: portText, as: UTF8.self)), (1...65_535).contains(port)
+        else {
             throw Problem(path, "\(expected) (the port is 1-65535)")
         }
         if host.first == 0x5B {

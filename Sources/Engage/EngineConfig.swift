@@ -301,8 +301,10 @@ public struct EngineConfig: Sendable, Equatable {
     }
 
     /// An integer in `range`, or an error naming `path` with what was found.
-    static func integer(_ v: JSON, _ range: ClosedRange<Int>, _ path: String,
-                                orNull: String? = nil) throws(Problem) -> Int {
+    static func integer(
+        _ v: JSON, _ range: ClosedRange<Int>, _ path: String,
+        orNull: String? = nil
+    ) throws(Problem) -> Int {
         let expected = "expected an integer from \(range.lowerBound) to \(range.upperBound)" + (orNull.map { ", or \($0)" } ?? "")
         guard let n = v.intValue, range.contains(n) else {
             throw Problem(path, "\(expected), found \(ErrorText.shown(v))")

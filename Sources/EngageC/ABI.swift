@@ -1,3 +1,6 @@
+import Engage
+import Synchronization
+
 // The C ABI (include/engage.h): each function checks its arguments, makes one call into
 // Engage, and converts the result back. Nothing here may trap: every input path returns
 // a status code.
@@ -6,8 +9,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Engage
-import Synchronization
 
 let ENGAGE_OK: Int32 = 0
 let ENGAGE_ERROR: Int32 = 1
@@ -105,8 +106,10 @@ struct CallFailure: Error {
 /// engine, a non-NULL input within `limits.maxRequestBytes` (or `maxBytes`), parsed
 /// with the configured depth. A refusal is counted in the engine's failed requests
 /// when `counted`.
-func prepare(_ handle: OpaquePointer?, _ p: UnsafePointer<CChar>?, _ len: Int, what: String,
-             counted: Bool = false) -> Result<(Engine, ABILimits, JSON), CallFailure> {
+func prepare(
+    _ handle: OpaquePointer?, _ p: UnsafePointer<CChar>?, _ len: Int, what: String,
+    counted: Bool = false
+) -> Result<(Engine, ABILimits, JSON), CallFailure> {
     guard let (engine, limits) = engine(handle) else {
         return .failure(CallFailure(ENGAGE_MISUSE, code: "misuse", "the engine is NULL or closed"))
     }
@@ -119,8 +122,10 @@ func prepare(_ handle: OpaquePointer?, _ p: UnsafePointer<CChar>?, _ len: Int, w
 }
 
 /// A non-NULL input within the request size limit, parsed with the configured depth.
-func parseInput(_ p: UnsafePointer<CChar>?, _ len: Int, what: String,
-                limits: ABILimits) -> Result<JSON, CallFailure> {
+func parseInput(
+    _ p: UnsafePointer<CChar>?, _ len: Int, what: String,
+    limits: ABILimits
+) -> Result<JSON, CallFailure> {
     guard let bytes = input(p, len) else {
         return .failure(CallFailure(ENGAGE_MISUSE, code: "misuse", "\(what) is NULL with a non-zero length"))
     }
@@ -135,16 +140,20 @@ func parseInput(_ p: UnsafePointer<CChar>?, _ len: Int, what: String,
 
 /// Hands `text` back through `out`/`outLen`; `status`, or ENGAGE_NOMEM when the copy
 /// cannot be allocated.
-func respond(_ status: Int32, _ text: [UInt8], _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
-             _ outLen: UnsafeMutablePointer<Int>?) -> Int32 {
+func respond(
+    _ status: Int32, _ text: [UInt8], _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+    _ outLen: UnsafeMutablePointer<Int>?
+) -> Int32 {
     give(text, out, outLen) ? status : ENGAGE_NOMEM
 }
 
 /// Writes `text` and a NUL into the caller's buffer when it fits (`cap > count`);
 /// `*outLen` always receives the text's length. A decision that does not fit is
 /// ENGAGE_TOO_BIG; an error keeps its own status.
-func respondInto(_ status: Int32, _ text: [UInt8], _ buf: UnsafeMutablePointer<CChar>?, _ cap: Int,
-                 _ outLen: UnsafeMutablePointer<Int>) -> Int32 {
+func respondInto(
+    _ status: Int32, _ text: [UInt8], _ buf: UnsafeMutablePointer<CChar>?, _ cap: Int,
+    _ outLen: UnsafeMutablePointer<Int>
+) -> Int32 {
     outLen.pointee = text.count
     // size_t arrives as Int: a capacity over Int.max reads as negative and is plenty.
     guard let buf, cap < 0 || cap > text.count else { return status == ENGAGE_OK ? ENGAGE_TOO_BIG : status }
@@ -156,8 +165,10 @@ func respondInto(_ status: Int32, _ text: [UInt8], _ buf: UnsafeMutablePointer<C
 }
 
 /// Copies `bytes` into a malloc'd, NUL-terminated buffer for the caller.
-func give(_ bytes: [UInt8], _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
-          _ outLen: UnsafeMutablePointer<Int>?) -> Bool {
+func give(
+    _ bytes: [UInt8], _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+    _ outLen: UnsafeMutablePointer<Int>?
+) -> Bool {
     outLen?.pointee = bytes.count
     guard let out else { return true }
     out.pointee = nil
@@ -172,14 +183,18 @@ func give(_ bytes: [UInt8], _ out: UnsafeMutablePointer<UnsafeMutablePointer<CCh
 
 /// The error object every failing call returns.
 func errorJSON(_ status: Int32, code: String, path: String = "", _ message: String) -> [UInt8] {
-    JSONSerializer.bytes(.object(JSONObject([
-        ("status", .string(statusName(status))), ("code", .string(code)),
-        ("path", .string(path)), ("message", .string(message)),
-    ])))
+    JSONSerializer.bytes(
+        .object(
+            JSONObject([
+                ("status", .string(statusName(status))), ("code", .string(code)),
+                ("path", .string(path)), ("message", .string(message)),
+            ])))
 }
 
-func fail(_ status: Int32, code: String, path: String = "", _ message: String,
-          _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ outLen: UnsafeMutablePointer<Int>?) -> Int32 {
+func fail(
+    _ status: Int32, code: String, path: String = "", _ message: String,
+    _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ outLen: UnsafeMutablePointer<Int>?
+) -> Int32 {
     give(errorJSON(status, code: code, path: path, message), out, outLen) ? status : ENGAGE_NOMEM
 }
 

@@ -1,11 +1,12 @@
+import Engage
+import Synchronization
+
 // engage_context_*: a user's document parsed once, asked many questions.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Engage
-import Synchronization
 
 /// What an `engage_context*` points to. Handles are recycled through their engine's
 /// pool instead of freed, so a gateway opening a context per request allocates nothing
@@ -74,7 +75,8 @@ func context(_ handle: OpaquePointer?) -> Result<(Engine, ABILimits, DecisionCon
         return .failure(CallFailure(ENGAGE_MISUSE, code: "misuse", "the context is NULL"))
     }
     guard let (h, generation) = ContextHandle.decode(handle),
-          let ctx = h.slot.withLock({ $0.generation == generation ? $0.context : nil }) else {
+        let ctx = h.slot.withLock({ $0.generation == generation ? $0.context : nil })
+    else {
         return .failure(CallFailure(ENGAGE_MISUSE, code: "misuse", "the context is closed or not a context"))
     }
     guard let e = h.owner.engine.withLock({ $0 }) else {
@@ -84,9 +86,11 @@ func context(_ handle: OpaquePointer?) -> Result<(Engine, ABILimits, DecisionCon
 }
 
 @_cdecl("engage_context_open")
-public func engage_context_open(_ handle: OpaquePointer?, _ json: UnsafePointer<CChar>?, _ len: Int,
-                                _ contextOut: UnsafeMutablePointer<OpaquePointer?>?,
-                                _ out: OutText, _ outLen: OutLen) -> Int32 {
+public func engage_context_open(
+    _ handle: OpaquePointer?, _ json: UnsafePointer<CChar>?, _ len: Int,
+    _ contextOut: UnsafeMutablePointer<OpaquePointer?>?,
+    _ out: OutText, _ outLen: OutLen
+) -> Int32 {
     out?.pointee = nil
     guard let contextOut else {
         return respond(ENGAGE_MISUSE, errorJSON(ENGAGE_MISUSE, code: "misuse", "context must not be NULL"), out, outLen)
@@ -109,7 +113,7 @@ public func engage_context_open(_ handle: OpaquePointer?, _ json: UnsafePointer<
     let h = owner.contexts.withLock { pool -> ContextHandle in
         if let reused = pool.free.popLast() { return reused }
         let fresh = ContextHandle(owner: owner)
-        pool.all.append(fresh)      // keeps every handle alive (and reachable) for good
+        pool.all.append(fresh) // keeps every handle alive (and reachable) for good
         return fresh
     }
     let generation = h.slot.withLock { slot -> UInt16 in
@@ -126,7 +130,9 @@ func contextDecideText(_ handle: OpaquePointer?, _ question: UnsafePointer<CChar
     switch context(handle) {
     case .failure(let f): return (f.status, f.body)
     case .success(let (engine, limits, ctx)):
-        let parsed: Result<JSON, CallFailure> = len == 0 ? .success(.object(JSONObject()))
+        let parsed: Result<JSON, CallFailure> =
+            len == 0
+            ? .success(.object(JSONObject()))
             : parseInput(question, len, what: "question", limits: limits)
         switch parsed {
         case .failure(let f):
@@ -139,16 +145,20 @@ func contextDecideText(_ handle: OpaquePointer?, _ question: UnsafePointer<CChar
 }
 
 @_cdecl("engage_context_decide")
-public func engage_context_decide(_ handle: OpaquePointer?, _ question: UnsafePointer<CChar>?, _ len: Int,
-                                  _ out: OutText, _ outLen: OutLen) -> Int32 {
+public func engage_context_decide(
+    _ handle: OpaquePointer?, _ question: UnsafePointer<CChar>?, _ len: Int,
+    _ out: OutText, _ outLen: OutLen
+) -> Int32 {
     out?.pointee = nil
     let (status, text) = contextDecideText(handle, question, len)
     return respond(status, text, out, outLen)
 }
 
 @_cdecl("engage_context_decide_into")
-public func engage_context_decide_into(_ handle: OpaquePointer?, _ question: UnsafePointer<CChar>?, _ len: Int,
-                                       _ buf: UnsafeMutablePointer<CChar>?, _ cap: Int, _ outLen: OutLen) -> Int32 {
+public func engage_context_decide_into(
+    _ handle: OpaquePointer?, _ question: UnsafePointer<CChar>?, _ len: Int,
+    _ buf: UnsafeMutablePointer<CChar>?, _ cap: Int, _ outLen: OutLen
+) -> Int32 {
     guard let outLen else { return ENGAGE_MISUSE }
     let (status, text) = contextDecideText(handle, question, len)
     return respondInto(status, text, buf, cap, outLen)

@@ -1,11 +1,12 @@
+import Engage
+import EngageStores
+
 // The exported engage_* functions. Each: check arguments → one call → status + JSON.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Engage
-import EngageStores
 
 public typealias OutText = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 public typealias OutLen = UnsafeMutablePointer<Int>?
@@ -30,16 +31,20 @@ public func engage_free(_ p: UnsafeMutableRawPointer?) {
 }
 
 @_cdecl("engage_engine_open")
-public func engage_engine_open(_ config: UnsafePointer<CChar>?, _ configLen: Int,
-                               _ engineOut: UnsafeMutablePointer<OpaquePointer?>?,
-                               _ out: OutText, _ outLen: OutLen) -> Int32 {
+public func engage_engine_open(
+    _ config: UnsafePointer<CChar>?, _ configLen: Int,
+    _ engineOut: UnsafeMutablePointer<OpaquePointer?>?,
+    _ out: OutText, _ outLen: OutLen
+) -> Int32 {
     openEngine(config, configLen, hostStore: nil, engineOut, out, outLen)
 }
 
 /// engage_engine_open and engage_engine_open_with_store: `hostStore` is the host's
 /// `engage_store`, or nil.
-func openEngine(_ config: UnsafePointer<CChar>?, _ configLen: Int, hostStore: UnsafeRawPointer?,
-                _ engineOut: UnsafeMutablePointer<OpaquePointer?>?, _ out: OutText, _ outLen: OutLen) -> Int32 {
+func openEngine(
+    _ config: UnsafePointer<CChar>?, _ configLen: Int, hostStore: UnsafeRawPointer?,
+    _ engineOut: UnsafeMutablePointer<OpaquePointer?>?, _ out: OutText, _ outLen: OutLen
+) -> Int32 {
     out?.pointee = nil
     guard let engineOut else { return fail(ENGAGE_MISUSE, code: "misuse", "engine must not be NULL", out, outLen) }
     engineOut.pointee = nil
@@ -75,8 +80,11 @@ func openEngine(_ config: UnsafePointer<CChar>?, _ configLen: Int, hostStore: Un
         if let e = error.store { return fail(ENGAGE_STORE, code: e.code.rawValue, path: error.path, error.message, out, outLen) }
         return fail(ENGAGE_INVALID_REQUEST, code: "invalid_config", path: error.path, error.message, out, outLen)
     }
-    let handle = EngineHandle(engine: engine, limits: ABILimits(maxRequestBytes: engine.requestLimits.maxBytes,
-                                                              requestDepth: engine.requestLimits.maxDepth))
+    let handle = EngineHandle(
+        engine: engine,
+        limits: ABILimits(
+            maxRequestBytes: engine.requestLimits.maxBytes,
+            requestDepth: engine.requestLimits.maxDepth))
     engineOut.pointee = OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
     outLen?.pointee = 0
     return ENGAGE_OK
@@ -95,8 +103,10 @@ public func engage_engine_close(_ handle: OpaquePointer?) {
 }
 
 @_cdecl("engage_load_campaigns")
-public func engage_load_campaigns(_ handle: OpaquePointer?, _ json: UnsafePointer<CChar>?, _ len: Int,
-                                  _ out: OutText, _ outLen: OutLen) -> Int32 {
+public func engage_load_campaigns(
+    _ handle: OpaquePointer?, _ json: UnsafePointer<CChar>?, _ len: Int,
+    _ out: OutText, _ outLen: OutLen
+) -> Int32 {
     out?.pointee = nil
     guard let (engine, limits) = engine(handle) else {
         return fail(ENGAGE_MISUSE, code: "misuse", "the engine is NULL or closed", out, outLen)
@@ -109,10 +119,11 @@ public func engage_load_campaigns(_ handle: OpaquePointer?, _ json: UnsafePointe
     }
     do throws(CampaignSetLoadError) {
         let set = try engine.load(bytes: Array(bytes))
-        let body = JSON.object(JSONObject([
-            ("status", .string("ok")), ("warnings", problemList(set.warnings)),
-            ("warnings_truncated", .bool(set.warningsTruncated)),
-        ]))
+        let body = JSON.object(
+            JSONObject([
+                ("status", .string("ok")), ("warnings", problemList(set.warnings)),
+                ("warnings_truncated", .bool(set.warningsTruncated)),
+            ]))
         // The set is loaded: a reply that cannot be allocated does not undo it.
         _ = give(JSONSerializer.bytes(body), out, outLen)
         return ENGAGE_OK
@@ -120,21 +131,23 @@ public func engage_load_campaigns(_ handle: OpaquePointer?, _ json: UnsafePointe
         let invalidJSON = error.problems.count == 1 && error.problems.first?.code == .invalidJSON
         let problems = problemList(error.problems)
         let status = invalidJSON ? ENGAGE_INVALID_JSON : ENGAGE_INVALID_CAMPAIGNS
-        let body = JSON.object(JSONObject([
-            ("status", .string(statusName(status))), ("code", .string(invalidJSON ? "invalid_json" : "invalid_campaigns")),
-            ("path", .string(error.problems.first?.path ?? "")),
-            ("message", .string(error.problems.first.map { "\($0)" } ?? "invalid campaign set")),
-            ("problems", problems), ("truncated", .bool(error.truncated)),
-        ]))
+        let body = JSON.object(
+            JSONObject([
+                ("status", .string(statusName(status))), ("code", .string(invalidJSON ? "invalid_json" : "invalid_campaigns")),
+                ("path", .string(error.problems.first?.path ?? "")),
+                ("message", .string(error.problems.first.map { "\($0)" } ?? "invalid campaign set")),
+                ("problems", problems), ("truncated", .bool(error.truncated)),
+            ]))
         return give(JSONSerializer.bytes(body), out, outLen) ? status : ENGAGE_NOMEM
     }
 }
 
 /// `[{"path", "code", "message"}]`: a campaign set's problems or warnings.
 func problemList(_ list: [CampaignSetError]) -> JSON {
-    .array(list.map {
-        .object(JSONObject([("path", .string($0.path)), ("code", .string($0.code.rawValue)), ("message", .string($0.message))]))
-    })
+    .array(
+        list.map {
+            .object(JSONObject([("path", .string($0.path)), ("code", .string($0.code.rawValue)), ("message", .string($0.message))]))
+        })
 }
 
 /// Decides for the request document and returns the status with the text to hand back.
@@ -157,24 +170,30 @@ func decisionText(_ decide: () throws(DecisionError) -> Decision) -> (Int32, [UI
 }
 
 @_cdecl("engage_decide")
-public func engage_decide(_ handle: OpaquePointer?, _ request: UnsafePointer<CChar>?, _ len: Int,
-                          _ out: OutText, _ outLen: OutLen) -> Int32 {
+public func engage_decide(
+    _ handle: OpaquePointer?, _ request: UnsafePointer<CChar>?, _ len: Int,
+    _ out: OutText, _ outLen: OutLen
+) -> Int32 {
     out?.pointee = nil
     let (status, text) = decideText(handle, request, len)
     return respond(status, text, out, outLen)
 }
 
 @_cdecl("engage_decide_into")
-public func engage_decide_into(_ handle: OpaquePointer?, _ request: UnsafePointer<CChar>?, _ len: Int,
-                               _ buf: UnsafeMutablePointer<CChar>?, _ cap: Int, _ outLen: OutLen) -> Int32 {
+public func engage_decide_into(
+    _ handle: OpaquePointer?, _ request: UnsafePointer<CChar>?, _ len: Int,
+    _ buf: UnsafeMutablePointer<CChar>?, _ cap: Int, _ outLen: OutLen
+) -> Int32 {
     guard let outLen else { return ENGAGE_MISUSE }
     let (status, text) = decideText(handle, request, len)
     return respondInto(status, text, buf, cap, outLen)
 }
 
 @_cdecl("engage_record")
-public func engage_record(_ handle: OpaquePointer?, _ record: UnsafePointer<CChar>?, _ len: Int,
-                          _ out: OutText, _ outLen: OutLen) -> Int32 {
+public func engage_record(
+    _ handle: OpaquePointer?, _ record: UnsafePointer<CChar>?, _ len: Int,
+    _ out: OutText, _ outLen: OutLen
+) -> Int32 {
     out?.pointee = nil
     switch prepare(handle, record, len, what: "record") {
     case .failure(let f): return respond(f.status, f.body, out, outLen)
@@ -208,14 +227,17 @@ func engineAndUser(_ handle: OpaquePointer?, _ userID: UnsafePointer<CChar>?, _ 
 
 /// A store error as a call failure at `user_id`.
 func storeFailure(_ error: StateStoreError) -> CallFailure {
-    CallFailure(error.code == .invalidRecord ? ENGAGE_INVALID_REQUEST : ENGAGE_STORE,
-                code: error.code.rawValue, path: "user_id", error.message)
+    CallFailure(
+        error.code == .invalidRecord ? ENGAGE_INVALID_REQUEST : ENGAGE_STORE,
+        code: error.code.rawValue, path: "user_id", error.message)
 }
 
 /// A call about one user: checks the engine and the id, runs `body`, hands its text
 /// back (or the store's error, at `user_id`).
-func userCall(_ handle: OpaquePointer?, _ userID: UnsafePointer<CChar>?, _ len: Int, _ out: OutText, _ outLen: OutLen,
-              _ body: (Engine, String) throws(StateStoreError) -> [UInt8]) -> Int32 {
+func userCall(
+    _ handle: OpaquePointer?, _ userID: UnsafePointer<CChar>?, _ len: Int, _ out: OutText, _ outLen: OutLen,
+    _ body: (Engine, String) throws(StateStoreError) -> [UInt8]
+) -> Int32 {
     out?.pointee = nil
     switch engineAndUser(handle, userID, len) {
     case .failure(let f): return respond(f.status, f.body, out, outLen)
@@ -230,8 +252,10 @@ func userCall(_ handle: OpaquePointer?, _ userID: UnsafePointer<CChar>?, _ len: 
 }
 
 @_cdecl("engage_forget_user")
-public func engage_forget_user(_ handle: OpaquePointer?, _ userID: UnsafePointer<CChar>?, _ len: Int,
-                               _ out: OutText, _ outLen: OutLen) -> Int32 {
+public func engage_forget_user(
+    _ handle: OpaquePointer?, _ userID: UnsafePointer<CChar>?, _ len: Int,
+    _ out: OutText, _ outLen: OutLen
+) -> Int32 {
     userCall(handle, userID, len, out, outLen) { engine, id throws(StateStoreError) in
         try engine.forget(userID: id)
         return Array("{\"status\":\"ok\"}".utf8)
@@ -239,8 +263,10 @@ public func engage_forget_user(_ handle: OpaquePointer?, _ userID: UnsafePointer
 }
 
 @_cdecl("engage_export_user")
-public func engage_export_user(_ handle: OpaquePointer?, _ userID: UnsafePointer<CChar>?, _ len: Int,
-                               _ out: OutText, _ outLen: OutLen) -> Int32 {
+public func engage_export_user(
+    _ handle: OpaquePointer?, _ userID: UnsafePointer<CChar>?, _ len: Int,
+    _ out: OutText, _ outLen: OutLen
+) -> Int32 {
     userCall(handle, userID, len, out, outLen) { engine, id throws(StateStoreError) in
         JSONSerializer.bytes(try engine.export(userID: id))
     }

@@ -1,3 +1,5 @@
+import Engage
+
 // engage_engine_open_with_store: user state kept by the host, through three callbacks
 // (include/engage.h, `engage_store`). The engine does the rest — encoding, caps,
 // retries — in VersionedStateStore; this file only calls the host.
@@ -6,16 +8,21 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Engage
 
 /// Callback results besides ENGAGE_OK (include/engage.h).
 let ENGAGE_STORE_CONFLICT: Int32 = 10
 
-typealias LoadCallback = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, Int,
-                                         UnsafeMutablePointer<CChar>?, Int, UnsafeMutablePointer<Int>?,
-                                         UnsafeMutablePointer<UInt64>?) -> Int32
-typealias SaveCallback = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, Int,
-                                         UnsafePointer<CChar>?, Int, UInt64) -> Int32
+typealias LoadCallback =
+    @convention(c) (
+        UnsafeMutableRawPointer?, UnsafePointer<CChar>?, Int,
+        UnsafeMutablePointer<CChar>?, Int, UnsafeMutablePointer<Int>?,
+        UnsafeMutablePointer<UInt64>?
+    ) -> Int32
+typealias SaveCallback =
+    @convention(c) (
+        UnsafeMutableRawPointer?, UnsafePointer<CChar>?, Int,
+        UnsafePointer<CChar>?, Int, UInt64
+    ) -> Int32
 typealias EraseCallback = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, Int) -> Int32
 
 /// What is wrong with a host's `engage_store`.
@@ -44,8 +51,10 @@ struct HostStorage: VersionedStorage, @unchecked Sendable {
         guard let load = p.load(fromByteOffset: 16, as: LoadCallback?.self) else { return .failure(StoreProblem("store->load is NULL")) }
         guard let save = p.load(fromByteOffset: 24, as: SaveCallback?.self) else { return .failure(StoreProblem("store->save is NULL")) }
         guard let erase = p.load(fromByteOffset: 32, as: EraseCallback?.self) else { return .failure(StoreProblem("store->erase is NULL")) }
-        return .success(HostStorage(host: p.load(fromByteOffset: 8, as: UnsafeMutableRawPointer?.self),
-                                    load: load, save: save, erase: erase))
+        return .success(
+            HostStorage(
+                host: p.load(fromByteOffset: 8, as: UnsafeMutableRawPointer?.self),
+                load: load, save: save, erase: erase))
     }
 
     private func failure(_ call: String, _ status: Int32) -> StateStoreError {
@@ -63,8 +72,9 @@ struct HostStorage: VersionedStorage, @unchecked Sendable {
             var buffer = [UInt8](repeating: 0, count: capacity)
             let status = buffer.withUnsafeMutableBufferPointer { b in
                 userID.withCString { id in
-                    load(host, id, userID.utf8.count, UnsafeMutableRawPointer(b.baseAddress)?.assumingMemoryBound(to: CChar.self),
-                         b.count, &length, &version)
+                    load(
+                        host, id, userID.utf8.count, UnsafeMutableRawPointer(b.baseAddress)?.assumingMemoryBound(to: CChar.self),
+                        b.count, &length, &version)
                 }
             }
             guard status == ENGAGE_OK else { throw failure("load", status) }
@@ -84,8 +94,9 @@ struct HostStorage: VersionedStorage, @unchecked Sendable {
     func write(userID: String, _ bytes: [UInt8], expected: UInt64) throws(StateStoreError) -> Bool {
         let status = bytes.withUnsafeBufferPointer { b in
             userID.withCString { id in
-                save(host, id, userID.utf8.count, UnsafeRawPointer(b.baseAddress)?.assumingMemoryBound(to: CChar.self),
-                     b.count, expected)
+                save(
+                    host, id, userID.utf8.count, UnsafeRawPointer(b.baseAddress)?.assumingMemoryBound(to: CChar.self),
+                    b.count, expected)
             }
         }
         switch status {
@@ -102,10 +113,12 @@ struct HostStorage: VersionedStorage, @unchecked Sendable {
 }
 
 @_cdecl("engage_engine_open_with_store")
-public func engage_engine_open_with_store(_ config: UnsafePointer<CChar>?, _ configLen: Int,
-                                          _ store: UnsafeRawPointer?,
-                                          _ engineOut: UnsafeMutablePointer<OpaquePointer?>?,
-                                          _ out: OutText, _ outLen: OutLen) -> Int32 {
+public func engage_engine_open_with_store(
+    _ config: UnsafePointer<CChar>?, _ configLen: Int,
+    _ store: UnsafeRawPointer?,
+    _ engineOut: UnsafeMutablePointer<OpaquePointer?>?,
+    _ out: OutText, _ outLen: OutLen
+) -> Int32 {
     guard let store else {
         out?.pointee = nil
         engineOut?.pointee = nil

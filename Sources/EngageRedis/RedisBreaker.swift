@@ -1,3 +1,5 @@
+import Synchronization
+
 // The circuit breaker in front of one server: after `breaker_failures` consecutive failed
 // calls it opens, and calls fail at once instead of each waiting out the timeout.
 #if canImport(Glibc)
@@ -5,7 +7,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 
 /// Closed → (N consecutive failures) → open for `breaker_open_ms` → half-open: one probe
 /// call at a time goes to the server; its success closes the breaker, its failure opens
@@ -48,10 +49,11 @@ final class RedisBreaker: Sendable {
         // After fork, the lock may be held by a thread the child does not have.
         let last = lastFailure.withLockIfAvailable { $0 } ?? ""
         let wait = max(0, (until - now) / 1_000_000)
-        throw RedisFailure(broken: false, code: .unavailable,
-                           message: "circuit breaker open after \(threshold) consecutive failures"
-                               + (now >= until ? " (a probe is in flight)" : " (next probe in \(wait) ms)")
-                               + (last.isEmpty ? "" : "; last failure: \(last)"))
+        throw RedisFailure(
+            broken: false, code: .unavailable,
+            message: "circuit breaker open after \(threshold) consecutive failures"
+                + (now >= until ? " (a probe is in flight)" : " (next probe in \(wait) ms)")
+                + (last.isEmpty ? "" : "; last failure: \(last)"))
     }
 
     /// The call let through with `ticket` got an answer.

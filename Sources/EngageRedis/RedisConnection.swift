@@ -1,3 +1,6 @@
+import CHiredis
+import Engage
+
 // One hiredis connection: connect with a timeout, send a command as binary-safe
 // arguments, copy the reply into a Swift value. The only file that calls hiredis.
 #if canImport(Glibc)
@@ -5,8 +8,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CHiredis
-import Engage
 
 /// A Redis reply, copied out of hiredis's reply object (which is freed at once).
 ///
@@ -65,7 +66,8 @@ final class RedisConnection: @unchecked Sendable {
         }
         context = c
         guard redisSetTimeout(c, tv) == REDIS_OK else {
-            throw RedisFailure(broken: true, code: .unavailable, message: "connect: cannot set the timeout: \(Self.errorText(c, timeoutMS: settings.timeoutMS))")
+            throw RedisFailure(
+                broken: true, code: .unavailable, message: "connect: cannot set the timeout: \(Self.errorText(c, timeoutMS: settings.timeoutMS))")
         }
         if let password = settings.password {
             try expectOK(call([Array("AUTH".utf8), Array(password.utf8)], timeoutMS: settings.timeoutMS), "AUTH")
@@ -99,8 +101,10 @@ final class RedisConnection: @unchecked Sendable {
     /// - Throws: ``RedisFailure`` with `broken` set on an I/O error, a timeout, a
     ///   protocol error or a reply that is neither an error reply nor one `expected`
     ///   accepts; error replies are returned as ``RedisValue/error(_:)``.
-    func call(_ arguments: [[UInt8]], timeoutMS: Int,
-              accepting expected: (RedisValue) -> Bool = { _ in true }) throws(RedisFailure) -> RedisValue {
+    func call(
+        _ arguments: [[UInt8]], timeoutMS: Int,
+        accepting expected: (RedisValue) -> Bool = { _ in true }
+    ) throws(RedisFailure) -> RedisValue {
         // One buffer for every argument (plus a byte, so it is never empty and its base
         // pointer never nil), and pointers into it.
         var buffer: [UInt8] = []
@@ -119,8 +123,9 @@ final class RedisConnection: @unchecked Sendable {
                 let argv: [UnsafePointer<CChar>?] = offsets.map { base + $0 }
                 return argv.withUnsafeBufferPointer { v in
                     lengths.withUnsafeBufferPointer { n in
-                        redisCommandArgv(context, Int32(arguments.count), UnsafeMutablePointer(mutating: v.baseAddress),
-                                         n.baseAddress)
+                        redisCommandArgv(
+                            context, Int32(arguments.count), UnsafeMutablePointer(mutating: v.baseAddress),
+                            n.baseAddress)
                     }
                 }
             }

@@ -1,3 +1,6 @@
+import Engage
+import Synchronization
+
 // Connections shared by every thread of one store: checked out under a lock, used by one
 // caller, returned only if nothing went wrong; behind a circuit breaker; never shared
 // with a forked child.
@@ -6,8 +9,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Engage
-import Synchronization
 
 /// A pool of ``RedisConnection``s to one server.
 ///
@@ -83,8 +84,10 @@ final class RedisPool: Sendable {
 
     /// Runs `body` with a connection; `command` names the call in errors
     /// (`redis 127.0.0.1:6379: HMGET for user u1: ...`).
-    func with<T>(_ command: @autoclosure () -> String,
-                 _ body: (RedisConnection) throws(RedisFailure) -> T) throws(StateStoreError) -> T {
+    func with<T>(
+        _ command: @autoclosure () -> String,
+        _ body: (RedisConnection) throws(RedisFailure) -> T
+    ) throws(StateStoreError) -> T {
         let g = generation
         do throws(RedisFailure) {
             let ticket = try g.breaker.admit()

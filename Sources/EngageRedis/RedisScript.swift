@@ -20,7 +20,9 @@ struct RedisScript: Sendable {
     /// Answers 1 when written, 0 when the version differs (another write came first, or
     /// an erasure: a stale write fails), an error for a key that is not this store's.
     /// Versions are compared as strings: Lua numbers are doubles, 64-bit versions are not.
-    static let compareAndSwap = RedisScript("26ff86d5a265a6084d9338b6dd02e7f724c34ac0", """
+    static let compareAndSwap = RedisScript(
+        "26ff86d5a265a6084d9338b6dd02e7f724c34ac0",
+        """
         -- libengage: compare-and-swap of one user's state (EngageRedis, docs/state.md)
         local v = redis.call('HGET', KEYS[1], 'v')
         if v == false then
@@ -45,7 +47,9 @@ struct RedisScript: Sendable {
     /// (the first is 1), so a reader sees a gap when entries were trimmed before it read
     /// them or the stream was lost. `KEYS[1]`: the stream. `ARGV`: the user id, the
     /// entries kept (`MAXLEN ~`). Answers the entry's id.
-    static let announceErasure = RedisScript("cf8296e6ecffb0bade36b304c91139865f22e6e4", """
+    static let announceErasure = RedisScript(
+        "cf8296e6ecffb0bade36b304c91139865f22e6e4",
+        """
         -- libengage: announce one erasure to every engine sharing the store (EngageRedis, docs/state.md)
         local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
         local n = 1
@@ -66,7 +70,9 @@ struct RedisScript: Sendable {
     /// users. `gap` is `1` when an entry's `n` does not follow the one before (entries
     /// were trimmed before they were read, the stream was deleted) or an entry is not
     /// this store's, else `0`.
-    static let erasuresAfter = RedisScript("4bccf505d5e4c08d5ef7a26c1fc2839fcac96ecf", """
+    static let erasuresAfter = RedisScript(
+        "4bccf505d5e4c08d5ef7a26c1fc2839fcac96ecf",
+        """
         -- libengage: the erasures announced after an entry (EngageRedis, docs/state.md)
         local function field(entry, name)
           local f = entry[2]

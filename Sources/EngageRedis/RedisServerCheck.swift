@@ -44,8 +44,10 @@ final class RedisServerCheck: Sendable {
                 return
             }
         }
-        finish(.checked(appendonly: values["appendonly"] ?? "?", appendfsync: values["appendfsync"] ?? "?",
-                        maxmemoryPolicy: values["maxmemory-policy"] ?? "?"))
+        finish(
+            .checked(
+                appendonly: values["appendonly"] ?? "?", appendfsync: values["appendfsync"] ?? "?",
+                maxmemoryPolicy: values["maxmemory-policy"] ?? "?"))
     }
 
     private func finish(_ s: State) {
@@ -63,12 +65,13 @@ final class RedisServerCheck: Sendable {
             return .object(JSONObject([("checked", .bool(false)), ("reason", .string(why))]))
         case .checked(let aof, let fsync, let policy):
             let warnings = Self.warnings(appendonly: aof, appendfsync: fsync, maxmemoryPolicy: policy)
-            return .object(JSONObject([
-                ("checked", .bool(true)), ("appendonly", .string(aof)), ("appendfsync", .string(fsync)),
-                ("maxmemory_policy", .string(policy)),
-                ("crash_safe", .bool(aof == "yes" && fsync == "always")),
-                ("warnings", .array(warnings.map { .string($0) })),
-            ]))
+            return .object(
+                JSONObject([
+                    ("checked", .bool(true)), ("appendonly", .string(aof)), ("appendfsync", .string(fsync)),
+                    ("maxmemory_policy", .string(policy)),
+                    ("crash_safe", .bool(aof == "yes" && fsync == "always")),
+                    ("warnings", .array(warnings.map { .string($0) })),
+                ]))
         }
     }
 

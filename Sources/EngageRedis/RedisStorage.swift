@@ -96,13 +96,14 @@ public final class RedisStorage: VersionedStorage {
     /// server's configuration means for exactness (``RedisServerCheck``).
     public var statistics: JSON? {
         let breaker = pool.breaker
-        return .object(JSONObject([
-            ("kind", .string("redis")),
-            ("breaker", .string(breaker.isOpen ? "open" : "closed")),
-            ("breaker_openings", .number(Double(breaker.openCount))),
-            ("idle_connections", .number(Double(pool.idleCount))),
-            ("server", pool.serverCheck.report),
-        ]))
+        return .object(
+            JSONObject([
+                ("kind", .string("redis")),
+                ("breaker", .string(breaker.isOpen ? "open" : "closed")),
+                ("breaker_openings", .number(Double(breaker.openCount))),
+                ("idle_connections", .number(Double(pool.idleCount))),
+                ("server", pool.serverCheck.report),
+            ]))
     }
 
     /// The key holding `userID`'s state.
@@ -227,8 +228,10 @@ public final class RedisStorage: VersionedStorage {
     /// erasure that could concern it. Calls racing to take it keep the earliest. A
     /// position the server will not give (the stream key holds something else) never fails
     /// the call; a call answered without one makes the next ``erasures()`` incomplete.
-    private func with(_ command: @autoclosure () -> String,
-                      _ body: (RedisConnection) throws(RedisFailure) -> RedisValue) throws(StateStoreError) -> RedisValue {
+    private func with(
+        _ command: @autoclosure () -> String,
+        _ body: (RedisConnection) throws(RedisFailure) -> RedisValue
+    ) throws(StateStoreError) -> RedisValue {
         if isPositioned.load(ordering: .acquiring) { return try pool.with(command(), body) }
         var taken = false
         let reply = try pool.with(command()) { (c) throws(RedisFailure) -> RedisValue in
@@ -253,7 +256,8 @@ public final class RedisStorage: VersionedStorage {
 
     /// One ``RedisScript/erasuresAfter`` call: the entries after `position` (nil: the tail).
     private func erasurePage(after position: (id: StreamID, n: Int64)?) throws(StateStoreError)
-        -> (last: (id: StreamID, n: Int64), gap: Bool, users: [String]) {
+        -> (last: (id: StreamID, n: Int64), gap: Bool, users: [String])
+    {
         let reply = try pool.with("XREAD (erasure stream)") { (c) throws(RedisFailure) -> RedisValue in
             try run(.erasuresAfter, c, [erasureStream], pageArguments(after: position)) { _ in true }
         }
@@ -270,7 +274,8 @@ public final class RedisStorage: VersionedStorage {
     /// ``RedisScript/erasuresAfter``'s answer read; nil when it is not one.
     private func page(_ reply: RedisValue) -> (last: (id: StreamID, n: Int64), gap: Bool, users: [String])? {
         guard case .array(let items) = reply, items.count >= 3, case .string(let id) = items[0], case .string(let n) = items[1],
-              case .string(let gap) = items[2], let last = StreamID(id), let count = Int64(String(decoding: n, as: UTF8.self)) else {
+            case .string(let gap) = items[2], let last = StreamID(id), let count = Int64(String(decoding: n, as: UTF8.self))
+        else {
             return nil
         }
         var users: [String] = []
@@ -284,31 +289,40 @@ public final class RedisStorage: VersionedStorage {
     /// `EVALSHA` of `script`, and `EVAL` when the server does not have it (a first use, a
     /// restart, a failover, `SCRIPT FLUSH`), which caches it again. `keys`: the keys it
     /// touches (default: none given here, the first argument being the one key).
-    private func run(_ script: RedisScript, _ c: RedisConnection, _ keys: [[UInt8]], _ arguments: [[UInt8]],
-                     accepting: (RedisValue) -> Bool) throws(RedisFailure) -> RedisValue {
+    private func run(
+        _ script: RedisScript, _ c: RedisConnection, _ keys: [[UInt8]], _ arguments: [[UInt8]],
+        accepting: (RedisValue) -> Bool
+    ) throws(RedisFailure) -> RedisValue {
         let timeout = settings.timeoutMS
         let count = Array(String(keys.count).utf8)
         let reply = try c.call([Array("EVALSHA".utf8), script.digest, count] + keys + arguments, timeoutMS: timeout, accepting: accepting)
         guard reply.errorCode == "NOSCRIPT" else { return reply }
-        return try c.call([Array("EVAL".utf8), Array(script.source.utf8), count] + keys + arguments, timeoutMS: timeout,
-                          accepting: accepting)
+        return try c.call(
+            [Array("EVAL".utf8), Array(script.source.utf8), count] + keys + arguments, timeoutMS: timeout,
+            accepting: accepting)
     }
 
     /// The compare-and-swap's call: the user's key is the first of `arguments`.
-    private func run(_ script: RedisScript, _ c: RedisConnection, _ arguments: [[UInt8]],
-                     accepting: (RedisValue) -> Bool) throws(RedisFailure) -> RedisValue {
+    private func run(
+        _ script: RedisScript, _ c: RedisConnection, _ arguments: [[UInt8]],
+        accepting: (RedisValue) -> Bool
+    ) throws(RedisFailure) -> RedisValue {
         try run(script, c, Array(arguments.prefix(1)), Array(arguments.dropFirst()), accepting: accepting)
     }
 
     /// A decimal non-zero UInt64, digits only.
     static func version(_ bytes: [UInt8]) -> UInt64? {
         guard !bytes.isEmpty, bytes.count <= 20, bytes.allSatisfy({ (0x30...0x39).contains($0) }),
-              let v = UInt64(String(decoding: bytes, as: UTF8.self)), v != 0 else { return nil }
+            let v = UInt64(String(decoding: bytes, as: UTF8.self)), v != 0
+        else { return nil }
         return v
     }
 
     private func damaged(_ userID: String, _ why: String) -> StateStoreError {
-        StateStoreError(.io, "redis \(settings.address): user \(userID.prefix(64)): the key \(String(decoding: key(for: userID).prefix(96), as: UTF8.self)) is not libengage state: \(why)")
+        StateStoreError(
+            .io,
+            "redis \(settings.address): user \(userID.prefix(64)): the key \(String(decoding: key(for: userID).prefix(96), as: UTF8.self)) is not libengage state: \(why)"
+        )
     }
 
     /// An answer the command should not give: a server that refuses to serve is
@@ -331,10 +345,11 @@ struct StreamID: Comparable, CustomStringConvertible {
     /// `<ms>-<seq>`, digits only; nil for anything else.
     init?(_ bytes: [UInt8]) {
         guard let dash = bytes.firstIndex(of: 0x2D), dash > 0, dash < bytes.count - 1, bytes.count <= 41,
-              bytes[..<dash].allSatisfy({ (0x30...0x39).contains($0) }),
-              bytes[(dash + 1)...].allSatisfy({ (0x30...0x39).contains($0) }),
-              let ms = UInt64(String(decoding: bytes[..<dash], as: UTF8.self)),
-              let seq = UInt64(String(decoding: bytes[(dash + 1)...], as: UTF8.self)) else { return nil }
+            bytes[..<dash].allSatisfy({ (0x30...0x39).contains($0) }),
+            bytes[(dash + 1)...].allSatisfy({ (0x30...0x39).contains($0) }),
+            let ms = UInt64(String(decoding: bytes[..<dash], as: UTF8.self)),
+            let seq = UInt64(String(decoding: bytes[(dash + 1)...], as: UTF8.self))
+        else { return nil }
         self.ms = ms
         self.seq = seq
     }
@@ -347,8 +362,10 @@ extension RedisValue {
     /// Error replies of a server that refuses to serve (loading its data, a replica,
     /// out of memory, a script running, not authenticated, ...): the call is
     /// `unavailable`, and the circuit breaker counts it as a failure.
-    static let refusingCodes: Set<Substring> = ["LOADING", "BUSY", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN",
-                                                "NOAUTH", "WRONGPASS", "NOPERM", "MISCONF", "OOM", "NOREPLICAS"]
+    static let refusingCodes: Set<Substring> = [
+        "LOADING", "BUSY", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN",
+        "NOAUTH", "WRONGPASS", "NOPERM", "MISCONF", "OOM", "NOREPLICAS",
+    ]
 
     /// The error text when this is a refusal to serve (``refusingCodes``), else nil.
     var refusal: String? {

@@ -3,6 +3,7 @@
 import CSQLite
 import Engage
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -74,10 +75,12 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
     /// - Throws: `io` naming the file and what is wrong: not a database, another
     ///   application's database, a newer layout, damaged pages (`PRAGMA quick_check`),
     ///   or a folder that cannot be written.
-    public init(path: String, sync: Sync = .always, policy: RetentionPolicy = .default,
-                cacheCapacity: Int = 100_000, cacheTTL: Int64? = 1_000,
-                walCheckpointPages: Int = 1_000,
-                clock: @escaping @Sendable () -> Int64 = SystemClock.milliseconds) throws(StateStoreError) {
+    public init(
+        path: String, sync: Sync = .always, policy: RetentionPolicy = .default,
+        cacheCapacity: Int = 100_000, cacheTTL: Int64? = 1_000,
+        walCheckpointPages: Int = 1_000,
+        clock: @escaping @Sendable () -> Int64 = SystemClock.milliseconds
+    ) throws(StateStoreError) {
         self.path = path
         self.sync = sync
         self.policy = policy
@@ -360,7 +363,8 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
         init(_ db: SQLiteConnection) throws(StateStoreError) {
             self.db = db
             reader = try Reader(db)
-            upsert = try db.prepare("""
+            upsert = try db.prepare(
+                """
                 INSERT INTO users (user_id, state, updated_ms) VALUES (?1, ?2, ?3)
                 ON CONFLICT (user_id) DO UPDATE SET state = excluded.state, updated_ms = excluded.updated_ms
                 """)
@@ -385,7 +389,8 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
 
         /// One op inside the transaction. SQLite errors throw (failing the batch); a
         /// damaged row fails only this op, which then changes nothing.
-        private func apply(_ op: WriteOp, policy: RetentionPolicy, now: Int64) throws(StateStoreError) -> Result<([CommitOutcome], UserState?), StateStoreError> {
+        private func apply(_ op: WriteOp, policy: RetentionPolicy, now: Int64) throws(StateStoreError) -> Result<([CommitOutcome], UserState?), StateStoreError>
+        {
             if case .forget = op.kind {
                 try remove(op.userID)
                 return .success(([], nil))

@@ -85,8 +85,9 @@ public enum EventLog {
             return .user(userID: user, time: time, profile: profile)
         case "event":
             guard let name = o["name"]?.stringValue, !name.isEmpty else { throw fail("name: missing") }
-            return .event(userID: user, time: time, name: name, properties: o["properties"] ?? .null,
-                          foreground: try flag("foreground"), placements: try strings("placements"))
+            return .event(
+                userID: user, time: time, name: name, properties: o["properties"] ?? .null,
+                foreground: try flag("foreground"), placements: try strings("placements"))
         case "decide":
             let placements = try strings("placements")
             guard !placements.isEmpty else { throw fail("placements: a decide line names at least one") }

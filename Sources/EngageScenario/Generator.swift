@@ -158,15 +158,20 @@ struct Record {
             ]
             return .object(JSONObject(pairs))
         case .appOpen:
-            return event("app_open", JSONObject([("session_s", .number(Double(n)))]),
-                         placements: ["app_home_popup", "app_home_banner"])
+            return event(
+                "app_open", JSONObject([("session_s", .number(Double(n)))]),
+                placements: ["app_home_popup", "app_home_banner"])
         case .pageView:
-            return event("page_view", JSONObject([
-                ("page", name(Catalog.pages, a)), ("dwell_s", .number(Double(n))),
-                ("surface", flag ? "app" : "web"),
-            ]))
+            return event(
+                "page_view",
+                JSONObject([
+                    ("page", name(Catalog.pages, a)), ("dwell_s", .number(Double(n))),
+                    ("surface", flag ? "app" : "web"),
+                ]))
         case .addToCart:
-            let item = a == Catalog.cartPlan ? name(Catalog.plans, b)
+            let item =
+                a == Catalog.cartPlan
+                ? name(Catalog.plans, b)
                 : name(a == Catalog.cartDevice ? Catalog.devices : Catalog.addons, b)
             return event("add_to_cart", JSONObject([("item_type", name(Catalog.itemTypes, a)), ("item", item)]))
         case .planChanged:
@@ -174,9 +179,11 @@ struct Record {
         case .ottLinked:
             return event("ott_linked", JSONObject([("provider", .string(Catalog.ottProvider))]))
         case .supportContact:
-            return event("support_contact", JSONObject([
-                ("channel", name(Catalog.contactChannels, a)), ("topic", name(Catalog.topics, b)),
-            ]))
+            return event(
+                "support_contact",
+                JSONObject([
+                    ("channel", name(Catalog.contactChannels, a)), ("topic", name(Catalog.topics, b)),
+                ]))
         case .whatsappMessage: return event("whatsapp_message", JSONObject())
         case .servicesActivated: return event("services_activated", JSONObject())
         case .paymentSetup: return event("payment_setup", JSONObject())
@@ -419,7 +426,7 @@ struct UserWeek {
         p.email = rng.chance(0.65)
         let marketing = rng.uniform()
         p.marketingKnown = marketing >= 0.07
-        p.marketingOptIn = marketing >= 0.25   // 7% unknown, 18% opted out
+        p.marketingOptIn = marketing >= 0.25 // 7% unknown, 18% opted out
         p.channelConsent = [0.75, 0.70, 0.65, 0.60, 0.80].map { rng.chance($0) }
         p.firstName = rng.int(in: 0...(Catalog.firstNames.count - 1))
         p.ageBand = rng.pick(Catalog.ageBandWeights)
@@ -576,7 +583,7 @@ struct UserWeek {
                 if after < end { t = after }
             }
             let up = Int(Catalog.upgrade[plan % 6])
-            change = (t, up == plan ? 4 : up)   // 5G-XL customers step down to 5G-L
+            change = (t, up == plan ? 4 : up) // 5G-XL customers step down to 5G-L
         }
         var link: Int64?
         if Catalog.includesOTT(plan), !profile.ottLinked, rng.chance(0.08) {
@@ -641,10 +648,10 @@ struct UserWeek {
     mutating func supportContact(churnRisk: Bool) {
         let channel: Int
         switch profile.supportPreference {
-        case 1: channel = 1                                    // chat
-        case 2: channel = 0                                    // phone: a call
-        case 3: channel = 2                                    // agent: a store visit
-        default: channel = rng.pick(WeightedTable([40, 40, 20]))  // self-service users
+        case 1: channel = 1 // chat
+        case 2: channel = 0 // phone: a call
+        case 3: channel = 2 // agent: a store visit
+        default: channel = rng.pick(WeightedTable([40, 40, 20])) // self-service users
         }
         let topic = rng.pick(churnRisk ? Catalog.churnTopicWeights : Catalog.topicWeights)
         let t = randomMoment(hours: channel == 1 ? Catalog.activityHours : Catalog.businessHours)

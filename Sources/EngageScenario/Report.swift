@@ -68,9 +68,11 @@ struct VariantTally {
 
 struct Tally {
     static let channels = ["in_app", "push", "rcs", "sms", "whatsapp", "email"]
-    static let blockedReasons: [ReasonCode] = [.status, .schedule, .suppressed, .consent, .audience, .exclusion, .exit,
-                                               .cooldown, .cap, .quietHours, .channel, .personalisation, .ruleError,
-                                               .arbitration, .capRace]
+    static let blockedReasons: [ReasonCode] = [
+        .status, .schedule, .suppressed, .consent, .audience, .exclusion, .exit,
+        .cooldown, .cap, .quietHours, .channel, .personalisation, .ruleError,
+        .arbitration, .capRace,
+    ]
     static let blockedIndex: [ReasonCode: Int] = Dictionary(uniqueKeysWithValues: blockedReasons.enumerated().map { ($1, $0) })
 
     static func channelIndex(_ c: Channel) -> Int { channels.firstIndex(of: c.rawValue) ?? 0 }
@@ -160,29 +162,38 @@ public struct SimulationResult: Sendable {
         ]
         if let seed = header?["seed"] { scenario.append(("log_seed", seed)) }
         let channels: [JSON] = Tally.channels.indices.map { i in
-            .object(JSONObject([("channel", .string(Tally.channels[i])), ("impressions", int(t.channelImpressions[i])),
-                                ("users", int(t.channelUsers[i])), ("cost", money(t.channelCost[i]))]))
+            .object(
+                JSONObject([
+                    ("channel", .string(Tally.channels[i])), ("impressions", int(t.channelImpressions[i])),
+                    ("users", int(t.channelUsers[i])), ("cost", money(t.channelCost[i])),
+                ]))
         }
         var totalsByHour = [Int](repeating: 0, count: 24)
         for c in t.hours { for h in 0..<24 { totalsByHour[h] += c[h] } }
-        let hours = JSON.object(JSONObject([
-            ("time_zone", .string("user")),
-            ("impressions", .array(totalsByHour.map(int))),
-            ("by_channel", .object(JSONObject(Tally.channels.indices.map { (Tally.channels[$0], JSON.array(t.hours[$0].map(int))) }))),
-        ]))
+        let hours = JSON.object(
+            JSONObject([
+                ("time_zone", .string("user")),
+                ("impressions", .array(totalsByHour.map(int))),
+                ("by_channel", .object(JSONObject(Tally.channels.indices.map { (Tally.channels[$0], JSON.array(t.hours[$0].map(int))) }))),
+            ]))
         let campaigns: [JSON] = s.set.campaigns.indices.map { i in campaignJSON(s.set.campaigns[i], t.campaigns[i]) }
-        return .object(JSONObject([
-            ("report", .string("engage simulate")), ("version", .number(1)),
-            ("scenario", .object(JSONObject(scenario))),
-            ("totals", .object(JSONObject([
-                ("impressions", int(totalImpressions)), ("users_reached", int(t.usersReached)),
-                ("clicks", int(clicks)), ("dismissals", int(dismissals)), ("conversions", int(conversions)),
-                ("cost", money(totalCost)), ("control_users", int(t.controlUsers)), ("holdout_users", int(t.holdoutUsers)),
-            ]))),
-            ("channels", .array(channels)),
-            ("hours", hours),
-            ("campaigns", .array(campaigns)),
-        ]))
+        return .object(
+            JSONObject([
+                ("report", .string("engage simulate")), ("version", .number(1)),
+                ("scenario", .object(JSONObject(scenario))),
+                (
+                    "totals",
+                    .object(
+                        JSONObject([
+                            ("impressions", int(totalImpressions)), ("users_reached", int(t.usersReached)),
+                            ("clicks", int(clicks)), ("dismissals", int(dismissals)), ("conversions", int(conversions)),
+                            ("cost", money(totalCost)), ("control_users", int(t.controlUsers)), ("holdout_users", int(t.holdoutUsers)),
+                        ]))
+                ),
+                ("channels", .array(channels)),
+                ("hours", hours),
+                ("campaigns", .array(campaigns)),
+            ]))
     }
 
     private static func campaignJSON(_ compiled: CompiledCampaign, _ c: CampaignTally) -> JSON {
@@ -191,9 +202,13 @@ public struct SimulationResult: Sendable {
         let funnelNames = ["reached", "audience", "eligible", "shown", "clicked", "converted"]
         var channels: [JSON] = []
         for i in Tally.channels.indices where c.channelImpressions[i] > 0 {
-            channels.append(.object(JSONObject([("channel", .string(Tally.channels[i])),
-                                                ("impressions", int(c.channelImpressions[i])),
-                                                ("cost", money(c.channelCost[i]))])))
+            channels.append(
+                .object(
+                    JSONObject([
+                        ("channel", .string(Tally.channels[i])),
+                        ("impressions", int(c.channelImpressions[i])),
+                        ("cost", money(c.channelCost[i])),
+                    ])))
         }
         var conversion = JSON.null
         if let exit = compiled.exit.first {
@@ -217,24 +232,34 @@ public struct SimulationResult: Sendable {
         }
         let variants: [JSON] = campaign.variants.indices.map { v in
             let vt = c.variants[v]
-            return .object(JSONObject([("id", .string(campaign.variants[v].id)), ("users", int(vt.users)),
-                                       ("impressions", int(vt.impressions)), ("reach", int(vt.reach)),
-                                       ("clicks", int(vt.clicks)), ("converted", int(vt.converted))]))
+            return .object(
+                JSONObject([
+                    ("id", .string(campaign.variants[v].id)), ("users", int(vt.users)),
+                    ("impressions", int(vt.impressions)), ("reach", int(vt.reach)),
+                    ("clicks", int(vt.clicks)), ("converted", int(vt.converted)),
+                ]))
         }
-        return .object(JSONObject([
-            ("id", .string(campaign.id)), ("name", .string(campaign.name)), ("purpose", .string(campaign.purpose.rawValue)),
-            ("priority", int(campaign.priority)), ("status", .string(campaign.status.rawValue)),
-            ("funnel", .object(JSONObject(funnelNames.indices.map { (funnelNames[$0], int(c.funnel[$0])) }))),
-            ("decisions", int(c.decisions)), ("impressions", int(c.impressions)), ("reach", int(reach)),
-            ("frequency", round(ratio(c.impressions, reach), 100)),
-            ("clicks", int(c.clicks)), ("dismissals", int(c.dismissals)),
-            ("blocked", .object(JSONObject(Tally.blockedReasons.indices.map { (Tally.blockedReasons[$0].rawValue, int(c.blocked[$0])) }))),
-            ("caps_hit", .object(JSONObject([("campaign", int(c.capsHit[0])), ("tag", int(c.capsHit[1])),
-                                             ("channel", int(c.capsHit[2])), ("global", int(c.capsHit[3]))]))),
-            ("channel_skips", .object(JSONObject([("quiet_hours", int(c.channelSkips[0])), ("consent", int(c.channelSkips[1]))]))),
-            ("holdout_users", int(c.holdoutUsers)), ("control_users", int(c.controlUsers)),
-            ("channels", .array(channels)), ("cost", money(c.channelCost.reduce(0, +))),
-            ("conversion", conversion), ("variants", .array(variants)),
-        ]))
+        return .object(
+            JSONObject([
+                ("id", .string(campaign.id)), ("name", .string(campaign.name)), ("purpose", .string(campaign.purpose.rawValue)),
+                ("priority", int(campaign.priority)), ("status", .string(campaign.status.rawValue)),
+                ("funnel", .object(JSONObject(funnelNames.indices.map { (funnelNames[$0], int(c.funnel[$0])) }))),
+                ("decisions", int(c.decisions)), ("impressions", int(c.impressions)), ("reach", int(reach)),
+                ("frequency", round(ratio(c.impressions, reach), 100)),
+                ("clicks", int(c.clicks)), ("dismissals", int(c.dismissals)),
+                ("blocked", .object(JSONObject(Tally.blockedReasons.indices.map { (Tally.blockedReasons[$0].rawValue, int(c.blocked[$0])) }))),
+                (
+                    "caps_hit",
+                    .object(
+                        JSONObject([
+                            ("campaign", int(c.capsHit[0])), ("tag", int(c.capsHit[1])),
+                            ("channel", int(c.capsHit[2])), ("global", int(c.capsHit[3])),
+                        ]))
+                ),
+                ("channel_skips", .object(JSONObject([("quiet_hours", int(c.channelSkips[0])), ("consent", int(c.channelSkips[1]))]))),
+                ("holdout_users", int(c.holdoutUsers)), ("control_users", int(c.controlUsers)),
+                ("channels", .array(channels)), ("cost", money(c.channelCost.reduce(0, +))),
+                ("conversion", conversion), ("variants", .array(variants)),
+            ]))
     }
 }

@@ -34,7 +34,7 @@ public enum ReportHTML {
 // MARK: - The document
 
 /// Builds the page into `html`, section by section.
-fileprivate struct _Page {
+private struct _Page {
     let report: JSON
     let campaigns: [JSON]
     var html = ""
@@ -47,19 +47,19 @@ fileprivate struct _Page {
 
     mutating func document() {
         html += """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-        <title>Campaign simulation report</title>
-        <style>\(_css)</style>
-        </head>
-        <body>
-        <main>
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+            <title>Campaign simulation report</title>
+            <style>\(_css)</style>
+            </head>
+            <body>
+            <main>
 
-        """
+            """
         header()
         totals()
         funnels()
@@ -164,8 +164,11 @@ fileprivate struct _Page {
     mutating func channels() {
         var rows: [(name: String, cost: Double?, impressions: Double?, users: Double?)] = []
         for ch in report["channels"]?.arrayValue ?? [] {
-            rows.append((ch["channel"]?.stringValue ?? "—", _number(ch["cost"]),
-                         _number(ch["impressions"]), _number(ch["users"])))
+            rows.append(
+                (
+                    ch["channel"]?.stringValue ?? "—", _number(ch["cost"]),
+                    _number(ch["impressions"]), _number(ch["users"])
+                ))
         }
         let tips = rows.map { row in
             "\(row.name): cost \(_fixedGrouped(row.cost, 2)), \(_countOf(row.impressions)) impressions, "
@@ -332,7 +335,7 @@ extension String {
 
 /// Inline SVG charts. Every chart scales to its container (`viewBox`, width 100%), labels
 /// its axes, and gives each bar a `<title>` (the browser's tooltip).
-fileprivate enum _Charts {
+private enum _Charts {
     static let stages = ["reached", "audience", "eligible", "shown", "clicked", "converted"]
 
     /// Horizontal bars, one per funnel step, scaled to the largest step.
@@ -459,7 +462,7 @@ fileprivate enum _Charts {
 }
 
 /// A value axis from 0 to a "nice" top (1, 2, 2.5 or 5 × 10ⁿ steps, at most five).
-fileprivate struct _Axis {
+private struct _Axis {
     let top: Double
     let step: Double
 
@@ -530,7 +533,7 @@ fileprivate struct _Axis {
 // MARK: - Period
 
 /// The scenario's period as local dates and times in its time zone.
-fileprivate struct _Period {
+private struct _Period {
     let text: String
 
     init(from: JSON?, to: JSON?, zone: JSON?) {
@@ -566,9 +569,9 @@ fileprivate struct _Period {
 // MARK: - Reading and formatting
 
 /// Channels in the report's fixed order, with fixed colours.
-fileprivate let _channels = ["in_app", "push", "rcs", "sms", "whatsapp", "email"]
+private let _channels = ["in_app", "push", "rcs", "sms", "whatsapp", "email"]
 
-fileprivate func _channelColour(_ name: String) -> String {
+private func _channelColour(_ name: String) -> String {
     switch name {
     case "in_app": return "#4a74b4"
     case "push": return "#e8833a"
@@ -581,7 +584,7 @@ fileprivate func _channelColour(_ name: String) -> String {
 }
 
 /// `s` safe in HTML text and in a double- or single-quoted attribute.
-fileprivate func _escape(_ s: String) -> String {
+private func _escape(_ s: String) -> String {
     var out = ""
     out.reserveCapacity(s.utf8.count)
     for ch in s.unicodeScalars {
@@ -599,68 +602,68 @@ fileprivate func _escape(_ s: String) -> String {
 }
 
 /// A finite number, or nil.
-fileprivate func _number(_ v: JSON?) -> Double? {
+private func _number(_ v: JSON?) -> Double? {
     guard let d = v?.doubleValue, d.isFinite else { return nil }
     return d
 }
 
-fileprivate func _divide(_ a: Double?, _ b: Double?) -> Double? {
+private func _divide(_ a: Double?, _ b: Double?) -> Double? {
     guard let a, let b, b != 0 else { return nil }
     let q = a / b
     return q.isFinite ? q : nil
 }
 
 /// An escaped string member, a number as a count, or "—".
-fileprivate func _text(_ v: JSON?) -> String {
+private func _text(_ v: JSON?) -> String {
     if let s = v?.stringValue { return _escape(s) }
     if let d = _number(v) { return _countOf(d) }
     return "—"
 }
 
-fileprivate func _count(_ v: JSON?) -> String { _countOf(_number(v)) }
+private func _count(_ v: JSON?) -> String { _countOf(_number(v)) }
 /// A cost with the decimals it has (ReportTable.costPlaces): 0.001 is not 0.00.
-fileprivate func _money(_ v: JSON?) -> String { _fixedGrouped(_number(v), _number(v).map(ReportTable.costPlaces) ?? 2) }
+private func _money(_ v: JSON?) -> String { _fixedGrouped(_number(v), _number(v).map(ReportTable.costPlaces) ?? 2) }
 
 /// A count with thousands separators; a fraction keeps two decimals.
-fileprivate func _countOf(_ d: Double?) -> String {
+private func _countOf(_ d: Double?) -> String {
     guard let d else { return "—" }
     return d.rounded() == d ? _fixedGrouped(d, 0) : _fixedGrouped(d, 2)
 }
 
-fileprivate func _ratio(_ a: Double?, _ b: Double?, places: Int) -> String {
+private func _ratio(_ a: Double?, _ b: Double?, places: Int) -> String {
     guard let q = _divide(a, b) else { return "—" }
     return _fixedGrouped(q, places)
 }
 
-fileprivate func _percent(_ rate: Double?) -> String {
+private func _percent(_ rate: Double?) -> String {
     guard let rate else { return "—" }
     return _fixed(rate * 100, 1) + "%"
 }
 
-fileprivate func _signedPercent(_ rate: Double?) -> String {
+private func _signedPercent(_ rate: Double?) -> String {
     guard let rate else { return "—" }
     return _signed(_fixedGrouped(rate * 100, 0)) + "%"
 }
 
 /// A rate difference in percentage points, signed.
-fileprivate func _pp(_ d: Double?) -> String {
+private func _pp(_ d: Double?) -> String {
     guard let d else { return "—" }
     return _signed(_fixed(d * 100, 1)) + " pp"
 }
 
 /// A typographic sign on a formatted number: "+3.4", "−1.4", "0.0".
-fileprivate func _signed(_ text: String) -> String {
+private func _signed(_ text: String) -> String {
     if text.hasPrefix("-") { return "\u{2212}" + text.dropFirst() }
     return text.allSatisfy({ $0 == "0" || $0 == "." || $0 == "," }) ? text : "+" + text
 }
 
-fileprivate func _two(_ n: Int) -> String { n >= 0 && n < 10 ? "0\(n)" : String(n) }
+private func _two(_ n: Int) -> String { n >= 0 && n < 10 ? "0\(n)" : String(n) }
 
 /// SVG coordinates: one decimal.
-fileprivate func _f(_ d: Double) -> String { _trim(_fixed(d, 1)) }
+private func _f(_ d: Double) -> String { _trim(_fixed(d, 1)) }
 
 /// "12.0" → "12", "2.50" → "2.5".
-fileprivate func _trim(_ s: String) -> String {
+private func _trim(_ s: String) -> String {
     guard s.contains(".") else { return s }
     var out = Substring(s)
     while out.hasSuffix("0") { out = out.dropLast() }
@@ -670,7 +673,7 @@ fileprivate func _trim(_ s: String) -> String {
 
 /// `d` with `places` decimals (0...6), rounded half away from zero, no grouping.
 /// Magnitudes of 10¹⁵ and more fall back to Swift's shortest form.
-fileprivate func _fixed(_ d: Double, _ places: Int) -> String {
+private func _fixed(_ d: Double, _ places: Int) -> String {
     guard d.isFinite else { return "—" }
     let places = min(max(places, 0), 6)
     var scale = 1.0
@@ -689,7 +692,7 @@ fileprivate func _fixed(_ d: Double, _ places: Int) -> String {
 }
 
 /// `_fixed` with thousands separators in the whole part.
-fileprivate func _fixedGrouped(_ d: Double?, _ places: Int) -> String {
+private func _fixedGrouped(_ d: Double?, _ places: Int) -> String {
     guard let d else { return "—" }
     let plain = _fixed(d, places)
     guard abs(d) >= 1000, abs(d) < 1e15 else { return plain }
@@ -707,55 +710,55 @@ fileprivate func _fixedGrouped(_ d: Double?, _ places: Int) -> String {
 
 // MARK: - Style
 
-fileprivate let _css = """
-:root{--bg:#f6f7f9;--panel:#fff;--ink:#1f2933;--muted:#616e7c;--line:#e3e7ec;--accent:#4a74b4}
-*{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Liberation Sans",sans-serif}
-main{max-width:1200px;margin:0 auto;padding:28px 32px 40px}
-h1{font-size:26px;margin:0 0 4px;letter-spacing:-.01em}
-h2{font-size:17px;margin:0 0 6px}
-code{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;background:#eef1f4;padding:1px 5px;border-radius:4px}
-header{margin-bottom:18px}
-.sub{color:var(--muted);margin:0 0 14px}
-dl.scenario{display:flex;flex-wrap:wrap;gap:10px 28px;margin:0;padding:12px 16px;background:var(--panel);border:1px solid var(--line);border-radius:8px}
-dl.scenario dt{font-size:11.5px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
-dl.scenario dd{margin:0;font-weight:600;font-variant-numeric:tabular-nums}
-section{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:16px 18px;margin:0 0 18px}
-section.cards{display:grid;grid-template-columns:repeat(4,1fr);gap:12px;background:none;border:0;padding:0}
-.card{background:var(--panel);border:1px solid var(--line);border-left:4px solid var(--accent);border-radius:8px;padding:12px 14px}
-.card .label{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
-.card .value{font-size:24px;font-weight:650;font-variant-numeric:tabular-nums;margin:2px 0}
-.card .note{font-size:12px;color:var(--muted)}
-.hint{color:var(--muted);margin:0 0 12px;font-size:13px}
-.empty{color:var(--muted);font-style:italic}
-figure{margin:0}
-figcaption{font-weight:600;margin-bottom:4px}
-.funnels{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:14px 22px}
-.funnel figcaption .id{margin-left:6px}
-.pair{display:grid;grid-template-columns:1fr 1fr;gap:24px}
-svg.chart{width:100%;height:auto;display:block;font-size:11px}
-svg text{fill:var(--ink)}
-svg .lab{font-size:11.5px}
-svg .val{font-size:11px;fill:var(--muted)}
-svg .tick,svg .axis{font-size:10.5px;fill:var(--muted)}
-svg .grid{stroke:var(--line);stroke-width:1}
-svg.ci{display:block}
-ul.legend{list-style:none;display:flex;gap:18px;padding:0;margin:8px 0 0 56px;font-size:12.5px}
-.swatch{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:6px;vertical-align:-1px}
-table{border-collapse:collapse;width:100%;font-size:13px}
-th{font-size:11.5px;text-transform:uppercase;letter-spacing:.03em;color:var(--muted);font-weight:600;text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:bottom}
-td{padding:7px 8px;border-bottom:1px solid var(--line);vertical-align:middle}
-tbody tr:hover{background:#f3f6fa}
-td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.sub{color:var(--muted)}
-td.strong{font-weight:650}
-td.name{font-weight:600;min-width:190px}
-.meta{display:block;font-size:12px;font-weight:400;color:var(--muted);margin-top:2px}
-.scroll{overflow-x:auto}
-.id{display:block;font:11.5px ui-monospace,Menlo,Consolas,"Liberation Mono",monospace;color:var(--muted);font-weight:400}
-.funnel .id{display:inline}
-.status{font-size:11.5px;padding:1px 7px;border-radius:9px;margin-left:4px}
-.status.on{background:#e3f1e8;color:#216e45}
-.status.off{background:#f1eee3;color:#7a5b12}
-footer{color:var(--muted);font-size:12px;text-align:center}
-"""
+private let _css = """
+    :root{--bg:#f6f7f9;--panel:#fff;--ink:#1f2933;--muted:#616e7c;--line:#e3e7ec;--accent:#4a74b4}
+    *{box-sizing:border-box}
+    body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Liberation Sans",sans-serif}
+    main{max-width:1200px;margin:0 auto;padding:28px 32px 40px}
+    h1{font-size:26px;margin:0 0 4px;letter-spacing:-.01em}
+    h2{font-size:17px;margin:0 0 6px}
+    code{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;background:#eef1f4;padding:1px 5px;border-radius:4px}
+    header{margin-bottom:18px}
+    .sub{color:var(--muted);margin:0 0 14px}
+    dl.scenario{display:flex;flex-wrap:wrap;gap:10px 28px;margin:0;padding:12px 16px;background:var(--panel);border:1px solid var(--line);border-radius:8px}
+    dl.scenario dt{font-size:11.5px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
+    dl.scenario dd{margin:0;font-weight:600;font-variant-numeric:tabular-nums}
+    section{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:16px 18px;margin:0 0 18px}
+    section.cards{display:grid;grid-template-columns:repeat(4,1fr);gap:12px;background:none;border:0;padding:0}
+    .card{background:var(--panel);border:1px solid var(--line);border-left:4px solid var(--accent);border-radius:8px;padding:12px 14px}
+    .card .label{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
+    .card .value{font-size:24px;font-weight:650;font-variant-numeric:tabular-nums;margin:2px 0}
+    .card .note{font-size:12px;color:var(--muted)}
+    .hint{color:var(--muted);margin:0 0 12px;font-size:13px}
+    .empty{color:var(--muted);font-style:italic}
+    figure{margin:0}
+    figcaption{font-weight:600;margin-bottom:4px}
+    .funnels{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:14px 22px}
+    .funnel figcaption .id{margin-left:6px}
+    .pair{display:grid;grid-template-columns:1fr 1fr;gap:24px}
+    svg.chart{width:100%;height:auto;display:block;font-size:11px}
+    svg text{fill:var(--ink)}
+    svg .lab{font-size:11.5px}
+    svg .val{font-size:11px;fill:var(--muted)}
+    svg .tick,svg .axis{font-size:10.5px;fill:var(--muted)}
+    svg .grid{stroke:var(--line);stroke-width:1}
+    svg.ci{display:block}
+    ul.legend{list-style:none;display:flex;gap:18px;padding:0;margin:8px 0 0 56px;font-size:12.5px}
+    .swatch{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:6px;vertical-align:-1px}
+    table{border-collapse:collapse;width:100%;font-size:13px}
+    th{font-size:11.5px;text-transform:uppercase;letter-spacing:.03em;color:var(--muted);font-weight:600;text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:bottom}
+    td{padding:7px 8px;border-bottom:1px solid var(--line);vertical-align:middle}
+    tbody tr:hover{background:#f3f6fa}
+    td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+    td.sub{color:var(--muted)}
+    td.strong{font-weight:650}
+    td.name{font-weight:600;min-width:190px}
+    .meta{display:block;font-size:12px;font-weight:400;color:var(--muted);margin-top:2px}
+    .scroll{overflow-x:auto}
+    .id{display:block;font:11.5px ui-monospace,Menlo,Consolas,"Liberation Mono",monospace;color:var(--muted);font-weight:400}
+    .funnel .id{display:inline}
+    .status{font-size:11.5px;padding:1px 7px;border-radius:9px;margin-left:4px}
+    .status.on{background:#e3f1e8;color:#216e45}
+    .status.off{background:#f1eee3;color:#7a5b12}
+    footer{color:var(--muted);font-size:12px;text-align:center}
+    """

@@ -25,8 +25,10 @@ public enum ReportTable {
         out += "users reached \(count(n(totals, "users_reached"))) · clicks \(count(n(totals, "clicks"))) · "
         out += "conversions \(count(n(totals, "conversions"))) · cost \(money(d(totals, "cost")))\n"
         out += "global control group: \(count(n(totals, "control_users"))) users · in a holdout: \(count(n(totals, "holdout_users"))) users\n\n"
-        let header = ["campaign", "eligible", "reach", "impr", "freq", "clicks", "conv", "uplift (95% CI)",
-                      "holdout", "consent", "quiet", "caps c/t/ch/g", "cost"]
+        let header = [
+            "campaign", "eligible", "reach", "impr", "freq", "clicks", "conv", "uplift (95% CI)",
+            "holdout", "consent", "quiet", "caps c/t/ch/g", "cost",
+        ]
         var rows: [[String]] = []
         for c in o["campaigns"]?.arrayValue ?? [] {
             let co = c.objectValue ?? JSONObject()
@@ -52,15 +54,18 @@ public enum ReportTable {
             ])
         }
         out += table(header, rows)
-        out += "\n(eligible, reach: distinct users. consent, quiet: decisions where the campaign was blocked / where a channel was dropped.\n caps: decisions blocked by a campaign/tag/channel/global cap. uplift: conversion-rate difference against the holdout, percentage points.)\n\n"
+        out +=
+            "\n(eligible, reach: distinct users. consent, quiet: decisions where the campaign was blocked / where a channel was dropped.\n caps: decisions blocked by a campaign/tag/channel/global cap. uplift: conversion-rate difference against the holdout, percentage points.)\n\n"
         var variantRows: [[String]] = []
         for c in o["campaigns"]?.arrayValue ?? [] {
             let co = c.objectValue
             for v in co?["variants"]?.arrayValue ?? [] {
                 let vo = v.objectValue
-                variantRows.append([co?["id"]?.stringValue ?? "?", vo?["id"]?.stringValue ?? "?", count(n(vo, "users")),
-                                    count(n(vo, "impressions")), count(n(vo, "reach")), count(n(vo, "clicks")),
-                                    count(n(vo, "converted"))])
+                variantRows.append([
+                    co?["id"]?.stringValue ?? "?", vo?["id"]?.stringValue ?? "?", count(n(vo, "users")),
+                    count(n(vo, "impressions")), count(n(vo, "reach")), count(n(vo, "clicks")),
+                    count(n(vo, "converted")),
+                ])
             }
         }
         if !variantRows.isEmpty {

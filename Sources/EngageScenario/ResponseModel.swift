@@ -28,8 +28,9 @@ public struct ResponseModel: Sendable {
     public var channelFactors: [String: Double]
 
     /// No responses at all: only what the log holds.
-    public static let none = ResponseModel(defaults: Rates(click: 0, dismiss: 0, convert: 0, event: nil, delayMilliseconds: 0),
-                                           campaigns: [:], channelFactors: [:])
+    public static let none = ResponseModel(
+        defaults: Rates(click: 0, dismiss: 0, convert: 0, event: nil, delayMilliseconds: 0),
+        campaigns: [:], channelFactors: [:])
 
     public init(defaults: Rates, campaigns: [String: Rates], channelFactors: [String: Double]) {
         self.defaults = defaults

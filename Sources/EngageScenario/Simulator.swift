@@ -1,3 +1,4 @@
+import Dispatch
 // `engage simulate`: replays an event log through a campaign set, asking for decisions
 // where the hosts would (every event a campaign is triggered by or that names
 // placements, every `decide` line), committing impressions, drawing responses from a
@@ -9,7 +10,6 @@
 // number of threads.
 import Engage
 import Synchronization
-import Dispatch
 
 /// One user's lines, in log order.
 struct UserLines: Sendable {
@@ -42,8 +42,10 @@ public final class Simulation: Sendable {
     ///     every replay is into a fresh in-memory store, at the log's times.
     /// - Throws: ``ScenarioError`` for a set that does not load, a log out of time order,
     ///   or a config whose time zone does not load (`defaults.time_zone: …`).
-    public init(campaigns: [UInt8], lines: [LogLine], responses: ResponseModel, seed: UInt64,
-                config: EngineConfig = EngineConfig()) throws(ScenarioError) {
+    public init(
+        campaigns: [UInt8], lines: [LogLine], responses: ResponseModel, seed: UInt64,
+        config: EngineConfig = EngineConfig()
+    ) throws(ScenarioError) {
         var replayConfig = config
         replayConfig.store = nil
         replayConfig.fixedClock = nil
@@ -175,7 +177,8 @@ public final class Simulation: Sendable {
     /// then asks `question` at `at` with an explanation — the state is what the
     /// simulation had built by then, without committing anything.
     public func explain(userID: String, at: Int64, question: JSON)
-        throws(ScenarioError) -> (decision: Decision, profile: JSONObject?, timeZone: String) {
+        throws(ScenarioError) -> (decision: Decision, profile: JSONObject?, timeZone: String)
+    {
         guard let user = users.first(where: { $0.userID == userID }) else {
             throw ScenarioError("user \(userID) is not in the log")
         }
@@ -199,8 +202,10 @@ public final class Simulation: Sendable {
         // What happened at `at` is already recorded by the replay: a question's event
         // triggers campaigns but is not counted a second time.
         members.removeAll { ["now", "explain", "commit", "record_event"].contains($0.0) }
-        members += [("now", .number(Double(at))), ("explain", .bool(true)), ("commit", .bool(false)),
-                    ("record_event", .bool(false))]
+        members += [
+            ("now", .number(Double(at))), ("explain", .bool(true)), ("commit", .bool(false)),
+            ("record_event", .bool(false)),
+        ]
         do throws(DecisionError) {
             // The zone the decision read local time in: the request's, else the set's default.
             let zone = members.last { $0.0 == "time_zone" }?.1.stringValue ?? set.set.defaultTimeZone
@@ -264,8 +269,9 @@ struct UserReplay {
                 // As a gateway would: an event that can show something is asked about,
                 // and that decision records it (one write); any other is recorded.
                 if asking, context != nil, simulation.triggerEvents.contains(name) || !placements.isEmpty {
-                    try decide(at: t, event: (name, properties), placements: placements, foreground: foreground,
-                               tally: &tally)
+                    try decide(
+                        at: t, event: (name, properties), placements: placements, foreground: foreground,
+                        tally: &tally)
                 } else {
                     try record(.behaviour(HistoryEvent(name: name, time: t, properties: properties)))
                 }
@@ -300,18 +306,25 @@ struct UserReplay {
             pending.removeFirst()
             try record(.behaviour(HistoryEvent(name: first.name, time: first.time, properties: first.properties)))
             noteConversion(first.time, first.name, first.properties)
-            log?.append(Self.line([("type", .string("conversion")), ("user_id", .string(user.userID)),
-                                      ("time", .number(Double(first.time))),
-                                      ("campaign", .string(simulation.set.campaigns[first.campaign].campaign.id)),
-                                      ("event", .string(first.name))]))
+            log?.append(
+                Self.line([
+                    ("type", .string("conversion")), ("user_id", .string(user.userID)),
+                    ("time", .number(Double(first.time))),
+                    ("campaign", .string(simulation.set.campaigns[first.campaign].campaign.id)),
+                    ("event", .string(first.name)),
+                ]))
         }
     }
 
-    private mutating func decide(at t: Int64, event: (String, JSON)?, placements: [String], foreground: Bool,
-                                 tally: inout Tally) throws(ScenarioError) {
-        guard let context else { return }   // no profile yet: the host knows nobody to ask for
-        var q: [(String, JSON)] = [("now", .number(Double(t))), ("explain", .bool(true)), ("commit", .bool(true)),
-                                   ("app", .object(JSONObject([("foreground", .bool(foreground))])))]
+    private mutating func decide(
+        at t: Int64, event: (String, JSON)?, placements: [String], foreground: Bool,
+        tally: inout Tally
+    ) throws(ScenarioError) {
+        guard let context else { return } // no profile yet: the host knows nobody to ask for
+        var q: [(String, JSON)] = [
+            ("now", .number(Double(t))), ("explain", .bool(true)), ("commit", .bool(true)),
+            ("app", .object(JSONObject([("foreground", .bool(foreground))]))),
+        ]
         if let (name, properties) = event {
             q.append(("event", .object(JSONObject([("name", .string(name)), ("properties", properties)]))))
         }
@@ -358,9 +371,12 @@ struct UserReplay {
                 inHoldout = true
                 if flags[i].firstHoldout == nil { flags[i].firstHoldout = t }
             }
-            log?.append(Self.line([("type", .string("assignment")), ("user_id", .string(user.userID)),
-                                      ("time", .number(Double(t))), ("campaign", .string(a.campaignID)),
-                                      ("group", .string(a.group.rawValue)), ("variant", a.variant.map { .string($0) } ?? .null)]))
+            log?.append(
+                Self.line([
+                    ("type", .string("assignment")), ("user_id", .string(user.userID)),
+                    ("time", .number(Double(t))), ("campaign", .string(a.campaignID)),
+                    ("group", .string(a.group.rawValue)), ("variant", a.variant.map { .string($0) } ?? .null),
+                ]))
         }
         let local = localTime(t)
         for m in decision.messages {
@@ -385,19 +401,24 @@ struct UserReplay {
             tally.hours[ch][local.hour] += 1
             tally.channelImpressions[ch] += 1
             tally.channelCost[ch] += micros
-            log?.append(Self.line([("type", .string("message")), ("user_id", .string(user.userID)),
-                                      ("time", .number(Double(t))), ("campaign", .string(m.campaignID)),
-                                      ("purpose", .string(compiled.campaign.purpose.rawValue)),
-                                      ("channel", .string(m.channel.rawValue)), ("cost", .number(m.cost)),
-                                      ("variant", m.variant.map { .string($0) } ?? .null),
-                                      ("placement", m.placement.map { .string($0) } ?? .null),
-                                      ("local_time", .string(local.description))]))
+            log?.append(
+                Self.line([
+                    ("type", .string("message")), ("user_id", .string(user.userID)),
+                    ("time", .number(Double(t))), ("campaign", .string(m.campaignID)),
+                    ("purpose", .string(compiled.campaign.purpose.rawValue)),
+                    ("channel", .string(m.channel.rawValue)), ("cost", .number(m.cost)),
+                    ("variant", m.variant.map { .string($0) } ?? .null),
+                    ("placement", m.placement.map { .string($0) } ?? .null),
+                    ("local_time", .string(local.description)),
+                ]))
             try respond(to: m, campaign: i, variant: v, at: t, tally: &tally)
         }
     }
 
-    private mutating func respond(to m: Decision.Message, campaign i: Int, variant: Int?, at t: Int64,
-                                  tally: inout Tally) throws(ScenarioError) {
+    private mutating func respond(
+        to m: Decision.Message, campaign i: Int, variant: Int?, at t: Int64,
+        tally: inout Tally
+    ) throws(ScenarioError) {
         let rates = simulation.responses.rates(for: m.campaignID)
         var draw = Draw(seed: simulation.seed)
         draw.mix(user.userID)
@@ -411,8 +432,11 @@ struct UserReplay {
             flags[i].clicked = true
             tally.campaigns[i].clicks += 1
             if let variant { tally.campaigns[i].variants[variant].clicks += 1 }
-            log?.append(Self.line([("type", .string("click")), ("user_id", .string(user.userID)),
-                                      ("time", .number(Double(t + 1_000))), ("campaign", .string(m.campaignID))]))
+            log?.append(
+                Self.line([
+                    ("type", .string("click")), ("user_id", .string(user.userID)),
+                    ("time", .number(Double(t + 1_000))), ("campaign", .string(m.campaignID)),
+                ]))
             draw.mix("convert")
             if let event = rates.event, draw.uniform < rates.convert {
                 draw.mix("delay")
@@ -426,8 +450,11 @@ struct UserReplay {
         } else if u < clickRate + (1 - clickRate) * rates.dismiss {
             try record(.dismissal(campaignID: m.campaignID, time: t + 1_000))
             tally.campaigns[i].dismissals += 1
-            log?.append(Self.line([("type", .string("dismissal")), ("user_id", .string(user.userID)),
-                                      ("time", .number(Double(t + 1_000))), ("campaign", .string(m.campaignID))]))
+            log?.append(
+                Self.line([
+                    ("type", .string("dismissal")), ("user_id", .string(user.userID)),
+                    ("time", .number(Double(t + 1_000))), ("campaign", .string(m.campaignID)),
+                ]))
         }
     }
 
@@ -459,11 +486,12 @@ struct UserReplay {
             let exits = set.campaigns[i].exit
             func converted(after start: Int64) -> Bool {
                 conversions.contains { e in
-                    e.time >= start && exits.contains { rule in
-                        guard rule.event == e.name else { return false }
-                        guard let filter = rule.filter else { return true }
-                        return (try? filter.matches(e.properties)) ?? false
-                    }
+                    e.time >= start
+                        && exits.contains { rule in
+                            guard rule.event == e.name else { return false }
+                            guard let filter = rule.filter else { return true }
+                            return (try? filter.matches(e.properties)) ?? false
+                        }
                 }
             }
             if !exits.isEmpty {

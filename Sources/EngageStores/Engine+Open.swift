@@ -37,9 +37,10 @@ extension Engine {
         try checkTimeZone(of: config, zones: zones)
         let store: SQLiteStore
         do throws(StateStoreError) {
-            store = try SQLiteStore(path: settings.path, sync: settings.sync == .batch ? .batch : .always,
-                                    policy: config.retentionPolicy, cacheCapacity: settings.cacheUsers,
-                                    cacheTTL: settings.cacheTTL)
+            store = try SQLiteStore(
+                path: settings.path, sync: settings.sync == .batch ? .batch : .always,
+                policy: config.retentionPolicy, cacheCapacity: settings.cacheUsers,
+                cacheTTL: settings.cacheTTL)
         } catch {
             throw EngineConfig.Problem("store.path", error.message, store: error)
         }
@@ -49,7 +50,7 @@ extension Engine {
     /// The engine over the store opened for `config`.
     private static func open(_ config: EngineConfig, store: any StateStore, zones: ZoneCache) throws(EngineConfig.Problem) -> Engine {
         var opened = config
-        opened.store = nil   // the store is given: the config's choice is made
+        opened.store = nil // the store is given: the config's choice is made
         return try Engine(config: opened, store: store, zones: zones)
     }
 

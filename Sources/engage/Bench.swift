@@ -3,6 +3,7 @@
 // `engage-bench` executable and replaces this process with it, its options passed on.
 import ArgumentParser
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -30,10 +31,12 @@ struct Bench: ParsableCommand {
     @Flag(help: "Fewer, shorter samples (about 20 s instead of 2 minutes).")
     var quick = false
 
-    @Option(help: ArgumentHelp("""
-        Run only these workloads, comma-separated (json, logic, decide, decide-history, \
-        memory, memory-history, decide-commit, load, reject, record, store).
-        """, valueName: "name[,name...]"))
+    @Option(
+        help: ArgumentHelp(
+            """
+            Run only these workloads, comma-separated (json, logic, decide, decide-history, \
+            memory, memory-history, decide-commit, load, reject, record, store).
+            """, valueName: "name[,name...]"))
     var only: [String] = []
 
     @Option(help: ArgumentHelp("Write the figures as JSON here.", valueName: "file"), completion: .file(extensions: ["json"]))
@@ -74,7 +77,8 @@ func runBench(_ args: ArraySlice<String>) -> Never {
 
     let starts = [executableFolder, URL(fileURLWithPath: files.currentDirectoryPath)].compactMap { $0 }
     guard let tree = starts.lazy.compactMap(sourceTree(containing:)).first else {
-        Exit.fail("""
+        Exit.fail(
+            """
             engage bench: the benchmark suite is not installed with engage. It needs one of:
               - ENGAGE_BENCH=/path/to/engage-bench (built by `make bench` in a libengage clone:
                 .build-bench/release/engage-bench), or
@@ -93,19 +97,22 @@ func runBench(_ args: ArraySlice<String>) -> Never {
     } else if let found = findSwift() {
         swift = found
     } else {
-        Exit.fail("""
+        Exit.fail(
+            """
             engage bench: building the benchmarks in \(tree.path) needs the Swift toolchain, and there is \
             no swift on PATH: add its usr/bin to PATH, set SWIFT=/path/to/swift, or set \
             ENGAGE_BENCH to an engage-bench built elsewhere.
             """, status: 2)
     }
-    let build = [swift, "build", "--package-path", tree.appendingPathComponent("bench").path,
-                 "--scratch-path", scratch, "-c", "release"]
+    let build = [
+        swift, "build", "--package-path", tree.appendingPathComponent("bench").path,
+        "--scratch-path", scratch, "-c", "release",
+    ]
     FileHandle.standardError.write(Data(("engage bench: " + build.joined(separator: " ") + "\n").utf8))
     let process = Process()
     process.executableURL = URL(fileURLWithPath: swift)
     process.arguments = Array(build.dropFirst())
-    process.standardOutput = FileHandle.standardError   // stdout is for the table
+    process.standardOutput = FileHandle.standardError // stdout is for the table
     do {
         try process.run()
     } catch {

@@ -6,23 +6,30 @@ import Foundation
 
 /// The options of a decision from the command line (decide, and explain without --events).
 struct DecisionOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The campaign set (JSON; - for stdin).", valueName: "file"),
-            completion: .file(extensions: ["json"]))
+    @Option(
+        help: ArgumentHelp("The campaign set (JSON; - for stdin).", valueName: "file"),
+        completion: .file(extensions: ["json"]))
     var campaigns: String
 
-    @Option(help: ArgumentHelp("""
-        An engine config (docs/engine-config.md): its store (memory, an SQLite file kept \
-        between runs, Redis), limits and defaults.
-        """, valueName: "file"), completion: .file(extensions: ["json"]))
+    @Option(
+        help: ArgumentHelp(
+            """
+            An engine config (docs/engine-config.md): its store (memory, an SQLite file kept \
+            between runs, Redis), limits and defaults.
+            """, valueName: "file"), completion: .file(extensions: ["json"]))
     var config: String?
 
-    @Option(help: ArgumentHelp("A JSON array of records (impressions, dismissals, events) replayed first.",
-                               valueName: "file"),
-            completion: .file(extensions: ["json"]))
+    @Option(
+        help: ArgumentHelp(
+            "A JSON array of records (impressions, dismissals, events) replayed first.",
+            valueName: "file"),
+        completion: .file(extensions: ["json"]))
     var state: String?
 
-    @Option(help: ArgumentHelp("The decision's time, ms since the epoch (replaces the config's clock).",
-                               valueName: "ms"))
+    @Option(
+        help: ArgumentHelp(
+            "The decision's time, ms since the epoch (replaces the config's clock).",
+            valueName: "ms"))
     var now: Milliseconds?
 
     @Flag(help: "Print the decision on one line.")

@@ -39,23 +39,26 @@ struct Explain: ParsableCommand {
 
     @OptionGroup var options: DecisionOptions
 
-    @Option(help: ArgumentHelp("An event log (engage generate) to replay up to --at.", valueName: "log"),
-            completion: .file(extensions: ["jsonl"]))
+    @Option(
+        help: ArgumentHelp("An event log (engage generate) to replay up to --at.", valueName: "log"),
+        completion: .file(extensions: ["jsonl"]))
     var events: String?
 
     @Option(help: ArgumentHelp("With --events: the user to explain.", valueName: "id"))
     var user: String?
 
-    @Option(help: ArgumentHelp("With --events: the moment, RFC 3339 or ms since the epoch.", valueName: "time"),
-            transform: { text in
-                var problem = ""
-                guard let ms = parseInstant(text, problem: &problem) else { throw ValidationError("--at: \(problem)") }
-                return ms
-            })
+    @Option(
+        help: ArgumentHelp("With --events: the moment, RFC 3339 or ms since the epoch.", valueName: "time"),
+        transform: { text in
+            var problem = ""
+            guard let ms = parseInstant(text, problem: &problem) else { throw ValidationError("--at: \(problem)") }
+            return ms
+        })
     var at: Int64?
 
-    @Option(help: ArgumentHelp("With --events: the response model (examples/telco/responses.json).", valueName: "file"),
-            completion: .file(extensions: ["json"]))
+    @Option(
+        help: ArgumentHelp("With --events: the response model (examples/telco/responses.json).", valueName: "file"),
+        completion: .file(extensions: ["json"]))
     var responses: String?
 
     @Option(help: ArgumentHelp("With --events: the replay's random seed (default 42).", valueName: "n"))
@@ -64,14 +67,18 @@ struct Explain: ParsableCommand {
     @Flag(help: "With --events: print the decision as JSON instead of a table.")
     var json = false
 
-    @Argument(help: ArgumentHelp("The request (or with --events, the question): JSON text, - (stdin) or @FILE.",
-                                 valueName: "request"))
+    @Argument(
+        help: ArgumentHelp(
+            "The request (or with --events, the question): JSON text, - (stdin) or @FILE.",
+            valueName: "request"))
     var request: JSONArgument?
 
     func validate() throws {
         if events == nil {
-            for (set, name) in [(user != nil, "--user"), (at != nil, "--at"), (responses != nil, "--responses"),
-                                (seed != nil, "--seed"), (json, "--json")] where set {
+            for (set, name) in [
+                (user != nil, "--user"), (at != nil, "--at"), (responses != nil, "--responses"),
+                (seed != nil, "--seed"), (json, "--json"),
+            ] where set {
                 throw ValidationError("\(name) needs --events (explain a replayed user); without it, explain decides for a REQUEST")
             }
             guard request != nil else { throw ValidationError("Missing expected argument '<request>' (or --events LOG --user ID --at TIME)") }
@@ -82,8 +89,9 @@ struct Explain: ParsableCommand {
             guard user != nil else { throw ValidationError("--events needs --user ID") }
             guard at != nil else { throw ValidationError("--events needs --at TIME") }
         }
-        try checkOneStandardInput(files: [options.campaigns, options.config, options.state, events, responses],
-                                  arguments: [request])
+        try checkOneStandardInput(
+            files: [options.campaigns, options.config, options.state, events, responses],
+            arguments: [request])
     }
 
     func run() throws {
@@ -91,8 +99,9 @@ struct Explain: ParsableCommand {
             guard let request else { throw ValidationError("Missing expected argument '<request>'") }
             decide(options, request: request, explain: true)
         }
-        let scenario = ScenarioOptions(campaigns: options.campaigns, responses: responses, config: options.config,
-                                       seed: seed ?? ScenarioOptions.defaultSeed)
+        let scenario = ScenarioOptions(
+            campaigns: options.campaigns, responses: responses, config: options.config,
+            seed: seed ?? ScenarioOptions.defaultSeed)
         let simulation = loadSimulation(scenario, events: events)
         let question: JSON
         if let request {
@@ -100,10 +109,11 @@ struct Explain: ParsableCommand {
         } else {
             // Every placement of the set, with the app in the foreground: everything that
             // could have been shown.
-            question = .object(JSONObject([
-                ("placements", .array(simulation.placementNames.map { .string($0) })),
-                ("app", .object(JSONObject([("foreground", .bool(true))]))),
-            ]))
+            question = .object(
+                JSONObject([
+                    ("placements", .array(simulation.placementNames.map { .string($0) })),
+                    ("app", .object(JSONObject([("foreground", .bool(true))]))),
+                ]))
         }
         let explained: (decision: Decision, profile: JSONObject?, timeZone: String)
         do {

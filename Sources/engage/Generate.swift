@@ -26,16 +26,18 @@ struct Generate: ParsableCommand {
     @Option(help: ArgumentHelp("The random seed, 0–2^53−1.", valueName: "s"))
     var seed: UInt64 = 42
 
-    @Option(help: ArgumentHelp("""
-        The first instant: RFC 3339 (2026-11-02T00:00:00+09:00) or ms since the epoch \
-        (default 2026-11-02T00:00:00+09:00, a Monday in Seoul).
-        """, valueName: "time"),
-            transform: { text in
-                guard let ms = parseStart(text) else {
-                    throw ValidationError("--start takes RFC 3339 (2026-11-02T00:00:00+09:00) or ms since the epoch between 1970 and 2200, got \(text)")
-                }
-                return ms
-            })
+    @Option(
+        help: ArgumentHelp(
+            """
+            The first instant: RFC 3339 (2026-11-02T00:00:00+09:00) or ms since the epoch \
+            (default 2026-11-02T00:00:00+09:00, a Monday in Seoul).
+            """, valueName: "time"),
+        transform: { text in
+            guard let ms = parseStart(text) else {
+                throw ValidationError("--start takes RFC 3339 (2026-11-02T00:00:00+09:00) or ms since the epoch between 1970 and 2200, got \(text)")
+            }
+            return ms
+        })
     var start: Int64 = 1_793_545_200_000
 
     @Option(help: ArgumentHelp("The length of the run in days, 1–\(ScenarioGenerator.maxDays).", valueName: "d"))

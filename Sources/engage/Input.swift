@@ -3,6 +3,7 @@
 import ArgumentParser
 import Engage
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

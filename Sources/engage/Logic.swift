@@ -39,9 +39,11 @@ struct Logic: ParsableCommand {
     @Option(help: ArgumentHelp("The user id (rollout).", valueName: "id"))
     var user: String?
 
-    @Option(help: ArgumentHelp("A JSON array of {\"name\",\"time\",\"properties\"} events (behaviour operators).",
-                               valueName: "file"),
-            completion: .file())
+    @Option(
+        help: ArgumentHelp(
+            "A JSON array of {\"name\",\"time\",\"properties\"} events (behaviour operators).",
+            valueName: "file"),
+        completion: .file())
     var history: String?
 
     @Option(help: ArgumentHelp("A JSON object: segment name -> rule.", valueName: "file"), completion: .file())

@@ -80,7 +80,6 @@ final class Progress: Sendable {
     }
 }
 
-
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay an event log (engage generate) through a campaign set and report.",
@@ -105,14 +104,18 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("The campaign set (JSON).", valueName: "file"), completion: .file(extensions: ["json"]))
     var campaigns: String
 
-    @Option(help: ArgumentHelp("The response model: who clicks, converts, dismisses (examples/telco/responses.json).",
-                               valueName: "file"),
-            completion: .file(extensions: ["json"]))
+    @Option(
+        help: ArgumentHelp(
+            "The response model: who clicks, converts, dismisses (examples/telco/responses.json).",
+            valueName: "file"),
+        completion: .file(extensions: ["json"]))
     var responses: String?
 
-    @Option(help: ArgumentHelp("An engine config: its limits and default time zone (docs/engine-config.md).",
-                               valueName: "file"),
-            completion: .file(extensions: ["json"]))
+    @Option(
+        help: ArgumentHelp(
+            "An engine config: its limits and default time zone (docs/engine-config.md).",
+            valueName: "file"),
+        completion: .file(extensions: ["json"]))
     var config: String?
 
     @Option(help: ArgumentHelp("The random seed of the responses.", valueName: "n"))
@@ -121,23 +124,27 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("Threads replaying users, 1…64 (default: one per processor).", valueName: "n"))
     var threads: Int?
 
-    @Option(help: ArgumentHelp("Write the report as JSON here (- for stdout, instead of the table).", valueName: "file"),
-            completion: .file(extensions: ["json"]))
+    @Option(
+        help: ArgumentHelp("Write the report as JSON here (- for stdout, instead of the table).", valueName: "file"),
+        completion: .file(extensions: ["json"]))
     var json: String?
 
-    @Option(help: ArgumentHelp("Write the report as a self-contained HTML page here.", valueName: "file"),
-            completion: .file(extensions: ["html"]))
+    @Option(
+        help: ArgumentHelp("Write the report as a self-contained HTML page here.", valueName: "file"),
+        completion: .file(extensions: ["html"]))
     var html: String?
 
-    @Option(help: ArgumentHelp("Write every message, assignment and response here, as JSON lines.", valueName: "file"),
-            completion: .file(extensions: ["jsonl"]))
+    @Option(
+        help: ArgumentHelp("Write every message, assignment and response here, as JSON lines.", valueName: "file"),
+        completion: .file(extensions: ["jsonl"]))
     var log: String?
 
     @Flag(help: "No progress on stderr.")
     var quiet = false
 
-    @Argument(help: ArgumentHelp("The event log (engage generate), or - for stdin.", valueName: "events"),
-              completion: .file(extensions: ["jsonl"]))
+    @Argument(
+        help: ArgumentHelp("The event log (engage generate), or - for stdin.", valueName: "events"),
+        completion: .file(extensions: ["jsonl"]))
     var events: String
 
     func validate() throws {

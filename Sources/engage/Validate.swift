@@ -17,8 +17,9 @@ struct Validate: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The campaign set (JSON), or - for stdin.", valueName: "file"),
-              completion: .file(extensions: ["json"]))
+    @Argument(
+        help: ArgumentHelp("The campaign set (JSON), or - for stdin.", valueName: "file"),
+        completion: .file(extensions: ["json"]))
     var file: String
 
     func run() throws {

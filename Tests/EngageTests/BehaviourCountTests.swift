@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engage
 
 // `event_count` with a filter, counted series by series (UserState.countBySeries), must
@@ -13,9 +14,13 @@ private struct WalkOnly: EventHistory {
     func forEachEvent(named name: String, from: Int64, through: Int64, _ body: (HistoryEvent) -> Bool) {
         state.forEachEvent(named: name, from: from, through: through, body)
     }
-    func forEachEventBucket(named name: String, from: Int64, through: Int64,
-                            _ body: (_ series: Int, _ varying: [String], _ time: Int64, _ count: Int,
-                                     _ properties: () -> JSON) -> Bool) {
+    func forEachEventBucket(
+        named name: String, from: Int64, through: Int64,
+        _ body: (
+            _ series: Int, _ varying: [String], _ time: Int64, _ count: Int,
+            _ properties: () -> JSON
+        ) -> Bool
+    ) {
         state.forEachEventBucket(named: name, from: from, through: through, body)
     }
 }
@@ -38,9 +43,11 @@ private func randomState(seed: UInt64) -> UserState {
         } else {
             // Comparisons with null are errors in this dialect: page views carry every member.
             name = "page_view"
-            props = [("page", .string(pages.randomElement(using: &rng) ?? "/")),
-                     ("referrer", .string(referrers.randomElement(using: &rng) ?? "")),
-                     ("dwell", .number(Double(Int.random(in: 1...300, using: &rng))))]
+            props = [
+                ("page", .string(pages.randomElement(using: &rng) ?? "/")),
+                ("referrer", .string(referrers.randomElement(using: &rng) ?? "")),
+                ("dwell", .number(Double(Int.random(in: 1...300, using: &rng)))),
+            ]
         }
         state.apply(.behaviour(HistoryEvent(name: name, time: t, properties: .object(JSONObject(props)))))
     }
@@ -72,7 +79,9 @@ private let rules = [
             let rule = try Rule(compiling: JSONParser.parse(text))
             if case .success(let n) = Result(catching: { () throws(LogicError) -> JSON in
                 try rule.evaluate(.null, context: EvaluationContext(now: now, history: state))
-            }), let count = n.intValue, count > 0 { counted += 1 }
+            }), let count = n.intValue, count > 0 {
+                counted += 1
+            }
             for limit in [1_000_000, 40] {
                 let limits = EvaluationLimits(maxSteps: limit)
                 let fast = Result { () throws(LogicError) -> JSON in
@@ -100,14 +109,19 @@ private let rules = [
         var state = UserState()
         for page in ["/a", "/b", "/plans"] {
             for h in 0..<20 {
-                state.apply(.behaviour(HistoryEvent(name: "page_view", time: now - Int64(h) * 3_600_000,
-                                                    properties: .object(JSONObject([("page", .string(page))])))))
+                state.apply(
+                    .behaviour(
+                        HistoryEvent(
+                            name: "page_view", time: now - Int64(h) * 3_600_000,
+                            properties: .object(JSONObject([("page", .string(page))])))))
             }
         }
         let rule = try Rule(compiling: JSONParser.parse(rules[0]))
         #expect(try rule.evaluate(.null, context: EvaluationContext(now: now, history: state)) == .number(20))
         // 60 buckets charged + 3 evaluations of a 4-node filter + the aggregate: within 80.
-        #expect(try rule.evaluate(.null, context: EvaluationContext(now: now, history: state),
-                                  limits: EvaluationLimits(maxSteps: 80)) == .number(20))
+        #expect(
+            try rule.evaluate(
+                .null, context: EvaluationContext(now: now, history: state),
+                limits: EvaluationLimits(maxSteps: 80)) == .number(20))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engage
 
 /// Tests/vectors/bucketing.json, generated from the written spec by an independent
@@ -32,21 +33,24 @@ enum BucketingVectors {
     @Test func holdoutControlAndVariantsMatchTheVectors() throws {
         let doc = try BucketingVectors.load()
         for c in doc["holdout"]?.arrayValue ?? [] {
-            let got = Bucketing.inHoldout(campaignID: c["campaign"]?.stringValue ?? "", salt: c["salt"]?.stringValue ?? "",
-                                          percent: c["percent"]?.doubleValue ?? -1, userID: c["user"]?.stringValue ?? "")
+            let got = Bucketing.inHoldout(
+                campaignID: c["campaign"]?.stringValue ?? "", salt: c["salt"]?.stringValue ?? "",
+                percent: c["percent"]?.doubleValue ?? -1, userID: c["user"]?.stringValue ?? "")
             #expect(got == c["in"]?.boolValue, "holdout \(c)")
         }
         for c in doc["control"]?.arrayValue ?? [] {
-            let got = Bucketing.inControl(salt: c["salt"]?.stringValue ?? "", percent: c["percent"]?.doubleValue ?? -1,
-                                          userID: c["user"]?.stringValue ?? "")
+            let got = Bucketing.inControl(
+                salt: c["salt"]?.stringValue ?? "", percent: c["percent"]?.doubleValue ?? -1,
+                userID: c["user"]?.stringValue ?? "")
             #expect(got == c["in"]?.boolValue, "control \(c)")
         }
         let variants = doc["variants"]?.arrayValue ?? []
         #expect(variants.count >= 40)
         for c in variants {
             let weights = (c["weights"]?.arrayValue ?? []).compactMap(\.doubleValue)
-            let got = Bucketing.variant(campaignID: c["campaign"]?.stringValue ?? "", salt: c["salt"]?.stringValue ?? "",
-                                        weights: weights, userID: c["user"]?.stringValue ?? "")
+            let got = Bucketing.variant(
+                campaignID: c["campaign"]?.stringValue ?? "", salt: c["salt"]?.stringValue ?? "",
+                weights: weights, userID: c["user"]?.stringValue ?? "")
             #expect(got == c["variant"]?.intValue, "variant \(c)")
         }
     }
@@ -102,8 +106,10 @@ enum BucketingVectors {
     /// One service campaign `id` on `placement` with `extra` members; `salt` only when
     /// not empty, so the unsalted vectors replay the default.
     private func campaign(_ id: String, salt: String, placement: String = "p", _ extra: [(String, JSON)]) -> JSON {
-        var fields: [(String, JSON)] = [("id", .string(id)), ("purpose", "service"), ("status", "active"),
-                                        ("placements", [.string(placement)]), ("channels", ["in_app": ["payload": [:]]])]
+        var fields: [(String, JSON)] = [
+            ("id", .string(id)), ("purpose", "service"), ("status", "active"),
+            ("placements", [.string(placement)]), ("channels", ["in_app": ["payload": [:]]]),
+        ]
         if !salt.isEmpty { fields.append(("salt", .string(salt))) }
         return .object(JSONObject(fields + extra))
     }
@@ -141,8 +147,14 @@ enum BucketingVectors {
     @Test func everyHoldoutVectorThroughADecision() throws {
         try replay("holdout") { v in
             let id = try #require(v["campaign"]?.stringValue), held = try #require(v["in"]) == true
-            let set: JSON = ["version": 1, "campaigns": [campaign(id, salt: try #require(v["salt"]?.stringValue),
-                                                                   [("holdout_percent", try #require(v["percent"]))])]]
+            let set: JSON = [
+                "version": 1,
+                "campaigns": [
+                    campaign(
+                        id, salt: try #require(v["salt"]?.stringValue),
+                        [("holdout_percent", try #require(v["percent"]))])
+                ],
+            ]
             guard let d = try decide(set, user: try #require(v["user"]?.stringValue)) else { return nil }
             let assigned = d.assignments.map { "\($0.campaignID) \($0.group.rawValue)" }
             return assigned == (held ? ["\(id) holdout"] : []) && d.messages.count == (held ? 0 : 1)
@@ -152,10 +164,14 @@ enum BucketingVectors {
     @Test func everyControlVectorThroughADecision() throws {
         try replay("control") { v in
             let inControl = try #require(v["in"]) == true
-            let set: JSON = ["version": 1,
-                             "policies": ["control_group_percent": try #require(v["percent"]),
-                                          "control_group_salt": try #require(v["salt"])],
-                             "campaigns": [campaign("c", salt: "", [])]]
+            let set: JSON = [
+                "version": 1,
+                "policies": [
+                    "control_group_percent": try #require(v["percent"]),
+                    "control_group_salt": try #require(v["salt"]),
+                ],
+                "campaigns": [campaign("c", salt: "", [])],
+            ]
             guard let d = try decide(set, user: try #require(v["user"]?.stringValue)) else { return nil }
             let assigned = d.assignments.map { "\($0.campaignID) \($0.group.rawValue)" }
             return assigned == (inControl ? ["c control"] : []) && d.messages.count == (inControl ? 0 : 1)
@@ -167,8 +183,14 @@ enum BucketingVectors {
             let id = try #require(v["campaign"]?.stringValue)
             let weights = try #require(Self.integerWeights((v["weights"]?.arrayValue ?? []).compactMap(\.doubleValue)))
             let variants = JSON.array(weights.enumerated().map { ["id": .string("v\($0)"), "weight": .number(Double($1))] })
-            let set: JSON = ["version": 1, "campaigns": [campaign(id, salt: try #require(v["salt"]?.stringValue),
-                                                                   [("variants", variants)])]]
+            let set: JSON = [
+                "version": 1,
+                "campaigns": [
+                    campaign(
+                        id, salt: try #require(v["salt"]?.stringValue),
+                        [("variants", variants)])
+                ],
+            ]
             guard let d = try decide(set, user: try #require(v["user"]?.stringValue)) else { return nil }
             return d.messages.map(\.variant) == ["v\(try #require(v["variant"]?.intValue))"] && d.assignments.isEmpty
         }
@@ -183,8 +205,10 @@ enum BucketingVectors {
         var campaigns: [JSON] = []
         for (i, v) in cases.enumerated() {
             let rule: [JSON] = [try #require(v["salt"]), try #require(v["percent"])]
-            campaigns.append(campaign("r\(i)-id", salt: "", placement: "r\(i)-id",
-                                      [("audience", ["rollout": .array(rule + [["var": "user.bucket_id"]])])]))
+            campaigns.append(
+                campaign(
+                    "r\(i)-id", salt: "", placement: "r\(i)-id",
+                    [("audience", ["rollout": .array(rule + [["var": "user.bucket_id"]])])]))
             campaigns.append(campaign("r\(i)-user", salt: "", placement: "r\(i)-user", [("audience", ["rollout": .array(rule)])]))
         }
         let engine = Engine(clock: { 1_795_176_000_000 })
@@ -193,9 +217,11 @@ enum BucketingVectors {
         for (i, v) in cases.enumerated() {
             let user = try #require(v["user"]?.stringValue), shown = try #require(v["in"]) == true
             for form in Self.requestable(user) ? ["id", "user"] : ["id"] {
-                let d = try engine.decide(json: ["user_id": .string(form == "user" ? user : "someone"),
-                                                 "placement": .string("r\(i)-\(form)"), "user": ["bucket_id": .string(user)],
-                                                 "app": ["foreground": true], "commit": false])
+                let d = try engine.decide(json: [
+                    "user_id": .string(form == "user" ? user : "someone"),
+                    "placement": .string("r\(i)-\(form)"), "user": ["bucket_id": .string(user)],
+                    "app": ["foreground": true], "commit": false,
+                ])
                 #expect(d.messages.map(\.campaignID) == (shown ? ["r\(i)-\(form)"] : []), "rollout \(form) \(v)")
                 replayed[form, default: 0] += 1
             }
@@ -225,7 +251,8 @@ enum BucketingVectors {
             let weights = (v["weights"]?.arrayValue ?? []).compactMap(\.doubleValue)
             let scaled = try #require(Self.integerWeights(weights)).map(Double.init)
             for user in ["a", "b", "c", "d"] {
-                #expect(Bucketing.variant(campaignID: "x", salt: "", weights: weights, userID: user)
+                #expect(
+                    Bucketing.variant(campaignID: "x", salt: "", weights: weights, userID: user)
                         == Bucketing.variant(campaignID: "x", salt: "", weights: scaled, userID: user))
             }
         }
@@ -236,15 +263,21 @@ enum BucketingVectors {
         // half of them in or out of its holdout and nobody in or out of b's; a control
         // group salt redraws a 50% control group the same way.
         func assignments(saltA: String, control: Double, controlSalt: String) throws -> [String] {
-            let set: JSON = ["version": 1,
-                             "policies": ["control_group_percent": .number(control), "control_group_salt": .string(controlSalt)],
-                             "campaigns": [campaign("a", salt: saltA, [("holdout_percent", 50)]),
-                                           campaign("b", salt: "", [("holdout_percent", 50)])]]
+            let set: JSON = [
+                "version": 1,
+                "policies": ["control_group_percent": .number(control), "control_group_salt": .string(controlSalt)],
+                "campaigns": [
+                    campaign("a", salt: saltA, [("holdout_percent", 50)]),
+                    campaign("b", salt: "", [("holdout_percent", 50)]),
+                ],
+            ]
             let engine = Engine(clock: { 1_795_176_000_000 })
             try engine.load(json: set)
             return try (0..<2_000).map { i in
-                let d = try engine.decide(json: ["user_id": .string("user-\(i)"), "placement": "p", "k": 2,
-                                                 "app": ["foreground": true], "commit": false])
+                let d = try engine.decide(json: [
+                    "user_id": .string("user-\(i)"), "placement": "p", "k": 2,
+                    "app": ["foreground": true], "commit": false,
+                ])
                 return d.assignments.map { "\($0.campaignID) \($0.group.rawValue)" }.joined(separator: ",")
             }
         }
@@ -264,25 +297,32 @@ enum BucketingVectors {
     }
 
     @Test func saltsAreCheckedWithTheirPaths() throws {
-        let set = try CompiledCampaignSet(text: setJSON(campaigns: [campaignJSON("c", #""salt": "2026-q4""#)],
-                                                        #""policies": {"control_group_salt": "spring"}"#))
+        let set = try CompiledCampaignSet(
+            text: setJSON(
+                campaigns: [campaignJSON("c", #""salt": "2026-q4""#)],
+                #""policies": {"control_group_salt": "spring"}"#))
         #expect(set.campaigns[0].campaign.salt == "2026-q4")
         #expect(set.set.policies.controlGroupSalt == "spring")
         let unsalted = try CompiledCampaignSet(text: setJSON(campaigns: [campaignJSON("c")]))
         #expect(unsalted.campaigns[0].campaign.salt == "" && unsalted.set.policies.controlGroupSalt == "")
         let long = String(repeating: "s", count: 257)
-        let text = setJSON(campaigns: [campaignJSON("a", #""salt": 7"#), campaignJSON("b", #""salt": "x\u0000y""#),
-                                       campaignJSON("c", #""salt": "\#(long)""#), campaignJSON("d", #""salt": """#)],
-                           #""policies": {"control_group_salt": null}"#)
-        #expect(lines(text) == [
-            "policies.control_group_salt: expected a string (the bucketing salt), found null",
-            "campaigns[0].salt: expected a string (the bucketing salt), found 7",
-            "campaigns[1].salt: a salt must not contain U+0000 (found at byte 1): bucketing keys join their fields with 0x00",
-            "campaigns[2].salt: salt of 257 bytes is longer than the limit of 256",
-        ])
+        let text = setJSON(
+            campaigns: [
+                campaignJSON("a", #""salt": 7"#), campaignJSON("b", #""salt": "x\u0000y""#),
+                campaignJSON("c", #""salt": "\#(long)""#), campaignJSON("d", #""salt": """#),
+            ],
+            #""policies": {"control_group_salt": null}"#)
+        #expect(
+            lines(text) == [
+                "policies.control_group_salt: expected a string (the bucketing salt), found null",
+                "campaigns[0].salt: expected a string (the bucketing salt), found 7",
+                "campaigns[1].salt: a salt must not contain U+0000 (found at byte 1): bucketing keys join their fields with 0x00",
+                "campaigns[2].salt: salt of 257 bytes is longer than the limit of 256",
+            ])
         #expect(problems(text).map(\.code) == [.wrongType, .wrongType, .outOfRange, .outOfRange])
-        #expect(lines(setJSON(campaigns: [campaignJSON("c", #""audience": {"rollout": ["a\u0000", 50]}"#)])) == [
-            "campaigns[0].audience.rollout[0]: rollout salt must not contain U+0000 (bucketing keys join their fields with 0x00)",
-        ])
+        #expect(
+            lines(setJSON(campaigns: [campaignJSON("c", #""audience": {"rollout": ["a\u0000", 50]}"#)])) == [
+                "campaigns[0].audience.rollout[0]: rollout salt must not contain U+0000 (bucketing keys join their fields with 0x00)"
+            ])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engage
 
 // Every file in examples/campaigns goes through the Swift validator: `*.json` files
@@ -88,7 +89,8 @@ import Testing
         #expect(p.controlGroupPercent > 0 && p.channelCosts[.whatsapp] != nil)
         #expect(set.segments.names.count == 4)
         #expect(set.set.events?["page_dwell"] == ["page", "seconds"] && set.warnings.isEmpty)
-        #expect(set.campaigns(forPlacement: "app_home_popup").map { set.campaigns[$0].campaign.id }
+        #expect(
+            set.campaigns(forPlacement: "app_home_popup").map { set.campaigns[$0].campaign.id }
                 == ["retention-offer", "plan-change-nudge", "draft-idea"])
     }
 }

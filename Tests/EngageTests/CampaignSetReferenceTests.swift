@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engage
 
 /// The warnings of `text`, which must load: `path: message [code]`.
@@ -23,22 +24,25 @@ private func triggered(_ id: String, _ event: String, filter: String? = nil, _ e
             campaignJSON("onb-3", #""audience": {"impressions": ["onb-9"]}"#),
             campaignJSON("onb-4", #""audience": {"and": [true, {"<=": [{"last_impression": ["zzzzzzzz"]}, 5]}]}"#),
         ])
-        #expect(lines(text) == [
-            #"campaigns[2].audience.impressions[0]: unknown campaign "onb-9" (did you mean "onb-1"?)"#,
-            #"campaigns[3].audience.and[1].<=[0].last_impression[0]: unknown campaign "zzzzzzzz""#,
-        ])
+        #expect(
+            lines(text) == [
+                #"campaigns[2].audience.impressions[0]: unknown campaign "onb-9" (did you mean "onb-1"?)"#,
+                #"campaigns[3].audience.and[1].<=[0].last_impression[0]: unknown campaign "zzzzzzzz""#,
+            ])
         #expect(problems(text).map(\.code) == [.unknownReference, .unknownReference])
     }
 
     @Test func campaignIdsResolveAnywhereInTheSet() throws {
         // Forward and backward, from segments and from iterator bodies.
-        let text = setJSON(campaigns: [
-            campaignJSON("a", #""audience": {"some": [[1], {">=": [{"impressions": ["b", "7d"]}, {"var": ""}]}]}"#),
-            campaignJSON("b", #""audience": {"segment": "saw_a"}"#),
-        ], #""segments": {"saw_a": {">=": [{"impressions": ["a"]}, 1]}}"#)
+        let text = setJSON(
+            campaigns: [
+                campaignJSON("a", #""audience": {"some": [[1], {">=": [{"impressions": ["b", "7d"]}, {"var": ""}]}]}"#),
+                campaignJSON("b", #""audience": {"segment": "saw_a"}"#),
+            ], #""segments": {"saw_a": {">=": [{"impressions": ["a"]}, 1]}}"#)
         #expect(try warnings(text).isEmpty)
-        let dangling = setJSON(campaigns: [campaignJSON("a", #""audience": {"segment": "saw_x"}"#)],
-                               #""segments": {"saw_x": {">=": [{"impressions": ["b"]}, 1]}}"#)
+        let dangling = setJSON(
+            campaigns: [campaignJSON("a", #""audience": {"segment": "saw_x"}"#)],
+            #""segments": {"saw_x": {">=": [{"impressions": ["b"]}, 1]}}"#)
         #expect(lines(dangling) == [#"segments.saw_x.>=[0].impressions[0]: unknown campaign "b" (did you mean "a"?)"#])
     }
 
@@ -52,15 +56,18 @@ private func triggered(_ id: String, _ event: String, filter: String? = nil, _ e
 
     @Test func aCampaignWithOtherProblemsStillClaimsItsId() {
         // `b` is refused for its priority; the reference to it is not a second problem.
-        let text = setJSON(campaigns: [campaignJSON("a", #""audience": {"impressions": ["b"]}"#),
-                                       campaignJSON("b", #""priority": "high""#)])
+        let text = setJSON(campaigns: [
+            campaignJSON("a", #""audience": {"impressions": ["b"]}"#),
+            campaignJSON("b", #""priority": "high""#),
+        ])
         #expect(problems(text).map(\.code) == [.wrongType])
     }
 
     @Test func campaignsRefusedWholeLeaveTheirIdsUnchecked() throws {
         // Over the campaign limit nothing is known of the ids: one problem, not one per id.
-        let text = setJSON(campaigns: [campaignJSON("a"), campaignJSON("b")],
-                           #""segments": {"saw_a": {">=": [{"impressions": ["a"]}, 1]}}"#)
+        let text = setJSON(
+            campaigns: [campaignJSON("a"), campaignJSON("b")],
+            #""segments": {"saw_a": {">=": [{"impressions": ["a"]}, 1]}}"#)
         let found = CompiledCampaignSet.validate(try JSONParser.parse(text), options: CampaignSetOptions(maxCampaigns: 1))
         #expect(found.map(\.code) == [.limitExceeded])
     }
@@ -73,9 +80,11 @@ private func triggered(_ id: String, _ event: String, filter: String? = nil, _ e
         }
         let campaigns = [campaignJSON("a", #""tags": ["retention", "upsell"]"#)]
         #expect(problems(setJSON(campaigns: campaigns, policies("upsell"))).isEmpty)
-        #expect(lines(setJSON(campaigns: campaigns, policies("retension")))
+        #expect(
+            lines(setJSON(campaigns: campaigns, policies("retension")))
                 == [#"policies.tag_caps[0].tag: no campaign has the tag "retension" (did you mean "retention"?)"#])
-        #expect(lines(setJSON(campaigns: campaigns, policies("loyalty")))
+        #expect(
+            lines(setJSON(campaigns: campaigns, policies("loyalty")))
                 == [#"policies.tag_caps[0].tag: no campaign has the tag "loyalty""#])
     }
 
@@ -83,7 +92,8 @@ private func triggered(_ id: String, _ event: String, filter: String? = nil, _ e
 
     @Test func aLoneExclusionGroupNearAnotherIsAWarning() throws {
         let group = { (id: String, g: String) in campaignJSON(id, #""exclusion_group": "\#(g)""#) }
-        #expect(try warnings(setJSON(campaigns: [group("a", "home_popup"), group("b", "home_popup"), group("c", "home_popop")]))
+        #expect(
+            try warnings(setJSON(campaigns: [group("a", "home_popup"), group("b", "home_popup"), group("c", "home_popop")]))
                 == [#"campaigns[2].exclusion_group: exclusion group "home_popop" has no other campaign (did you mean "home_popup"?) [unknown_reference]"#])
         // Alone and near nothing: a group of one, not a typo.
         #expect(try warnings(setJSON(campaigns: [group("a", "home_popup"), group("b", "home_popup"), group("c", "checkout")])).isEmpty)
@@ -94,52 +104,62 @@ private func triggered(_ id: String, _ event: String, filter: String? = nil, _ e
     /// A set using `page_veiw` (a typo) in a trigger, `plan_changed` in an exit, and
     /// `page_view` and its properties in a behaviour operator; `events` as given.
     private func eventSet(_ events: String?, trigger: String = "page_veiw") -> String {
-        setJSON(campaigns: [
-            triggered("a", trigger, filter: #"{"==": [{"var": "pgae"}, "/plans"]}"#,
-                      #""exit": [{"event": "plan_changed", "filter": {"==": [{"var": "via"}, "nudge"]}}]"#),
-            triggered("b", "page_view", filter: #"{"in": [{"var": "page"}, ["/a", "/b"]]}"#,
-                      #""audience": {">=": [{"event_sum": ["page_view", "dwell_s", "7d", {"==": [{"var": "page"}, "/plans"]}]}, 60]}"#),
-        ], events.map { #""events": \#($0)"# } ?? "")
+        setJSON(
+            campaigns: [
+                triggered(
+                    "a", trigger, filter: #"{"==": [{"var": "pgae"}, "/plans"]}"#,
+                    #""exit": [{"event": "plan_changed", "filter": {"==": [{"var": "via"}, "nudge"]}}]"#),
+                triggered(
+                    "b", "page_view", filter: #"{"in": [{"var": "page"}, ["/a", "/b"]]}"#,
+                    #""audience": {">=": [{"event_sum": ["page_view", "dwell_s", "7d", {"==": [{"var": "page"}, "/plans"]}]}, 60]}"#),
+            ], events.map { #""events": \#($0)"# } ?? "")
     }
 
     @Test func withAVocabularyUnknownEventsAndPropertiesAreErrors() {
         let vocabulary = #"{"page_view": ["page", "dwell_s"], "plan_changed": ["from", "to"]}"#
-        #expect(lines(eventSet(vocabulary)) == [
-            #"campaigns[0].triggers[0].event: unknown event "page_veiw" (did you mean "page_view"?)"#,
-            // The filter of an unknown event is not checked again.
-            #"campaigns[0].exit[0].filter.==[0].var: event "plan_changed" has no property "via""#,
-        ])
+        #expect(
+            lines(eventSet(vocabulary)) == [
+                #"campaigns[0].triggers[0].event: unknown event "page_veiw" (did you mean "page_view"?)"#,
+                // The filter of an unknown event is not checked again.
+                #"campaigns[0].exit[0].filter.==[0].var: event "plan_changed" has no property "via""#,
+            ])
         #expect(problems(eventSet(vocabulary)).map(\.code) == [.unknownEvent, .unknownProperty])
         // The trigger fixed: its filter's typo is now found, with the property meant.
-        #expect(lines(eventSet(vocabulary, trigger: "page_view")) == [
-            #"campaigns[0].triggers[0].filter.==[0].var: event "page_view" has no property "pgae" (did you mean "page"?)"#,
-            #"campaigns[0].exit[0].filter.==[0].var: event "plan_changed" has no property "via""#,
-        ])
+        #expect(
+            lines(eventSet(vocabulary, trigger: "page_view")) == [
+                #"campaigns[0].triggers[0].filter.==[0].var: event "page_view" has no property "pgae" (did you mean "page"?)"#,
+                #"campaigns[0].exit[0].filter.==[0].var: event "plan_changed" has no property "via""#,
+            ])
         let complete = #"{"page_view": ["page", "dwell_s"], "plan_changed": ["via"]}"#
-        #expect(lines(eventSet(complete, trigger: "page_view")).count == 1)   // "pgae"
+        #expect(lines(eventSet(complete, trigger: "page_view")).count == 1) // "pgae"
     }
 
     @Test func behaviourOperatorsAreChecked() {
         let set = { (audience: String) in
-            setJSON(campaigns: [campaignJSON("a", #""audience": \#(audience)"#)],
-                    #""events": {"page_view": ["page", "dwell_s"], "app_open": []}"#)
+            setJSON(
+                campaigns: [campaignJSON("a", #""audience": \#(audience)"#)],
+                #""events": {"page_view": ["page", "dwell_s"], "app_open": []}"#)
         }
         #expect(problems(set(#"{"and": [{"event_count": ["page_view", "7d", {"==": [{"var": "page"}, 1]}]}, {"last_seen": ["app_open"]}]}"#)).isEmpty)
-        #expect(lines(set(#"{"event_count": ["app_opne", "7d"]}"#))
+        #expect(
+            lines(set(#"{"event_count": ["app_opne", "7d"]}"#))
                 == [#"campaigns[0].audience.event_count[0]: unknown event "app_opne" (did you mean "app_open"?)"#])
-        #expect(lines(set(#"{"event_sum": ["page_view", "dwell", "7d"]}"#))
+        #expect(
+            lines(set(#"{"event_sum": ["page_view", "dwell", "7d"]}"#))
                 == [#"campaigns[0].audience.event_sum[1]: event "page_view" has no property "dwell" (did you mean "dwell_s"?)"#])
-        #expect(lines(set(#"{"last_seen": ["app_open", "7d", {"var": "x"}]}"#))
+        #expect(
+            lines(set(#"{"last_seen": ["app_open", "7d", {"var": "x"}]}"#))
                 == [#"campaigns[0].audience.last_seen[2].var: event "app_open" has no property "x""#])
     }
 
     @Test func onlyReadsOfTheEventsPropertiesArePropertyReads() {
         // An iterator's body reads elements, `val` two scopes up reads the request, a
         // computed event name leaves its filter unchecked: none is a property read.
-        let set = setJSON(campaigns: [
-            triggered("a", "cart", filter: #"{"some": [{"var": "items"}, {"==": [{"var": "sku"}, {"val": [[2], "user", "sku"]}]}]}"#),
-            campaignJSON("b", #""audience": {"event_count": [{"var": "name"}, "7d", {"var": "anything"}]}"#),
-        ], #""events": {"cart": ["items"]}"#)
+        let set = setJSON(
+            campaigns: [
+                triggered("a", "cart", filter: #"{"some": [{"var": "items"}, {"==": [{"var": "sku"}, {"val": [[2], "user", "sku"]}]}]}"#),
+                campaignJSON("b", #""audience": {"event_count": [{"var": "name"}, "7d", {"var": "anything"}]}"#),
+            ], #""events": {"cart": ["items"]}"#)
         #expect(problems(set).isEmpty)
     }
 
@@ -148,21 +168,25 @@ private func triggered(_ id: String, _ event: String, filter: String? = nil, _ e
         // names nothing could check.
         let set = try CompiledCampaignSet(text: eventSet(nil))
         #expect(set.set.events == nil)
-        #expect(set.warnings.map(\.description) == [
-            #"campaigns[0].triggers[0].event: event "page_veiw" is used only here (did you mean "page_view"?) [unknown_event]"#,
-            #"events: no "events" vocabulary, so the 3 event names used ("page_veiw", "plan_changed", "page_view") and their properties are not checked; declare them to make a misspelt name a load error [unknown_event]"#,
-        ])
+        #expect(
+            set.warnings.map(\.description) == [
+                #"campaigns[0].triggers[0].event: event "page_veiw" is used only here (did you mean "page_view"?) [unknown_event]"#,
+                #"events: no "events" vocabulary, so the 3 event names used ("page_veiw", "plan_changed", "page_view") and their properties are not checked; declare them to make a misspelt name a load error [unknown_event]"#,
+            ])
         // A property typo is found among the reads of the same event.
-        #expect(try warnings(eventSet(nil, trigger: "page_view")).first ==
-            #"campaigns[0].triggers[0].filter.==[0].var: property "pgae" of event "page_view" is read only here (did you mean "page"?) [unknown_property]"#)
+        #expect(
+            try warnings(eventSet(nil, trigger: "page_view")).first
+                == #"campaigns[0].triggers[0].filter.==[0].var: property "pgae" of event "page_view" is read only here (did you mean "page"?) [unknown_property]"#
+        )
         // The engine hands back the set it loaded, warnings included.
         #expect(try Engine().load(bytes: Array(eventSet(nil).utf8)).warnings.count == 2)
         // Names near nothing else are not guesses: only the unchecked names are listed,
         // at most 8 of them by name.
         let many = (1...10).map { triggered("c\($0)", "event_\($0)_" + String(repeating: "x", count: $0 * 3)) }
-        #expect(try warnings(setJSON(campaigns: many)) == [
-            #"events: no "events" vocabulary, so the 10 event names used ("event_1_xxx", "event_2_xxxxxx", "event_3_xxxxxxxxx", "event_4_xxxxxxxxxxxx", "event_5_xxxxxxxxxxxxxxx", "event_6_xxxxxxxxxxxxxxxxxx", "event_7_xxxxxxxxxxxxxxxxxxxxx", "event_8_xxxxxxxxxxxxxxxxxxxxxxxx" and 2 more) and their properties are not checked; declare them to make a misspelt name a load error [unknown_event]"#,
-        ])
+        #expect(
+            try warnings(setJSON(campaigns: many)) == [
+                #"events: no "events" vocabulary, so the 10 event names used ("event_1_xxx", "event_2_xxxxxx", "event_3_xxxxxxxxx", "event_4_xxxxxxxxxxxx", "event_5_xxxxxxxxxxxxxxx", "event_6_xxxxxxxxxxxxxxxxxx", "event_7_xxxxxxxxxxxxxxxxxxxxx", "event_8_xxxxxxxxxxxxxxxxxxxxxxxx" and 2 more) and their properties are not checked; declare them to make a misspelt name a load error [unknown_event]"#
+            ])
         // A set that uses no events has nothing to warn about.
         #expect(try warnings(setJSON(campaigns: [campaignJSON("p", #""placements": ["home"]"#)])).isEmpty)
     }
@@ -171,13 +195,17 @@ private func triggered(_ id: String, _ event: String, filter: String? = nil, _ e
         let set = try CompiledCampaignSet(text: setJSON(campaigns: [triggered("a", "x")], #""events": {"x": ["p", "q"], "y": []}"#))
         #expect(set.set.events == ["x": ["p", "q"], "y": []])
         // A malformed entry is one problem: the event it declares is still known.
-        #expect(lines(setJSON(campaigns: [triggered("a", "x", filter: #"{"var": "p"}"#)],
-                              #""events": {"x": "p", "": [], "z": [1]}"#)) == [
-            #"events.x: expected an array of strings, found "p""#,
-            "events.: an event name is 1 to 256 bytes, found 0",
-            "events.z[0]: expected a non-empty string, found 1",
-        ])
-        #expect(lines(setJSON(campaigns: [triggered("a", "x")], #""events": ["x"]"#))
+        #expect(
+            lines(
+                setJSON(
+                    campaigns: [triggered("a", "x", filter: #"{"var": "p"}"#)],
+                    #""events": {"x": "p", "": [], "z": [1]}"#)) == [
+                    #"events.x: expected an array of strings, found "p""#,
+                    "events.: an event name is 1 to 256 bytes, found 0",
+                    "events.z[0]: expected a non-empty string, found 1",
+                ])
+        #expect(
+            lines(setJSON(campaigns: [triggered("a", "x")], #""events": ["x"]"#))
                 == [#"events: expected an object of event names, each with an array of property names, found an array"#])
     }
 
@@ -207,8 +235,10 @@ private func triggered(_ id: String, _ event: String, filter: String? = nil, _ e
         // stop at the cap, the suggestions at their budget.
         var campaigns: [String] = []
         for i in 0..<10_000 {
-            campaigns.append(campaignJSON("step-\(String(format: "%05d", i))",
-                                          #""audience": {"impressions": ["stpe-\#(String(format: "%05d", i))"]}"#))
+            campaigns.append(
+                campaignJSON(
+                    "step-\(String(format: "%05d", i))",
+                    #""audience": {"impressions": ["stpe-\#(String(format: "%05d", i))"]}"#))
         }
         let text = setJSON(campaigns: campaigns)
         let start = ContinuousClock.now

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engage
 
 // Cap windows and the cap ledger (docs/caps.md): the language-neutral vectors in
@@ -31,9 +32,10 @@ private struct CapVector {
         guard doc["version"]?.intValue == 1, let cases = doc["cases"]?.arrayValue else { throw VectorError("bad header") }
         return try cases.map { c in
             guard let name = c["name"]?.stringValue, let zoneName = c["zone"]?.stringValue,
-                  let now = c["now"]?.int64, let cap = c["cap"], let count = cap["count"]?.intValue,
-                  let window = cap["window"], let imps = c["impressions"]?.arrayValue,
-                  let used = c["used"]?.intValue, let allowed = c["allowed"]?.boolValue else {
+                let now = c["now"]?.int64, let cap = c["cap"], let count = cap["count"]?.intValue,
+                let window = cap["window"], let imps = c["impressions"]?.arrayValue,
+                let used = c["used"]?.intValue, let allowed = c["allowed"]?.boolValue
+            else {
                 throw VectorError("malformed case \(c)")
             }
             let zone = try zones.zone(named: zoneName)
@@ -58,10 +60,11 @@ private struct CapVector {
                 capWindow = .calendar(unit)
             default: throw VectorError("\(name): bad window")
             }
-            return CapVector(name: name, zone: zone, now: now, impressions: imps.compactMap(\.int64), count: count,
-                             range: range, expectedStart: c["window_start"]?.int64, expectedEnd: c["window_end"]?.int64,
-                             used: used, allowed: allowed, cap: Cap(count: count, window: capWindow),
-                             firstWeekday: firstWeekday)
+            return CapVector(
+                name: name, zone: zone, now: now, impressions: imps.compactMap(\.int64), count: count,
+                range: range, expectedStart: c["window_start"]?.int64, expectedEnd: c["window_end"]?.int64,
+                used: used, allowed: allowed, cap: Cap(count: count, window: capWindow),
+                firstWeekday: firstWeekday)
         }
     }
 }
@@ -78,8 +81,10 @@ extension JSON {
     }
 }
 
-private func shown(_ campaign: String = "c1", at time: Int64, channel: String = "push",
-                   purpose: String = "marketing", tags: [String] = []) -> Impression {
+private func shown(
+    _ campaign: String = "c1", at time: Int64, channel: String = "push",
+    purpose: String = "marketing", tags: [String] = []
+) -> Impression {
     Impression(campaignID: campaign, time: time, channel: channel, purpose: purpose, tags: tags)
 }
 
@@ -122,9 +127,9 @@ private func shown(_ campaign: String = "c1", at time: Int64, channel: String = 
 @Suite struct CapWindowTests {
     @Test func dstDaysLast23And25Hours() throws {
         let ny = try zones.zone(named: "America/New_York")
-        let spring = CapRange.calendar(.day, now: 1_710_072_000_000, zone: ny)    // 2024-03-10T12:00Z
+        let spring = CapRange.calendar(.day, now: 1_710_072_000_000, zone: ny) // 2024-03-10T12:00Z
         #expect(spring.upperBound - spring.lowerBound == 23 * hour)
-        let fall = CapRange.calendar(.day, now: 1_730_635_200_000, zone: ny)      // 2024-11-03T12:00Z
+        let fall = CapRange.calendar(.day, now: 1_730_635_200_000, zone: ny) // 2024-11-03T12:00Z
         #expect(fall.upperBound - fall.lowerBound == 25 * hour)
     }
 
@@ -144,8 +149,9 @@ private func shown(_ campaign: String = "c1", at time: Int64, channel: String = 
     @Test func labelsReadAsExplanations() {
         var state = UserState()
         state.apply(.impression(shown(at: 1_000)))
-        let check = CapCheck(scope: .campaign("c1"), range: CapRange.rolling(milliseconds: day, now: 2_000),
-                             limit: 1, label: "\(CapScope.campaign("c1").label)/1d")
+        let check = CapCheck(
+            scope: .campaign("c1"), range: CapRange.rolling(milliseconds: day, now: 2_000),
+            limit: 1, label: "\(CapScope.campaign("c1").label)/1d")
         #expect(state.usage(of: check).description == "cap campaign/1d: 1 of 1 used")
         #expect(CapScope.purpose("marketing").label == "purpose:marketing")
         #expect(CapScope.tag("retention").label == "tag:retention")
@@ -226,7 +232,9 @@ private func shown(_ campaign: String = "c1", at time: Int64, channel: String = 
             let counted = s.impressionCount(.campaign("c1"), in: range)
             // Exact while the range holds fewer than the exact capacity; from there on the
             // count may err high by what one straddling hour folded, never low.
-            if truth < 16 { #expect(counted == truth, "\(minutes) min") } else {
+            if truth < 16 {
+                #expect(counted == truth, "\(minutes) min")
+            } else {
                 #expect(counted >= truth && counted <= truth + 2, "\(minutes) min")
             }
             for limit in 1...16 {

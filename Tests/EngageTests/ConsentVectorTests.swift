@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engage
 
 // Tests/vectors/consent.json (scripts/gen-consent-vectors.py): the consent rule of

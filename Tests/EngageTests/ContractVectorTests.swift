@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engage
 
 // Tests/vectors/decisions/*.json (scripts/gen-decision-vectors.py, Tests/vectors/README.md)
@@ -23,15 +24,20 @@ import Testing
     /// What a vector pins of a decision.
     static func observed(_ decision: JSON, exposures: [JSON]) -> JSON {
         let messages = (decision["messages"]?.arrayValue ?? []).map { m in
-            JSON.object(JSONObject(["campaign", "channel", "placement", "variant", "payload"].compactMap { k in
-                m[k].map { (k, $0) }
-            }))
+            JSON.object(
+                JSONObject(
+                    ["campaign", "channel", "placement", "variant", "payload"].compactMap { k in
+                        m[k].map { (k, $0) }
+                    }))
         }
         let explanation = (decision["explanation"]?.arrayValue ?? []).map { e in
             JSON.object(JSONObject([("campaign", e["campaign"] ?? .null), ("reason", e["reason"] ?? .null)]))
         }
-        return .object(JSONObject([("messages", .array(messages)), ("exposures", .array(exposures)),
-                                   ("explanation", .array(explanation))]))
+        return .object(
+            JSONObject([
+                ("messages", .array(messages)), ("exposures", .array(exposures)),
+                ("explanation", .array(explanation)),
+            ]))
     }
 
     /// The first place where `got` differs from `want` ("path: expected X, got Y"), or nil.

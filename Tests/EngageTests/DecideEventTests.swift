@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engage
 @testable import EngageSQLite
 
@@ -12,14 +13,14 @@ private let minute: Int64 = 60_000
 
 /// "The 3rd visit to /plans in 7 days": the nudge a page-view gateway exists for.
 private let thirdVisit = #"""
-{"version": 1, "campaigns": [
-  {"id": "third-visit", "purpose": "service", "status": "active",
-   "triggers": [{"event": "page_view"}],
-   "audience": {">=": [{"event_count": ["page_view", "7d", {"==": [{"var": "page"}, "/plans"]}]}, 3]},
-   "caps": [{"count": 1, "window": "lifetime"}],
-   "channels": {"in_app": {"payload": {"title": "Compare plans"}}}}
-]}
-"""#
+    {"version": 1, "campaigns": [
+      {"id": "third-visit", "purpose": "service", "status": "active",
+       "triggers": [{"event": "page_view"}],
+       "audience": {">=": [{"event_count": ["page_view", "7d", {"==": [{"var": "page"}, "/plans"]}]}, 3]},
+       "caps": [{"count": 1, "window": "lifetime"}],
+       "channels": {"in_app": {"payload": {"title": "Compare plans"}}}}
+    ]}
+    """#
 
 private func view(_ page: String, at t: Int64, _ extra: String = "") -> String {
     #"{"user_id": "u1", "now": \#(t), "app": {"foreground": true}, "event": {"name": "page_view", "properties": {"page": "\#(page)"}}\#(extra)}"#
@@ -83,7 +84,9 @@ private final class CountingStore: StateStore, @unchecked Sendable {
         // A host that records its events itself: two recorded, the third asked about
         // after it was recorded too.
         for k in 0..<3 {
-            try e.record(json: JSONParser.parse(#"{"user_id": "u1", "type": "event", "name": "page_view", "time": \#(noon + Int64(k) * minute), "properties": {"page": "/plans"}}"#))
+            try e.record(
+                json: JSONParser.parse(
+                    #"{"user_id": "u1", "type": "event", "name": "page_view", "time": \#(noon + Int64(k) * minute), "properties": {"page": "/plans"}}"#))
         }
         #expect(try shown(e, view("/plans", at: noon + 3 * minute, #", "record_event": false"#)) == ["third-visit"])
         #expect(views(try e.store.load(userID: "u1")) == 3)
@@ -114,8 +117,13 @@ private final class CountingStore: StateStore, @unchecked Sendable {
         #expect(store.commits == 3)
         #expect(store.records == 0)
         let last = try #require(store.lastCommit)
-        #expect(last.records == [.behaviour(HistoryEvent(name: "page_view", time: noon + 2 * minute,
-                                                          properties: .object(JSONObject([("page", .string("/plans"))]))))])
+        #expect(
+            last.records == [
+                .behaviour(
+                    HistoryEvent(
+                        name: "page_view", time: noon + 2 * minute,
+                        properties: .object(JSONObject([("page", .string("/plans"))]))))
+            ])
         #expect(last.impressions.map(\.impression.campaignID) == ["third-visit"])
         // Nothing to write (no event, nothing shown): no write at all.
         _ = try e.decide(json: JSONParser.parse(#"{"user_id": "u1", "placements": ["none"], "now": \#(noon)}"#))
@@ -167,11 +175,13 @@ private final class CountingStore: StateStore, @unchecked Sendable {
         // Nothing shown (audience false), a holdout, the control group: the page was
         // still viewed.
         let e = Engine()
-        try e.load(json: JSONParser.parse(#"""
-            {"version": 1, "policies": {"control_group_percent": 100}, "campaigns": [
-              {"id": "c", "purpose": "service", "status": "active", "triggers": [{"event": "page_view"}],
-               "channels": {"in_app": {"payload": {}}}}]}
-            """#))
+        try e.load(
+            json: JSONParser.parse(
+                #"""
+                {"version": 1, "policies": {"control_group_percent": 100}, "campaigns": [
+                  {"id": "c", "purpose": "service", "status": "active", "triggers": [{"event": "page_view"}],
+                   "channels": {"in_app": {"payload": {}}}}]}
+                """#))
         let d = try e.decide(json: JSONParser.parse(view("/plans", at: noon)))
         #expect(d.messages.isEmpty)
         #expect(d.assignments.map(\.group) == [.control])
@@ -194,8 +204,10 @@ private final class CountingStore: StateStore, @unchecked Sendable {
         for commit in [false, true] {
             let e = Engine()
             try e.load(json: JSONParser.parse(set))
-            let d = try e.decide(json: JSONParser.parse(
-                #"{"user_id": "u1", "now": \#(noon), "app": {"foreground": true}, "placements": ["top", "bottom"], "commit": \#(commit), "explain": true}"#))
+            let d = try e.decide(
+                json: JSONParser.parse(
+                    #"{"user_id": "u1", "now": \#(noon), "app": {"foreground": true}, "placements": ["top", "bottom"], "commit": \#(commit), "explain": true}"#)
+            )
             #expect(d.messages.map(\.campaignID) == ["a"], "commit \(commit)")
             let b = try #require(d.traces?.first { $0.campaignID == "b" })
             #expect(b.reason == .cap)
@@ -217,8 +229,10 @@ private final class CountingStore: StateStore, @unchecked Sendable {
 
 @Suite struct StateCommitTests {
     private func stores(_ dir: URL) throws -> [(String, any StateStore)] {
-        [("memory", MemoryStore()), ("callbacks", VersionedStateStore(MapStorage())),
-         ("sqlite", try SQLiteStore(path: dir.appendingPathComponent("s.db").path))]
+        [
+            ("memory", MemoryStore()), ("callbacks", VersionedStateStore(MapStorage())),
+            ("sqlite", try SQLiteStore(path: dir.appendingPathComponent("s.db").path)),
+        ]
     }
 
     @Test func everyStoreAppliesACommitTheSameWay() throws {

@@ -1,25 +1,26 @@
 import Testing
+
 @testable import Engage
 
 private let now: Int64 = 1_795_176_000_000
 
 private let set = #"""
-{"version": 1, "default_time_zone": "UTC",
- "campaigns": [
-  {"id": "plans", "purpose": "service", "status": "active", "placements": ["home"],
-   "audience": {"==": [{"var": "user.plan"}, "LTE-S"]}, "channels": {"push": {"payload": {"t": "{{user.plan}} → 5G"}}}},
-  {"id": "banner", "purpose": "service", "status": "active", "placements": ["banner"],
-   "caps": [{"count": 1, "window": "1d"}], "channels": {"in_app": {"payload": {"t": "b"}}}},
-  {"id": "on-view", "purpose": "service", "status": "active",
-   "triggers": [{"event": "page_view", "filter": {"==": [{"var": "page"}, "/plans"]}}],
-   "channels": {"push": {"payload": {"t": "v"}}}}
- ]}
-"""#
+    {"version": 1, "default_time_zone": "UTC",
+     "campaigns": [
+      {"id": "plans", "purpose": "service", "status": "active", "placements": ["home"],
+       "audience": {"==": [{"var": "user.plan"}, "LTE-S"]}, "channels": {"push": {"payload": {"t": "{{user.plan}} → 5G"}}}},
+      {"id": "banner", "purpose": "service", "status": "active", "placements": ["banner"],
+       "caps": [{"count": 1, "window": "1d"}], "channels": {"in_app": {"payload": {"t": "b"}}}},
+      {"id": "on-view", "purpose": "service", "status": "active",
+       "triggers": [{"event": "page_view", "filter": {"==": [{"var": "page"}, "/plans"]}}],
+       "channels": {"push": {"payload": {"t": "v"}}}}
+     ]}
+    """#
 
 private let user = #"""
-{"user_id": "u1", "time_zone": "Asia/Seoul", "channels": ["push"], "app": {"foreground": true},
- "consent": {"marketing": false}, "user": {"plan": "LTE-S", "tenure_months": 14}}
-"""#
+    {"user_id": "u1", "time_zone": "Asia/Seoul", "channels": ["push"], "app": {"foreground": true},
+     "consent": {"marketing": false}, "user": {"plan": "LTE-S", "tenure_months": 14}}
+    """#
 
 private func engine() throws -> Engine {
     let e = Engine(clock: { now })
@@ -93,9 +94,11 @@ private func selected(_ d: Decision) -> [String] { d.messages.map(\.campaignID) 
     @Test func badQuestionsAreRequestErrors() throws {
         let e = try engine()
         let context = try DecisionContext(json: JSONParser.parse(#"{"user_id": "u1"}"#))
-        for (question, path) in [(#"{"user_id": "u2", "placements": ["home"]}"#, "user_id"),
-                                 (#"{"placements": ["home"], "k": 0}"#, "k"),
-                                 (#"{}"#, ""), (#"[]"#, "")] {
+        for (question, path) in [
+            (#"{"user_id": "u2", "placements": ["home"]}"#, "user_id"),
+            (#"{"placements": ["home"], "k": 0}"#, "k"),
+            (#"{}"#, ""), (#"[]"#, ""),
+        ] {
             #expect(throws: DecisionError.self) { try e.decide(JSONParser.parse(question), in: context) }
             do {
                 _ = try e.decide(JSONParser.parse(question), in: context)

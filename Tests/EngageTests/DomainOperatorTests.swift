@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engage
 
 private func rule(_ text: String, segments: SegmentTable = .empty) throws -> Rule {
@@ -36,7 +37,8 @@ private let context = EvaluationContext(now: now, userID: "user-1", timeZone: "U
         let outer = try rule(#"{"event_count": ["page_view", "30d", {"==": [{"var": "page"}, {"val": [[2], "target"]}]}]}"#)
         #expect(try outer.evaluate(["target": "/home"], context: context) == 1)
         // The spec's plan nudge: plans page 3+ times in 7 days, or a plan in the cart.
-        let nudge = try rule(#"""
+        let nudge = try rule(
+            #"""
             {"or": [{">=": [{"event_count": ["page_view", "7d", {"==": [{"var": "page"}, "/plans"]}]}, 3]},
                     {">": [{"event_count": ["cart_add", "7d"]}, 0]}]}
             """#)
@@ -46,13 +48,16 @@ private let context = EvaluationContext(now: now, userID: "user-1", timeZone: "U
 
     @Test func sumAndLastSeen() throws {
         #expect(try rule(#"{"event_sum": ["page_view", "dwell_s", "7d"]}"#).evaluate(nil, context: context) == 55)
-        #expect(try rule(#"{"event_sum": ["cart_add", "price", "90d", {"==": [{"var": "plan"}, "5G-M"]}]}"#)
-            .evaluate(nil, context: context) == 45.5)
+        #expect(
+            try rule(#"{"event_sum": ["cart_add", "price", "90d", {"==": [{"var": "plan"}, "5G-M"]}]}"#)
+                .evaluate(nil, context: context) == 45.5)
         #expect(try rule(#"{"last_seen": ["cart_add"]}"#).evaluate(nil, context: context) == .number(Double(now - 2 * day)))
-        #expect(try rule(#"{"last_seen": ["cart_add", "30d", {"==": [{"var": "plan"}, "5G-L"]}]}"#)
-            .evaluate(nil, context: context) == nil)
-        #expect(try rule(#"{"-": [{"now": []}, {"last_seen": ["page_view", "7d"]}]}"#).evaluate(nil, context: context)
-            == .number(Double(day)))
+        #expect(
+            try rule(#"{"last_seen": ["cart_add", "30d", {"==": [{"var": "plan"}, "5G-L"]}]}"#)
+                .evaluate(nil, context: context) == nil)
+        #expect(
+            try rule(#"{"-": [{"now": []}, {"last_seen": ["page_view", "7d"]}]}"#).evaluate(nil, context: context)
+                == .number(Double(day)))
     }
 
     @Test func noHistoryMeansNoEvents() throws {
@@ -100,11 +105,12 @@ private let context = EvaluationContext(now: now, userID: "user-1", timeZone: "U
 
 @Suite struct SegmentTests {
     @Test func segmentsAreReusableAndNest() throws {
-        let table = try SegmentTable([
-            "adult": #"{">=": [{"var": "age"}, 19]}"#,
-            "premium": #"{"in": [{"var": "plan"}, ["5G-L", "5G-XL"]]}"#,
-            "premium_adult": #"{"and": [{"segment": "adult"}, {"segment": "premium"}]}"#,
-        ].mapValues { try JSONParser.parse($0) })
+        let table = try SegmentTable(
+            [
+                "adult": #"{">=": [{"var": "age"}, 19]}"#,
+                "premium": #"{"in": [{"var": "plan"}, ["5G-L", "5G-XL"]]}"#,
+                "premium_adult": #"{"and": [{"segment": "adult"}, {"segment": "premium"}]}"#,
+            ].mapValues { try JSONParser.parse($0) })
         #expect(table.names == ["adult", "premium", "premium_adult"])
         let r = try rule(#"{"segment": "premium_adult"}"#, segments: table)
         #expect(try r.evaluate(["age": 30, "plan": "5G-L"]) == true)
@@ -149,8 +155,9 @@ private let context = EvaluationContext(now: now, userID: "user-1", timeZone: "U
         let r = try rule(#"{"rollout": [{"var": "salt"}, {"var": "percent"}]}"#)
         for c in cases {
             let user = c["user"]?.stringValue ?? ""
-            let got = try r.evaluate(["salt": c["salt"] ?? nil, "percent": c["percent"] ?? nil],
-                                     context: EvaluationContext(userID: user))
+            let got = try r.evaluate(
+                ["salt": c["salt"] ?? nil, "percent": c["percent"] ?? nil],
+                context: EvaluationContext(userID: user))
             #expect(got == .bool(c["in"]?.boolValue ?? false), "rollout \(c)")
         }
     }
@@ -161,8 +168,9 @@ private let context = EvaluationContext(now: now, userID: "user-1", timeZone: "U
         for i in 0..<20_000 where try r.matches(nil, context: EvaluationContext(userID: "u\(i)")) { inside += 1 }
         #expect(inside > 4_600 && inside < 5_400, "25% of 20,000 users, got \(inside)")
         #expect(try !r.matches(nil)) // no user id
-        #expect(try rule(#"{"rollout": ["spring", 25, {"var": "id"}]}"#).evaluate(["id": "u1"])
-            == r.evaluate(nil, context: EvaluationContext(userID: "u1")))
+        #expect(
+            try rule(#"{"rollout": ["spring", 25, {"var": "id"}]}"#).evaluate(["id": "u1"])
+                == r.evaluate(nil, context: EvaluationContext(userID: "u1")))
         #expect(throws: LogicError.self) { try rule(#"{"rollout": ["spring", 120]}"#) }
         #expect(throws: LogicError.self) { try rule(#"{"rollout": [7, 10]}"#) }
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engage
 
 /// 2026-11-20T12:00:00Z, a Friday.
@@ -17,7 +18,8 @@ private func decide(_ e: Engine, _ request: String) throws -> Decision {
 
 private func campaign(_ id: String, priority: Int = 0, placements: [String] = ["p"], extra: String = "") -> String {
     let places = placements.map { "\"\($0)\"" }.joined(separator: ",")
-    return #"{"id": "\#(id)", "purpose": "service", "status": "active", "priority": \#(priority), "placements": [\#(places)], "channels": {"push": {"payload": {"c": "\#(id)"}}}\#(extra)}"#
+    return
+        #"{"id": "\#(id)", "purpose": "service", "status": "active", "priority": \#(priority), "placements": [\#(places)], "channels": {"push": {"payload": {"c": "\#(id)"}}}\#(extra)}"#
 }
 
 private func set(_ campaigns: [String], policies: String = "{}") -> String {
@@ -26,13 +28,14 @@ private func set(_ campaigns: [String], policies: String = "{}") -> String {
 
 @Suite struct EngineArbitrationTests {
     @Test func priorityThenScoreThenID() throws {
-        let e = try engine(set([
-            campaign("b-low", priority: 1),
-            campaign("a-high", priority: 9),
-            campaign("z-score", priority: 5, extra: #", "score": {"var": "s"}"#),
-            campaign("y-score", priority: 5, extra: #", "score": 1"#),
-            campaign("m-tie", priority: 5, extra: #", "score": 1"#),
-        ]))
+        let e = try engine(
+            set([
+                campaign("b-low", priority: 1),
+                campaign("a-high", priority: 9),
+                campaign("z-score", priority: 5, extra: #", "score": {"var": "s"}"#),
+                campaign("y-score", priority: 5, extra: #", "score": 1"#),
+                campaign("m-tie", priority: 5, extra: #", "score": 1"#),
+            ]))
         let d = try decide(e, #"{"user_id": "u", "placements": ["p"], "k": 5, "commit": false, "s": 2}"#)
         #expect(d.messages.map(\.campaignID) == ["a-high", "z-score", "m-tie", "y-score", "b-low"])
         let one = try decide(e, #"{"user_id": "u", "placements": ["p"], "commit": false, "s": 0, "explain": true}"#)
@@ -41,12 +44,13 @@ private func set(_ campaigns: [String], policies: String = "{}") -> String {
     }
 
     @Test func slateAcrossPlacementsUsesEachCampaignOnceAndOneOfAnExclusionGroup() throws {
-        let e = try engine(set([
-            campaign("both", priority: 9, placements: ["home", "banner"]),
-            campaign("home-2", priority: 5, placements: ["home"], extra: #", "exclusion_group": "g""#),
-            campaign("banner-2", priority: 4, placements: ["banner"], extra: #", "exclusion_group": "g""#),
-            campaign("banner-3", priority: 3, placements: ["banner"]),
-        ]))
+        let e = try engine(
+            set([
+                campaign("both", priority: 9, placements: ["home", "banner"]),
+                campaign("home-2", priority: 5, placements: ["home"], extra: #", "exclusion_group": "g""#),
+                campaign("banner-2", priority: 4, placements: ["banner"], extra: #", "exclusion_group": "g""#),
+                campaign("banner-3", priority: 3, placements: ["banner"]),
+            ]))
         // k = 1: "both" takes the first requested slot; "home-2" has no free slot left.
         let one = try decide(e, #"{"user_id": "u", "placements": ["home", "banner"], "commit": false, "explain": true}"#)
         #expect(one.messages.map { "\($0.placement ?? "-")=\($0.campaignID)" } == ["home=both", "banner=banner-2"])
@@ -61,9 +65,10 @@ private func set(_ campaigns: [String], policies: String = "{}") -> String {
     }
 
     @Test func eventTriggeredCampaignsAnswerEventRequests() throws {
-        let e = try engine(set([
-            #"{"id": "on-plans", "purpose": "service", "status": "active", "triggers": [{"event": "page_view", "filter": {"==": [{"var": "page"}, "/plans"]}}], "channels": {"push": {"payload": {"t": 1}}}}"#,
-        ]))
+        let e = try engine(
+            set([
+                #"{"id": "on-plans", "purpose": "service", "status": "active", "triggers": [{"event": "page_view", "filter": {"==": [{"var": "page"}, "/plans"]}}], "channels": {"push": {"payload": {"t": 1}}}}"#
+            ]))
         #expect(try decide(e, #"{"user_id": "u", "event": {"name": "page_view", "properties": {"page": "/plans"}}, "commit": false}"#).messages.count == 1)
         let miss = try decide(e, #"{"user_id": "u", "event": {"name": "page_view", "properties": {"page": "/home"}}, "commit": false, "explain": true}"#)
         #expect(miss.messages.isEmpty)
@@ -71,10 +76,11 @@ private func set(_ campaigns: [String], policies: String = "{}") -> String {
     }
 
     @Test func ruleErrorsSkipTheCampaignNotTheDecision() throws {
-        let e = try engine(set([
-            campaign("broken", priority: 9, extra: #", "audience": {"+": [{"var": "name"}, 1]}"#),
-            campaign("fine", priority: 1),
-        ]))
+        let e = try engine(
+            set([
+                campaign("broken", priority: 9, extra: #", "audience": {"+": [{"var": "name"}, 1]}"#),
+                campaign("fine", priority: 1),
+            ]))
         let d = try decide(e, #"{"user_id": "u", "placements": ["p"], "name": "Kim", "commit": false, "explain": true}"#)
         #expect(d.messages.map(\.campaignID) == ["fine"])
         #expect(d.traces?.first { $0.campaignID == "broken" }?.reason == .ruleError)
@@ -82,7 +88,8 @@ private func set(_ campaigns: [String], policies: String = "{}") -> String {
     }
 
     @Test func variantsAreStablePerUser() throws {
-        let e = try engine(set([campaign("v", extra: #", "variants": [{"id": "A", "weight": 1}, {"id": "B", "weight": 1, "overrides": {"push": {"c": "B!"}}}]"#)]))
+        let e = try engine(
+            set([campaign("v", extra: #", "variants": [{"id": "A", "weight": 1}, {"id": "B", "weight": 1, "overrides": {"push": {"c": "B!"}}}]"#)]))
         var seen: [String: Int] = [:]
         for i in 0..<400 {
             let r = #"{"user_id": "user-\#(i)", "placements": ["p"], "commit": false}"#
@@ -100,11 +107,16 @@ private func set(_ campaigns: [String], policies: String = "{}") -> String {
 
 @Suite struct EngineCapScopeTests {
     @Test func tagGlobalAndChannelCaps() throws {
-        let e = try engine(set([
-            campaign("t1", priority: 3, extra: #", "tags": ["promo"]"#),
-            campaign("t2", priority: 2, extra: #", "tags": ["promo"]"#),
-            campaign("other", priority: 1),
-        ], policies: #"{"tag_caps": [{"tag": "promo", "count": 1, "window": "24h"}], "global_caps": [{"purpose": "service", "count": 2, "window": {"calendar": "day"}}]}"#))
+        let e = try engine(
+            set(
+                [
+                    campaign("t1", priority: 3, extra: #", "tags": ["promo"]"#),
+                    campaign("t2", priority: 2, extra: #", "tags": ["promo"]"#),
+                    campaign("other", priority: 1),
+                ],
+                policies:
+                    #"{"tag_caps": [{"tag": "promo", "count": 1, "window": "24h"}], "global_caps": [{"purpose": "service", "count": 2, "window": {"calendar": "day"}}]}"#
+            ))
         let r = #"{"user_id": "u", "placements": ["p"], "explain": true}"#
         #expect(try decide(e, r).messages.first?.campaignID == "t1")
         let second = try decide(e, r)
@@ -116,7 +128,8 @@ private func set(_ campaigns: [String], policies: String = "{}") -> String {
     }
 
     @Test func channelCapMovesToTheNextChannel() throws {
-        let e = try engine(#"""
+        let e = try engine(
+            #"""
             {"version": 1, "policies": {"channel_caps": [{"channel": "push", "count": 1, "window": "7d"}], "channel_costs": {"push": 0, "sms": 0.02}},
              "campaigns": [{"id": "c", "purpose": "service", "status": "active", "placements": ["p"],
                             "channels": {"push": {"payload": {"t": 1}}, "sms": {"payload": {"t": 2}}}}]}
@@ -144,7 +157,8 @@ private func set(_ campaigns: [String], policies: String = "{}") -> String {
     }
 
     @Test func whatsappIsFreeInAnOpenConversation() throws {
-        let e = try engine(#"""
+        let e = try engine(
+            #"""
             {"version": 1, "policies": {"channel_costs": {"whatsapp": 0.05, "sms": 0.02}},
              "campaigns": [{"id": "c", "purpose": "service", "status": "active", "placements": ["p"],
                             "channels": {"sms": {"payload": {"t": 1}}, "whatsapp": {"payload": {"t": 2}}}}]}

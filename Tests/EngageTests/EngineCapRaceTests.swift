@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engage
 
 /// A store whose reads lag behind its writes — what a decision sees when another
@@ -19,13 +20,15 @@ private final class StaleReadStore: StateStore {
     @Test func aLostCommitIsTracedAndTheNextCampaignIsTried() throws {
         let store = StaleReadStore()
         let e = Engine(store: store, clock: { 1_795_176_000_000 })
-        try e.load(json: JSONParser.parse(#"""
-            {"version": 1, "campaigns": [
-              {"id": "first", "purpose": "service", "status": "active", "priority": 2, "placements": ["p"],
-               "caps": [{"count": 1, "window": "1d"}], "channels": {"push": {"payload": {"t": 1}}}},
-              {"id": "second", "purpose": "service", "status": "active", "priority": 1, "placements": ["p"],
-               "channels": {"push": {"payload": {"t": 2}}}}]}
-            """#))
+        try e.load(
+            json: JSONParser.parse(
+                #"""
+                {"version": 1, "campaigns": [
+                  {"id": "first", "purpose": "service", "status": "active", "priority": 2, "placements": ["p"],
+                   "caps": [{"count": 1, "window": "1d"}], "channels": {"push": {"payload": {"t": 1}}}},
+                  {"id": "second", "purpose": "service", "status": "active", "priority": 1, "placements": ["p"],
+                   "channels": {"push": {"payload": {"t": 2}}}}]}
+                """#))
         let r = try DecisionRequest(json: JSONParser.parse(#"{"user_id": "u", "placements": ["p"], "explain": true}"#))
         #expect(try e.decide(r).messages.first?.campaignID == "first")
         // The stale read says the cap is free; the commit finds it taken.

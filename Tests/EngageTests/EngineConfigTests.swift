@@ -1,9 +1,10 @@
-import Foundation
-import Testing
-@testable import Engage
 import EngageRedis
 import EngageSQLite
 import EngageStores
+import Foundation
+import Testing
+
+@testable import Engage
 
 /// 2026-11-20T00:30:00Z, a Friday: 09:30 in Seoul.
 private let seoulMorning: Int64 = 1_795_134_600_000
@@ -106,7 +107,12 @@ private func reason(_ d: Decision, _ id: String) -> ReasonCode? { d.traces?.firs
         #expect((memory.store as? MemoryStore)?.policy.retention == 35 * day)
         #expect(memory.clock() == 1_795_150_000_000)
         let sqlite = try config(String(contentsOfFile: configFolder + "/sqlite.json", encoding: .utf8))
-        #expect(sqlite.store == .sqlite({ var s = EngineConfig.SQLite(path: "/var/lib/engage/state.db"); s.sync = .batch; return s }()))
+        #expect(
+            sqlite.store
+                == .sqlite(
+                    {
+                        var s = EngineConfig.SQLite(path: "/var/lib/engage/state.db"); s.sync = .batch; return s
+                    }()))
         #expect(sqlite.historyRetention == 90 * day && sqlite.maxRequestBytes == 262_144 && sqlite.timeZone == "Asia/Seoul")
     }
 
@@ -167,7 +173,9 @@ private func reason(_ d: Decision, _ id: String) -> ReasonCode? { d.traces?.firs
     }
 
     @Test func historyRetentionIsADurationFromAnHourToTenYears() throws {
-        for (text, ms) in [("1h", 3_600_000), ("3600s", 3_600_000), ("60m", 3_600_000), ("35d", 35 * day), ("12w", 84 * day), ("3650d", 3650 * day)] as [(String, Int64)] {
+        for (text, ms) in [("1h", 3_600_000), ("3600s", 3_600_000), ("60m", 3_600_000), ("35d", 35 * day), ("12w", 84 * day), ("3650d", 3650 * day)]
+            as [(String, Int64)]
+        {
             #expect(try config(#"{"limits": {"history_retention": "\#(text)"}}"#).historyRetention == ms, "\(text)")
         }
         for text in [#""59m""#, #""3651d""#, #""0d""#, #""35dd""#, #""35 days""#, #""d""#, #""99999999999999999999d""#, "35", "null", #""""#] {
@@ -224,11 +232,13 @@ private func reason(_ d: Decision, _ id: String) -> ReasonCode? { d.traces?.firs
     }
 
     @Test func numbersAtTheExtremesAreErrorsNamingTheMember() {
-        let members = ["limits.max_steps": #"{"limits": {"max_steps": X}}"#,
-                       "limits.max_request_bytes": #"{"limits": {"max_request_bytes": X}}"#,
-                       "limits.max_depth": #"{"limits": {"max_depth": X}}"#,
-                       "limits.history_retention": #"{"limits": {"history_retention": X}}"#,
-                       "defaults.time_zone": #"{"defaults": {"time_zone": X}}"#]
+        let members = [
+            "limits.max_steps": #"{"limits": {"max_steps": X}}"#,
+            "limits.max_request_bytes": #"{"limits": {"max_request_bytes": X}}"#,
+            "limits.max_depth": #"{"limits": {"max_depth": X}}"#,
+            "limits.history_retention": #"{"limits": {"history_retention": X}}"#,
+            "defaults.time_zone": #"{"defaults": {"time_zone": X}}"#,
+        ]
         for (path, template) in members {
             for v in ["-9223372036854775808", "9223372036854775807", "18446744073709551616", "1e308", "-1e308", "-1", "0", "1.5"] {
                 let p = problem(template.replacingOccurrences(of: "X", with: v))
@@ -259,12 +269,15 @@ private func reason(_ d: Decision, _ id: String) -> ReasonCode? { d.traces?.firs
     // MARK: Stores
 
     @Test func redisMembersAreReadAndRangeChecked() throws {
-        let full = try config(#"{"store": {"kind": "redis", "address": "[::1]:7000", "key_prefix": "t:", "timeout_ms": 20, "pool_size": 3, "password": "pw", "database": 2, "breaker_failures": 0, "breaker_open_ms": 250}}"#)
+        let full = try config(
+            #"{"store": {"kind": "redis", "address": "[::1]:7000", "key_prefix": "t:", "timeout_ms": 20, "pool_size": 3, "password": "pw", "database": 2, "breaker_failures": 0, "breaker_open_ms": 250}}"#
+        )
         var expected = EngineConfig.Redis(address: .tcp(host: "::1", port: 7000))
         (expected.keyPrefix, expected.timeoutMS, expected.poolSize, expected.password, expected.database) = ("t:", 20, 3, "pw", 2)
         (expected.breakerFailures, expected.breakerOpenMS) = (0, 250)
         #expect(full.store == .redis(expected))
-        #expect(try config(#"{"store": {"kind": "redis", "address": "unix:/run/redis.sock"}}"#).store
+        #expect(
+            try config(#"{"store": {"kind": "redis", "address": "unix:/run/redis.sock"}}"#).store
                 == .redis(EngineConfig.Redis(address: .unix(path: "/run/redis.sock"))))
         let defaults = EngineConfig.Redis(address: .tcp(host: "redis.internal", port: 6379))
         #expect(try config(#"{"store": {"kind": "redis", "address": "redis.internal:6379"}}"#).store == .redis(defaults))

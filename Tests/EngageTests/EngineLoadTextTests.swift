@@ -1,13 +1,14 @@
 import Testing
+
 @testable import Engage
 
 /// `Engine.load` from JSON text and from bytes: the calls a host holding a file's
 /// contents makes (the README's Swift example).
 @Suite struct EngineLoadTextTests {
     private let set = #"""
-    {"version": 1, "campaigns": [{"id": "hi", "purpose": "service", "status": "active",
-      "placements": ["home"], "channels": {"push": {"payload": {"t": "hello"}}}}]}
-    """#
+        {"version": 1, "campaigns": [{"id": "hi", "purpose": "service", "status": "active",
+          "placements": ["home"], "channels": {"push": {"payload": {"t": "hello"}}}}]}
+        """#
 
     private func decide(_ engine: Engine) throws -> [String] {
         try engine.decide(DecisionRequest(json: JSONParser.parse(#"{"user_id": "u1", "placements": ["home"]}"#)))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engage
 
 private let now: Int64 = 1_795_176_000_000

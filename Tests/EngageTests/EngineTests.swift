@@ -1,5 +1,7 @@
 import Foundation
+import Synchronization
 import Testing
+
 @testable import Engage
 
 /// 2026-11-20T12:00:00Z, a Friday: 21:00 in Seoul.
@@ -22,27 +24,27 @@ private func trace(_ d: Decision, _ id: String) -> CampaignTrace? {
 
 /// One campaign per pipeline step, each built to stop at that step.
 private let pipelineSet = #"""
-{"version": 1, "default_time_zone": "UTC",
- "policies": {"suppression": ["blocked-user"],
-              "quiet_hours": [{"purpose": "marketing", "channels": ["sms"], "from": "11:00", "to": "13:00", "time_zone": "user"}],
-              "channel_costs": {"sms": 0.02, "email": 0.001, "push": 0}},
- "campaigns": [
-  {"id": "paused", "purpose": "service", "status": "paused", "placements": ["home"], "channels": {"push": {"payload": {"t": "x"}}}},
-  {"id": "future", "purpose": "service", "status": "active", "schedule": {"start": 1900000000000}, "placements": ["home"], "channels": {"push": {"payload": {"t": "x"}}}},
-  {"id": "other-slot", "purpose": "service", "status": "active", "placements": ["banner"], "channels": {"push": {"payload": {"t": "x"}}}},
-  {"id": "marketing-no-consent", "purpose": "marketing", "status": "active", "placements": ["home"], "channels": {"push": {"payload": {"t": "x"}}}},
-  {"id": "audience-miss", "purpose": "service", "status": "active", "placements": ["home"], "audience": {"==": [{"var": "user.plan"}, "5G-XL"]}, "channels": {"push": {"payload": {"t": "x"}}}},
-  {"id": "excluded", "purpose": "service", "status": "active", "placements": ["home"], "exclusion": {"var": "user.vip"}, "channels": {"push": {"payload": {"t": "x"}}}},
-  {"id": "converted", "purpose": "service", "status": "active", "placements": ["home"], "exit": [{"event": "plan_changed"}], "channels": {"push": {"payload": {"t": "x"}}}},
-  {"id": "cooling", "purpose": "service", "status": "active", "placements": ["home"], "cooldown_after_dismiss": "3d", "channels": {"push": {"payload": {"t": "x"}}}},
-  {"id": "capped", "purpose": "service", "status": "active", "placements": ["home"], "caps": [{"count": 1, "window": "1d"}], "channels": {"push": {"payload": {"t": "x"}}}},
-  {"id": "quiet-sms", "purpose": "marketing", "status": "active", "placements": ["home"], "channels": {"sms": {"payload": {"t": "x"}}}},
-  {"id": "unreachable", "purpose": "service", "status": "active", "placements": ["home"], "channels": {"rcs": {"payload": {"t": "x"}}}},
-  {"id": "winner", "purpose": "service", "priority": 10, "status": "active", "placements": ["home"],
-   "channels": {"sms": {"payload": {"t": "sms"}}, "email": {"payload": {"t": "mail"}}, "in_app": {"payload": {"t": "app"}}}},
-  {"id": "runner-up", "purpose": "service", "priority": 5, "status": "active", "placements": ["home"], "channels": {"push": {"payload": {"t": "x"}}}}
- ]}
-"""#
+    {"version": 1, "default_time_zone": "UTC",
+     "policies": {"suppression": ["blocked-user"],
+                  "quiet_hours": [{"purpose": "marketing", "channels": ["sms"], "from": "11:00", "to": "13:00", "time_zone": "user"}],
+                  "channel_costs": {"sms": 0.02, "email": 0.001, "push": 0}},
+     "campaigns": [
+      {"id": "paused", "purpose": "service", "status": "paused", "placements": ["home"], "channels": {"push": {"payload": {"t": "x"}}}},
+      {"id": "future", "purpose": "service", "status": "active", "schedule": {"start": 1900000000000}, "placements": ["home"], "channels": {"push": {"payload": {"t": "x"}}}},
+      {"id": "other-slot", "purpose": "service", "status": "active", "placements": ["banner"], "channels": {"push": {"payload": {"t": "x"}}}},
+      {"id": "marketing-no-consent", "purpose": "marketing", "status": "active", "placements": ["home"], "channels": {"push": {"payload": {"t": "x"}}}},
+      {"id": "audience-miss", "purpose": "service", "status": "active", "placements": ["home"], "audience": {"==": [{"var": "user.plan"}, "5G-XL"]}, "channels": {"push": {"payload": {"t": "x"}}}},
+      {"id": "excluded", "purpose": "service", "status": "active", "placements": ["home"], "exclusion": {"var": "user.vip"}, "channels": {"push": {"payload": {"t": "x"}}}},
+      {"id": "converted", "purpose": "service", "status": "active", "placements": ["home"], "exit": [{"event": "plan_changed"}], "channels": {"push": {"payload": {"t": "x"}}}},
+      {"id": "cooling", "purpose": "service", "status": "active", "placements": ["home"], "cooldown_after_dismiss": "3d", "channels": {"push": {"payload": {"t": "x"}}}},
+      {"id": "capped", "purpose": "service", "status": "active", "placements": ["home"], "caps": [{"count": 1, "window": "1d"}], "channels": {"push": {"payload": {"t": "x"}}}},
+      {"id": "quiet-sms", "purpose": "marketing", "status": "active", "placements": ["home"], "channels": {"sms": {"payload": {"t": "x"}}}},
+      {"id": "unreachable", "purpose": "service", "status": "active", "placements": ["home"], "channels": {"rcs": {"payload": {"t": "x"}}}},
+      {"id": "winner", "purpose": "service", "priority": 10, "status": "active", "placements": ["home"],
+       "channels": {"sms": {"payload": {"t": "sms"}}, "email": {"payload": {"t": "mail"}}, "in_app": {"payload": {"t": "app"}}}},
+      {"id": "runner-up", "purpose": "service", "priority": 5, "status": "active", "placements": ["home"], "channels": {"push": {"payload": {"t": "x"}}}}
+     ]}
+    """#
 
 @Suite struct EnginePipelineTests {
     @Test func everyStepHasItsReasonCode() throws {
@@ -51,11 +53,13 @@ private let pipelineSet = #"""
         try e.record(userID: "u1", .behaviour(HistoryEvent(name: "plan_changed", time: friNoonUTC - hour)))
         try e.record(userID: "u1", .dismissal(campaignID: "cooling", time: friNoonUTC - hour))
         try e.record(userID: "u1", .impression(Impression(campaignID: "capped", time: friNoonUTC - hour, channel: "push", purpose: "service")))
-        let d = try e.decide(request(#"""
-            {"user_id": "u1", "placements": ["home"], "explain": true, "commit": false,
-             "consent": {"marketing": {"sms": true}}, "channels": ["push", "sms", "email"],
-             "user": {"plan": "LTE-S", "vip": true}}
-            """#))
+        let d = try e.decide(
+            request(
+                #"""
+                {"user_id": "u1", "placements": ["home"], "explain": true, "commit": false,
+                 "consent": {"marketing": {"sms": true}}, "channels": ["push", "sms", "email"],
+                 "user": {"plan": "LTE-S", "vip": true}}
+                """#))
         let expected: [(String, ReasonCode)] = [
             ("paused", .status), ("future", .schedule), ("other-slot", .trigger),
             ("marketing-no-consent", .channel), ("audience-miss", .audience), ("excluded", .exclusion),
@@ -94,7 +98,8 @@ private let pipelineSet = #"""
     }
 
     @Test func commitCountsTowardCapsAndExposuresAreQueued() throws {
-        let e = try engine(#"""
+        let e = try engine(
+            #"""
             {"version": 1, "campaigns": [
               {"id": "once", "purpose": "service", "status": "active", "placements": ["p"], "caps": [{"count": 1, "window": {"calendar": "day"}}],
                "channels": {"push": {"payload": {"t": "x"}}}}]}
@@ -114,7 +119,8 @@ private let pipelineSet = #"""
     }
 
     @Test func holdoutAndControlGetRecordsAndNoMessage() throws {
-        let e = try engine(#"""
+        let e = try engine(
+            #"""
             {"version": 1, "campaigns": [
               {"id": "held", "purpose": "service", "status": "active", "placements": ["p"], "holdout_percent": 100,
                "channels": {"push": {"payload": {"t": "x"}}}}]}
@@ -123,7 +129,8 @@ private let pipelineSet = #"""
         #expect(d.messages.isEmpty)
         #expect(d.assignments.first?.group == .holdout)
         #expect(e.drainExposures().first?["group"] == "holdout")
-        let c = try engine(#"""
+        let c = try engine(
+            #"""
             {"version": 1, "policies": {"control_group_percent": 100}, "campaigns": [
               {"id": "c", "purpose": "service", "status": "active", "placements": ["p"], "channels": {"push": {"payload": {"t": "x"}}}}]}
             """#)
@@ -154,7 +161,8 @@ private let pipelineSet = #"""
     }
 
     @Test func forgetErasesStateAndQueuedExposures() throws {
-        let e = try engine(#"""
+        let e = try engine(
+            #"""
             {"version": 1, "campaigns": [
               {"id": "once", "purpose": "service", "status": "active", "placements": ["p"], "caps": [{"count": 1, "window": "lifetime"}],
                "channels": {"push": {"payload": {"t": "x"}}}}]}
@@ -173,7 +181,8 @@ private let pipelineSet = #"""
     /// 16 threads deciding for one user at once, cap 3: never more than 3 impressions.
     @Test func capsHoldUnderContention() throws {
         for round in 0..<200 {
-            let e = try engine(#"""
+            let e = try engine(
+                #"""
                 {"version": 1, "campaigns": [
                   {"id": "c", "purpose": "service", "status": "active", "placements": ["p"], "caps": [{"count": 3, "window": "1d"}],
                    "channels": {"push": {"payload": {"t": "x"}}}}]}
@@ -191,8 +200,10 @@ private let pipelineSet = #"""
 
     /// Reloading the set while decisions run: every decision sees a whole set.
     @Test func hotReloadUnderLoad() throws {
-        let a = #"{"version": 1, "campaigns": [{"id": "a", "purpose": "service", "status": "active", "placements": ["p"], "channels": {"push": {"payload": {"v": "a"}}}}]}"#
-        let b = #"{"version": 1, "campaigns": [{"id": "b", "purpose": "service", "status": "active", "placements": ["p"], "channels": {"push": {"payload": {"v": "b"}}}}]}"#
+        let a =
+            #"{"version": 1, "campaigns": [{"id": "a", "purpose": "service", "status": "active", "placements": ["p"], "channels": {"push": {"payload": {"v": "a"}}}}]}"#
+        let b =
+            #"{"version": 1, "campaigns": [{"id": "b", "purpose": "service", "status": "active", "placements": ["p"], "channels": {"push": {"payload": {"v": "b"}}}}]}"#
         let e = try engine(a)
         let setA = try JSONParser.parse(a), setB = try JSONParser.parse(b)
         let r = try request(#"{"user_id": "u", "placements": ["p"], "commit": false}"#)
@@ -212,5 +223,3 @@ private let pipelineSet = #"""
         #expect(bad.withLock { $0 } == 0)
     }
 }
-
-import Synchronization

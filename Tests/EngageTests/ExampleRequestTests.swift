@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engage
 
 // The example documents the JSON Schemas describe, read by the Swift code itself, so the
@@ -102,8 +103,9 @@ import Testing
             if request.now == nil { request.now = Self.now }
             let decision = try Self.engine().decide(request)
             let expected = try Self.json("examples/decisions/" + name)
-            #expect(decision.json == expected,
-                    "\(name): the engine now decides \(JSONSerializer.string(decision.json, pretty: false))")
+            #expect(
+                decision.json == expected,
+                "\(name): the engine now decides \(JSONSerializer.string(decision.json, pretty: false))")
         }
     }
 
@@ -121,7 +123,8 @@ import Testing
             Issue.record("schema/exposure.schema.json has no examples")
             return
         }
-        #expect(drained == examples,
-                "the engine now queues \(JSONSerializer.string(.array(drained), pretty: false))")
+        #expect(
+            drained == examples,
+            "the engine now queues \(JSONSerializer.string(.array(drained), pretty: false))")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engage
 
 // One source of truth (STYLE): the limits include/engage.h names are the core's. The C

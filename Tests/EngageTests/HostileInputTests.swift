@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engage
 
 // Issue 13: each class of defect a hostile-input run found — a trap from a config
@@ -30,8 +31,10 @@ private let simpleCampaign = #"{"id": "c1", "purpose": "service", "status": "act
 @Suite struct ConfigNumberTests {
     /// `abs(Int.min)` in the config reader killed the host (SIGILL).
     @Test func fixedClockExtremesAreErrorsNamingTheField() throws {
-        for v in ["-9223372036854775808", "9223372036854775807", "-9223372036854775809", "9223372036854775808",
-                  "1e308", "-1e308", "0.5", "253402300800000", "-62167219200001", "\"0\"", "true", "[]"] {
+        for v in [
+            "-9223372036854775808", "9223372036854775807", "-9223372036854775809", "9223372036854775808",
+            "1e308", "-1e308", "0.5", "253402300800000", "-62167219200001", "\"0\"", "true", "[]",
+        ] {
             let p = try configProblem(#"{"defaults": {"fixed_clock_ms": \#(v)}}"#)
             #expect(p?.path == "defaults.fixed_clock_ms", "\(v)")
         }
@@ -62,9 +65,11 @@ private let simpleCampaign = #"{"id": "c1", "purpose": "service", "status": "act
 
     @Test func longKeysAndValuesAreCut() throws {
         let long = String(repeating: "k", count: 65_536)
-        for text in [#"{"\#(long)": 1}"#, #"{"limits": {"\#(long)": 1}}"#, #"{"store": {"kind": "\#(long)"}}"#,
-                     #"{"store": {"kind": "sqlite", "path": "/x", "sync": "\#(long)"}}"#,
-                     #"{"defaults": {"fixed_clock_ms": "\#(long)"}}"#] {
+        for text in [
+            #"{"\#(long)": 1}"#, #"{"limits": {"\#(long)": 1}}"#, #"{"store": {"kind": "\#(long)"}}"#,
+            #"{"store": {"kind": "sqlite", "path": "/x", "sync": "\#(long)"}}"#,
+            #"{"defaults": {"fixed_clock_ms": "\#(long)"}}"#,
+        ] {
             let p = try #require(try configProblem(text))
             #expect(isShort(p.path, p.message) && p.path.utf8.count + p.message.utf8.count < 512, "\(p.path.prefix(80))")
         }
@@ -78,7 +83,8 @@ private func segmentDAG(levels: Int, use: String) -> String {
         segments.append(#""s\#(i)": {"and": [{"segment": "s\#(i + 1)"}, {"segment": "s\#(i + 1)"}]}"#)
     }
     segments.append(#""s\#(levels)": {"!=": [{"var": "plan"}, "5G"]}"#)
-    let campaign = #"{"id": "c1", "purpose": "service", "status": "active", "placements": ["home"], "audience": \#(use), "channels": {"push": {"payload": {"t": "x"}}}}"#
+    let campaign =
+        #"{"id": "c1", "purpose": "service", "status": "active", "placements": ["home"], "audience": \#(use), "channels": {"push": {"payload": {"t": "x"}}}}"#
     return #"{"version": 1, "segments": {\#(segments.joined(separator: ", "))}, "campaigns": [\#(campaign)]}"#
 }
 
@@ -107,13 +113,15 @@ private func segmentDAG(levels: Int, use: String) -> String {
         let engine = Engine(clock: { 1_795_176_000_000 })
         try engine.load(json: json(segmentDAG(levels: 64, use: #"{"some": [{"var": "xs"}, {"segment": "s0"}]}"#)))
         let d = try engine.decide(DecisionRequest(json: json(#"{"user_id": "u", "placement": "home", "explain": true, "context": {"xs": [1]}}"#)))
-        #expect(d.messages.isEmpty)   // the rule ran out of steps: the campaign is skipped, the host lives
+        #expect(d.messages.isEmpty) // the rule ran out of steps: the campaign is skipped, the host lives
     }
 
     @Test func compileWorkHasASetWideLimit() throws {
         var campaigns: [String] = []
         for i in 0..<20 {
-            campaigns.append(#"{"id": "c\#(i)", "purpose": "service", "status": "active", "placements": ["home"], "audience": {"and": [{"==": [{"var": "a"}, 1]}, {"==": [{"var": "b"}, 2]}]}, "channels": {"push": {"payload": {"t": "x"}}}}"#)
+            campaigns.append(
+                #"{"id": "c\#(i)", "purpose": "service", "status": "active", "placements": ["home"], "audience": {"and": [{"==": [{"var": "a"}, 1]}, {"==": [{"var": "b"}, 2]}]}, "channels": {"push": {"payload": {"t": "x"}}}}"#
+            )
         }
         let text = #"{"version": 1, "campaigns": [\#(campaigns.joined(separator: ","))]}"#
         _ = try CompiledCampaignSet(text: text, options: CampaignSetOptions(maxCompileWork: 20 * 7))
@@ -129,7 +137,7 @@ private func segmentDAG(levels: Int, use: String) -> String {
 @Suite struct ErrorTextTests {
     @Test func cutKeepsShortTextsAndCutsLongOnesAtACharacter() {
         #expect(ErrorText.name("short") == "short")
-        let long = String(repeating: "é", count: 100)     // 200 bytes, 2 per character
+        let long = String(repeating: "é", count: 100) // 200 bytes, 2 per character
         let cut = ErrorText.name(long)
         #expect(cut.hasSuffix("…(200 bytes)"))
         #expect(cut.utf8.count < 64)
@@ -156,8 +164,9 @@ private func segmentDAG(levels: Int, use: String) -> String {
             let found = problems(text)
             #expect(!found.isEmpty)
             for p in found {
-                #expect(isShort(p.path, p.message) && p.path.utf8.count + p.message.utf8.count < 1_024,
-                        "\(p.path.prefix(60)): \(p.message.prefix(60))")
+                #expect(
+                    isShort(p.path, p.message) && p.path.utf8.count + p.message.utf8.count < 1_024,
+                    "\(p.path.prefix(60)): \(p.message.prefix(60))")
             }
         }
         #expect(problems(texts[0]).first?.path.hasSuffix("…(65536 bytes)") == true)
@@ -185,12 +194,15 @@ private func segmentDAG(levels: Int, use: String) -> String {
             let error = try #require(decisionError { try engine.record(json: json(r)) })
             #expect(isShort(error.path, error.message) && error.description.utf8.count < 1_024, "\(error.description.prefix(80))")
         }
-        for c in [#"{"user_id": "u", "placement": "\#(long)"}"#, #"{"user_id": "u", "now": "\#(long)"}"#,
-                  #"{"user_id": "u", "time_zone": "\#(long)"}"#] {
-            let error = try #require(decisionError {
-                let ctx = try DecisionContext(json: json(c))
-                _ = try engine.decide(json(#"{"placement": "home"}"#), in: ctx)
-            })
+        for c in [
+            #"{"user_id": "u", "placement": "\#(long)"}"#, #"{"user_id": "u", "now": "\#(long)"}"#,
+            #"{"user_id": "u", "time_zone": "\#(long)"}"#,
+        ] {
+            let error = try #require(
+                decisionError {
+                    let ctx = try DecisionContext(json: json(c))
+                    _ = try engine.decide(json(#"{"placement": "home"}"#), in: ctx)
+                })
             #expect(isShort(error.path, error.message) && error.description.utf8.count < 1_024, "\(error.description.prefix(80))")
         }
     }
@@ -237,7 +249,7 @@ private func segmentDAG(levels: Int, use: String) -> String {
         }
         for v in ["253402300799999", "-62167219200000", "0"] {
             let d = try e.decide(json: json(#"{"user_id": "u\#(v)", "placement": "home", "now": \#(v)}"#))
-            #expect(d.messages.count == 1, "\(v)")   // committed: the store keeps every accepted instant
+            #expect(d.messages.count == 1, "\(v)") // committed: the store keeps every accepted instant
         }
     }
 

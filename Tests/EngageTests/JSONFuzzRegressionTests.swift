@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engage
 
 /// Replays the fuzz seed corpus (`fuzz/corpus/json`) through the invariants FuzzJSON

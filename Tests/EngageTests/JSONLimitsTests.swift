@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engage
 
 /// Limits end in a `.limit` error at a byte offset — never a stack overflow, a trap,
@@ -221,6 +222,6 @@ import Testing
     }
 }
 
-private extension String {
-    var quoted: String { "\"" + self + "\"" }
+extension String {
+    fileprivate var quoted: String { "\"" + self + "\"" }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engage
 
 /// Runs every case of every suite in ../shared/conformance/jsonlogic (read in place),
@@ -51,7 +52,8 @@ import Testing
             for item in items {
                 guard case .object(let testCase) = item else { continue } // section headings
                 if let failure = Self.run(testCase) {
-                    outcome.failures.append("\(file): \(testCase["rule"].map { "\($0)" } ?? "?") data=\(testCase["data"].map { "\($0)" } ?? "null"): \(failure)")
+                    outcome.failures.append(
+                        "\(file): \(testCase["rule"].map { "\($0)" } ?? "?") data=\(testCase["data"].map { "\($0)" } ?? "null"): \(failure)")
                 } else {
                     outcome.passed += 1
                 }

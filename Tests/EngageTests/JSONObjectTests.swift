@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engage
 
 @Suite struct JSONObjectTests {
@@ -62,8 +63,11 @@ import Testing
             .object(JSONObject([("n", .number(1))])),
         ]
         for i in 0..<60 {
-            state.apply(.behaviour(HistoryEvent(name: "page_view", time: 1_795_000_000_000 + Int64(i) * hour / 3,
-                                                properties: shapes[i % shapes.count])))
+            state.apply(
+                .behaviour(
+                    HistoryEvent(
+                        name: "page_view", time: 1_795_000_000_000 + Int64(i) * hour / 3,
+                        properties: shapes[i % shapes.count])))
         }
         var checked = 0
         for series in state.behaviour {
@@ -104,12 +108,17 @@ private struct SeriesBlind: EventHistory {
         var state = UserState()
         let pages = ["/plans", "/iptv", "/home"]
         for i in 0..<400 {
-            var members: [(String, JSON)] = [("page", .string(pages[Int(rng.next() % 3)])),
-                                             ("dwell_s", .number(Double(rng.next() % 200)))]
+            var members: [(String, JSON)] = [
+                ("page", .string(pages[Int(rng.next() % 3)])),
+                ("dwell_s", .number(Double(rng.next() % 200))),
+            ]
             if rng.next() % 2 == 0 { members.append(("ok", .bool(rng.next() % 2 == 0))) }
             if rng.next() % 5 == 0 { members.append(("depth", .number(Double(rng.next() % 9)))) }
-            state.apply(.behaviour(HistoryEvent(name: "page_view", time: start + Int64(i) * hour / 4,
-                                                properties: .object(JSONObject(members)))))
+            state.apply(
+                .behaviour(
+                    HistoryEvent(
+                        name: "page_view", time: start + Int64(i) * hour / 4,
+                        properties: .object(JSONObject(members)))))
         }
         let filters = [
             #"{"==": [{"var": "page"}, "/plans"]}"#,
@@ -123,8 +132,10 @@ private struct SeriesBlind: EventHistory {
         ]
         let now = start + 100 * hour
         for f in filters {
-            for op in [#""event_count": ["page_view", "7d", F]"#, #""event_sum": ["page_view", "dwell_s", "7d", F]"#,
-                       #""last_seen": ["page_view", "7d", F]"#] {
+            for op in [
+                #""event_count": ["page_view", "7d", F]"#, #""event_sum": ["page_view", "dwell_s", "7d", F]"#,
+                #""last_seen": ["page_view", "7d", F]"#,
+            ] {
                 let rule = try Rule(compiling: JSONParser.parse("{" + op.replacingOccurrences(of: "F", with: f) + "}"))
                 let fast = try rule.evaluate(.null, context: EvaluationContext(now: now, history: state))
                 let plain = try rule.evaluate(.null, context: EvaluationContext(now: now, history: SeriesBlind(state: state)))
@@ -140,9 +151,9 @@ private struct SeriesBlind: EventHistory {
         }
         #expect(try reads(#"{"==": [{"var": "page"}, "/plans"]}"#) == ["page"])
         #expect(try reads(#"{"and": [{"var": "a.b"}, {"in": [{"var": "c"}, ["x"]]}]}"#) == ["a", "c"])
-        #expect(try reads(#"{"var": ""}"#) == nil)                    // the whole object
-        #expect(try reads(#"{"val": [[2], "user", "plan"]}"#) == nil)  // the request, scopes up
-        #expect(try reads(#"{"var": {"cat": ["pa", "ge"]}}"#) == nil)  // a computed path
-        #expect(try reads(#"{"event_count": ["x", "1d"]}"#) == nil)    // history
+        #expect(try reads(#"{"var": ""}"#) == nil) // the whole object
+        #expect(try reads(#"{"val": [[2], "user", "plan"]}"#) == nil) // the request, scopes up
+        #expect(try reads(#"{"var": {"cat": ["pa", "ge"]}}"#) == nil) // a computed path
+        #expect(try reads(#"{"event_count": ["x", "1d"]}"#) == nil) // history
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engage
 
 /// The error `JSONParser` throws for `bytes`, or nil when it accepts them.
@@ -93,13 +94,17 @@ func parseError(_ text: String, limits: JSONLimits = .default) -> JSONParseError
 
     // MARK: - Errors: offset and what was expected
 
-    func expectError(_ text: String, _ code: JSONParseError.Code, at offset: Int, _ message: String,
-                     sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectError(
+        _ text: String, _ code: JSONParseError.Code, at offset: Int, _ message: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         expectError(Array(text.utf8), code, at: offset, message, sourceLocation: sourceLocation)
     }
 
-    func expectError(_ bytes: [UInt8], _ code: JSONParseError.Code, at offset: Int, _ message: String,
-                     sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectError(
+        _ bytes: [UInt8], _ code: JSONParseError.Code, at offset: Int, _ message: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         guard let e = parseError(bytes) else {
             Issue.record("accepted \(bytes)", sourceLocation: sourceLocation)
             return
@@ -118,10 +123,12 @@ func parseError(_ text: String, limits: JSONLimits = .default) -> JSONParseError
     }
 
     @Test func leadingZerosAndMalformedNumbers() {
-        expectError("01", .syntax, at: 1,
-                    "leading zeros are not allowed: expected '.', 'e' or the end of the number after '0', found '1'")
-        expectError("[-007]", .syntax, at: 3,
-                    "leading zeros are not allowed: expected '.', 'e' or the end of the number after '0', found '0'")
+        expectError(
+            "01", .syntax, at: 1,
+            "leading zeros are not allowed: expected '.', 'e' or the end of the number after '0', found '1'")
+        expectError(
+            "[-007]", .syntax, at: 3,
+            "leading zeros are not allowed: expected '.', 'e' or the end of the number after '0', found '0'")
         expectError("-", .syntax, at: 1, "expected a digit after '-', found end of input")
         expectError("[1.]", .syntax, at: 3, "expected a digit after the decimal point, found ']'")
         expectError("[.5]", .syntax, at: 1, "expected a value, found '.'")
@@ -154,12 +161,15 @@ func parseError(_ text: String, limits: JSONLimits = .default) -> JSONParseError
     }
 
     @Test func controlCharactersAndEscapes() {
-        expectError("[\"a\tb\"]", .syntax, at: 3,
-                    #"unescaped control character U+0009 in a string (expected it escaped, e.g. \u0009)"#)
-        expectError([0x22, 0x00, 0x22], .syntax, at: 1,
-                    #"unescaped control character U+0000 in a string (expected it escaped, e.g. \u0000)"#)
-        expectError(#""\x41""#, .syntax, at: 2,
-                    #"invalid escape '\x' in a string (expected one of \" \\ \/ \b \f \n \r \t \uXXXX)"#)
+        expectError(
+            "[\"a\tb\"]", .syntax, at: 3,
+            #"unescaped control character U+0009 in a string (expected it escaped, e.g. \u0009)"#)
+        expectError(
+            [0x22, 0x00, 0x22], .syntax, at: 1,
+            #"unescaped control character U+0000 in a string (expected it escaped, e.g. \u0000)"#)
+        expectError(
+            #""\x41""#, .syntax, at: 2,
+            #"invalid escape '\x' in a string (expected one of \" \\ \/ \b \f \n \r \t \uXXXX)"#)
         expectError(#""\u12G4""#, .syntax, at: 5, #"expected 4 hex digits after \u, found 'G'"#)
         expectError(#""\u12"#, .syntax, at: 5, #"expected 4 hex digits after \u, found end of input"#)
         expectError(#""abc\"#, .syntax, at: 5, #"expected an escape character after '\', found end of input"#)
@@ -167,34 +177,45 @@ func parseError(_ text: String, limits: JSONLimits = .default) -> JSONParseError
 
     @Test func invalidUTF8() {
         // Overlong encodings.
-        expectError([0x22, 0xC0, 0xAF, 0x22], .encoding, at: 1,
-                    "invalid UTF-8 lead byte 0xC0 (expected ASCII or a lead byte 0xC2-0xF4)")
-        expectError([0x22, 0xE0, 0x80, 0xAF, 0x22], .encoding, at: 2,
-                    "invalid UTF-8 byte 0x80 after lead byte 0xE0 (expected 0xA0-0xBF; overlong, surrogate or out-of-range sequences are invalid)")
-        expectError([0x22, 0xF0, 0x80, 0x80, 0xAF, 0x22], .encoding, at: 2,
-                    "invalid UTF-8 byte 0x80 after lead byte 0xF0 (expected 0x90-0xBF; overlong, surrogate or out-of-range sequences are invalid)")
+        expectError(
+            [0x22, 0xC0, 0xAF, 0x22], .encoding, at: 1,
+            "invalid UTF-8 lead byte 0xC0 (expected ASCII or a lead byte 0xC2-0xF4)")
+        expectError(
+            [0x22, 0xE0, 0x80, 0xAF, 0x22], .encoding, at: 2,
+            "invalid UTF-8 byte 0x80 after lead byte 0xE0 (expected 0xA0-0xBF; overlong, surrogate or out-of-range sequences are invalid)")
+        expectError(
+            [0x22, 0xF0, 0x80, 0x80, 0xAF, 0x22], .encoding, at: 2,
+            "invalid UTF-8 byte 0x80 after lead byte 0xF0 (expected 0x90-0xBF; overlong, surrogate or out-of-range sequences are invalid)")
         // An encoded surrogate (U+D800).
-        expectError([0x5B, 0x22, 0xED, 0xA0, 0x80, 0x22, 0x5D], .encoding, at: 3,
-                    "invalid UTF-8 byte 0xA0 after lead byte 0xED (expected 0x80-0x9F; overlong, surrogate or out-of-range sequences are invalid)")
+        expectError(
+            [0x5B, 0x22, 0xED, 0xA0, 0x80, 0x22, 0x5D], .encoding, at: 3,
+            "invalid UTF-8 byte 0xA0 after lead byte 0xED (expected 0x80-0x9F; overlong, surrogate or out-of-range sequences are invalid)")
         // Above U+10FFFF.
-        expectError([0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], .encoding, at: 2,
-                    "invalid UTF-8 byte 0x90 after lead byte 0xF4 (expected 0x80-0x8F; overlong, surrogate or out-of-range sequences are invalid)")
-        expectError([0x22, 0xF5, 0x80, 0x80, 0x80, 0x22], .encoding, at: 1,
-                    "invalid UTF-8 lead byte 0xF5 (expected ASCII or a lead byte 0xC2-0xF4)")
+        expectError(
+            [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], .encoding, at: 2,
+            "invalid UTF-8 byte 0x90 after lead byte 0xF4 (expected 0x80-0x8F; overlong, surrogate or out-of-range sequences are invalid)")
+        expectError(
+            [0x22, 0xF5, 0x80, 0x80, 0x80, 0x22], .encoding, at: 1,
+            "invalid UTF-8 lead byte 0xF5 (expected ASCII or a lead byte 0xC2-0xF4)")
         // A lone continuation byte, and Latin-1.
-        expectError([0x22, 0x80, 0x22], .encoding, at: 1,
-                    "invalid UTF-8 lead byte 0x80 (expected ASCII or a lead byte 0xC2-0xF4)")
-        expectError([0x22, 0x63, 0x61, 0x66, 0xE9, 0x22], .encoding, at: 5,
-                    "invalid UTF-8 byte 0x22 after lead byte 0xE9 (expected 0x80-0xBF; overlong, surrogate or out-of-range sequences are invalid)")
+        expectError(
+            [0x22, 0x80, 0x22], .encoding, at: 1,
+            "invalid UTF-8 lead byte 0x80 (expected ASCII or a lead byte 0xC2-0xF4)")
+        expectError(
+            [0x22, 0x63, 0x61, 0x66, 0xE9, 0x22], .encoding, at: 5,
+            "invalid UTF-8 byte 0x22 after lead byte 0xE9 (expected 0x80-0xBF; overlong, surrogate or out-of-range sequences are invalid)")
         // Truncated: by the end of input, and by a non-continuation byte.
-        expectError([0x22, 0xE2, 0x82], .encoding, at: 3,
-                    "truncated UTF-8 sequence: lead byte 0xE2 needs 3 bytes, found end of input")
-        expectError([0x22, 0xE2, 0x82, 0x41, 0x22], .encoding, at: 3,
-                    "invalid UTF-8 byte 0x41 in a sequence led by 0xE2 (expected a continuation byte 0x80-0xBF)")
+        expectError(
+            [0x22, 0xE2, 0x82], .encoding, at: 3,
+            "truncated UTF-8 sequence: lead byte 0xE2 needs 3 bytes, found end of input")
+        expectError(
+            [0x22, 0xE2, 0x82, 0x41, 0x22], .encoding, at: 3,
+            "invalid UTF-8 byte 0x41 in a sequence led by 0xE2 (expected a continuation byte 0x80-0xBF)")
         // Outside strings a non-ASCII byte simply begins no token.
         expectError([0xFF], .syntax, at: 0, "expected a value, found byte 0xFF")
-        expectError([0x31, 0x20, 0xC3, 0xA9], .syntax, at: 2,
-                    "expected end of input after the top-level value, found byte 0xC3")
+        expectError(
+            [0x31, 0x20, 0xC3, 0xA9], .syntax, at: 2,
+            "expected end of input after the top-level value, found byte 0xC3")
     }
 
     @Test func truncatedInput() {
@@ -214,8 +235,9 @@ func parseError(_ text: String, limits: JSONLimits = .default) -> JSONParseError
         expectError("1 2", .syntax, at: 2, "expected end of input after the top-level value, found '2'")
         expectError("{}{}", .syntax, at: 2, "expected end of input after the top-level value, found '{'")
         expectError("[] x", .syntax, at: 3, "expected end of input after the top-level value, found 'x'")
-        expectError([0x6E, 0x75, 0x6C, 0x6C, 0x00], .syntax, at: 4,
-                    "expected end of input after the top-level value, found byte 0x00")
+        expectError(
+            [0x6E, 0x75, 0x6C, 0x6C, 0x00], .syntax, at: 4,
+            "expected end of input after the top-level value, found byte 0x00")
     }
 
     // MARK: - Explicit length

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engage
 
 /// SplitMix64: a small seeded generator, so a failing case can be replayed.
@@ -22,8 +23,10 @@ struct SeededGenerator: RandomNumberGenerator {
 
     @Test func integersUpTo2To53AreExact() throws {
         let limit: Int64 = 1 << 53
-        var fixed: [Int64] = [0, 1, -1, 9, 10, -10, 1_000_000, limit, -limit, limit - 1, -(limit - 1),
-                              4_294_967_296, -2_147_483_648]
+        var fixed: [Int64] = [
+            0, 1, -1, 9, 10, -10, 1_000_000, limit, -limit, limit - 1, -(limit - 1),
+            4_294_967_296, -2_147_483_648,
+        ]
         var rng = SeededGenerator(seed: 0x5EED_0001)
         for _ in 0..<3000 { fixed.append(Int64.random(in: -limit...limit, using: &rng)) }
         for _ in 0..<300 { fixed.append(Int64.random(in: -1000...1000, using: &rng)) }
@@ -104,7 +107,8 @@ struct SeededGenerator: RandomNumberGenerator {
         var raw = ""
         for c in 0..<0x20 { raw.unicodeScalars.append(Unicode.Scalar(UInt8(c))) }
         raw += "\"\\/\u{7F}é\u{2028}😀"
-        let expected = #""\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000B\f\r\u000E\u000F"#
+        let expected =
+            #""\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000B\f\r\u000E\u000F"#
             + #"\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F"#
             + #"\"\\/"# + "\u{7F}é\u{2028}😀\""
         #expect(Self.text(.string(raw)) == expected)
@@ -130,18 +134,18 @@ struct SeededGenerator: RandomNumberGenerator {
     @Test func prettyOutput() throws {
         let v: JSON = ["name": "x", "list": [1, [], ["k": nil]], "empty": [:]]
         let expected = """
-        {
-          "name": "x",
-          "list": [
-            1,
-            [],
             {
-              "k": null
+              "name": "x",
+              "list": [
+                1,
+                [],
+                {
+                  "k": null
+                }
+              ],
+              "empty": {}
             }
-          ],
-          "empty": {}
-        }
-        """
+            """
         #expect(Self.text(v, pretty: true) == expected)
         #expect(Self.text(7, pretty: true) == "7")
         #expect(Self.text([], pretty: true) == "[]")
@@ -149,12 +153,12 @@ struct SeededGenerator: RandomNumberGenerator {
 
     @Test func prettyAndCompactOutputParseBackEqual() throws {
         let text = #"""
-        {"campaigns":[{"id":"plan-nudge","priority":10,"weights":[0.25,0.75,1e-9],
-         "audience":{"and":[{">=":[{"var":"visits.plans"},3]},{"in":[{"var":"plan"},["basic","plus"]]}]},
-         "message":{"title":"Caf\u00e9 \"deal\"","body":"line1\nline2\t\u0001","emoji":"\ud83d\ude00"}}],
-         "limits":{"depth":512,"ratio":-0.5,"big":123456789012345678901234567890,"tiny":5e-324},
-         "empty":{"a":[],"o":{}},"nulls":[null,true,false]}
-        """#
+            {"campaigns":[{"id":"plan-nudge","priority":10,"weights":[0.25,0.75,1e-9],
+             "audience":{"and":[{">=":[{"var":"visits.plans"},3]},{"in":[{"var":"plan"},["basic","plus"]]}]},
+             "message":{"title":"Caf\u00e9 \"deal\"","body":"line1\nline2\t\u0001","emoji":"\ud83d\ude00"}}],
+             "limits":{"depth":512,"ratio":-0.5,"big":123456789012345678901234567890,"tiny":5e-324},
+             "empty":{"a":[],"o":{}},"nulls":[null,true,false]}
+            """#
         let v = try JSONParser.parse(text)
         for pretty in [false, true] {
             let out = JSONSerializer.bytes(v, pretty: pretty)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engage
 
 /// Runs the parser over Nicolas Seriot's JSONTestSuite in `../shared/conformance/jsontestsuite`
@@ -156,8 +157,9 @@ import Testing
         #expect(failures.isEmpty, "\(failures.count) JSONTestSuite files misbehaved")
         #expect(accepted["y_", default: 0] == 95)
         #expect(rejected["n_", default: 0] == 188)
-        #expect(accepted["y_", default: 0] + rejected["n_", default: 0] + accepted["i_", default: 0]
-            + rejected["i_", default: 0] == names.count)
+        #expect(
+            accepted["y_", default: 0] + rejected["n_", default: 0] + accepted["i_", default: 0]
+                + rejected["i_", default: 0] == names.count)
     }
 
     @Test func testTransform() throws {

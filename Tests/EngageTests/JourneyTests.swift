@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engage
 
 /// 2026-11-20T12:00:00Z.
@@ -8,23 +9,25 @@ private let hour: Int64 = 3_600_000
 /// A three-step journey: each step only after the previous one was seen, at least an
 /// hour before.
 private let journey = #"""
-{"version": 1, "campaigns": [
-  {"id": "step-1", "purpose": "service", "status": "active", "priority": 3, "placements": ["home"],
-   "caps": [{"count": 1, "window": "lifetime"}], "channels": {"push": {"payload": "1"}}},
-  {"id": "step-2", "purpose": "service", "status": "active", "priority": 2, "placements": ["home"],
-   "audience": {"<=": [{"last_impression": ["step-1"]}, {"-": [{"now": []}, 3600000]}]},
-   "caps": [{"count": 1, "window": "lifetime"}], "channels": {"push": {"payload": "2"}}},
-  {"id": "step-3", "purpose": "service", "status": "active", "priority": 1, "placements": ["home"],
-   "audience": {"and": [{">=": [{"impressions": ["step-2"]}, 1]},
-                        {"<=": [{"last_impression": ["step-2"]}, {"-": [{"now": []}, 3600000]}]}]},
-   "caps": [{"count": 1, "window": "lifetime"}], "channels": {"push": {"payload": "3"}}}
-]}
-"""#
+    {"version": 1, "campaigns": [
+      {"id": "step-1", "purpose": "service", "status": "active", "priority": 3, "placements": ["home"],
+       "caps": [{"count": 1, "window": "lifetime"}], "channels": {"push": {"payload": "1"}}},
+      {"id": "step-2", "purpose": "service", "status": "active", "priority": 2, "placements": ["home"],
+       "audience": {"<=": [{"last_impression": ["step-1"]}, {"-": [{"now": []}, 3600000]}]},
+       "caps": [{"count": 1, "window": "lifetime"}], "channels": {"push": {"payload": "2"}}},
+      {"id": "step-3", "purpose": "service", "status": "active", "priority": 1, "placements": ["home"],
+       "audience": {"and": [{">=": [{"impressions": ["step-2"]}, 1]},
+                            {"<=": [{"last_impression": ["step-2"]}, {"-": [{"now": []}, 3600000]}]}]},
+       "caps": [{"count": 1, "window": "lifetime"}], "channels": {"push": {"payload": "3"}}}
+    ]}
+    """#
 
 @Suite struct JourneyTests {
     func shown(_ e: Engine, at t: Int64) throws -> String? {
-        let d = try e.decide(DecisionRequest(json: JSONParser.parse(
-            #"{"user_id": "u1", "placements": ["home"], "now": \#(t)}"#)))
+        let d = try e.decide(
+            DecisionRequest(
+                json: JSONParser.parse(
+                    #"{"user_id": "u1", "placements": ["home"], "now": \#(t)}"#)))
         return d.messages.first?.campaignID
     }
 
@@ -61,10 +64,12 @@ private let journey = #"""
     }
 
     @Test func badOperandsAreCompileErrorsWithPaths() throws {
-        for (rule, fragment) in [(#"{"impressions": []}"#, "takes [campaign, window?]"),
-                                 (#"{"impressions": [3]}"#, "expected a campaign id"),
-                                 (#"{"impressions": ["c", "7x"]}"#, "unknown unit"),
-                                 (#"{"last_impression": ["c", "7d"]}"#, "takes [campaign]")] {
+        for (rule, fragment) in [
+            (#"{"impressions": []}"#, "takes [campaign, window?]"),
+            (#"{"impressions": [3]}"#, "expected a campaign id"),
+            (#"{"impressions": ["c", "7x"]}"#, "unknown unit"),
+            (#"{"last_impression": ["c", "7d"]}"#, "takes [campaign]"),
+        ] {
             #expect {
                 _ = try Rule(compiling: JSONParser.parse(rule))
             } throws: { error in

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engage
 
 // The JSON Logic compiler: what it rejects and where it says the problem is, what it
@@ -195,7 +196,8 @@ import Testing
     @Test func valScopeHopsInNestedMap() throws {
         // Inner body: [] the inner element, [[1]] its index frame, [[2]] the outer
         // element, [[3]] the outer index frame, [[4]] the data.
-        let rule = try LogicCheck.rule(#"""
+        let rule = try LogicCheck.rule(
+            #"""
             {"map":[{"val":"xs"},{"map":[{"val":[[2],"ys"]},{"+":[
                 {"val":[]},{"val":[[2]]},{"val":[[4],"k"]},
                 {"val":[[1],"index"]},{"*":[10,{"val":[[3],"index"]}]}]}]}]}
@@ -265,8 +267,10 @@ import Testing
         let countries: [JSON] = ["KR", "US", "FR", "JP"]
         return (0..<400).map { i in
             let third: JSON = i % 7 == 0 ? "x" : .number(Double(i + 2))
-            return ["age": .number(Double(i % 40)), "country": countries[i % 4],
-                    "scores": [.number(Double(i)), .number(Double(i + 1)), third]]
+            return [
+                "age": .number(Double(i % 40)), "country": countries[i % 4],
+                "scores": [.number(Double(i)), .number(Double(i + 1)), third],
+            ]
         }
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engage
 
 // Bounds on compiling and evaluating rules: a rule that does too much work, builds
@@ -7,8 +8,10 @@ import Testing
 
 /// Fails the test when `body` takes longer than `seconds`: a limit must stop the work
 /// early, not after it has all been done. Generous, so a busy machine does not trip it.
-private func expectQuick<T>(within seconds: Int = 20, _ body: () throws -> T,
-                            sourceLocation: SourceLocation = #_sourceLocation) rethrows -> T {
+private func expectQuick<T>(
+    within seconds: Int = 20, _ body: () throws -> T,
+    sourceLocation: SourceLocation = #_sourceLocation
+) rethrows -> T {
     let clock = ContinuousClock()
     let start = clock.now
     let result = try body()
@@ -106,7 +109,7 @@ private func expectQuick<T>(within seconds: Int = 20, _ body: () throws -> T,
 
     @Test func customMaxStringBytes() throws {
         let rule = try LogicCheck.rule(#"{"cat":[{"var":"s"},"-",{"var":"s"}]}"#)
-        let data: JSON = ["s": .string(String(repeating: "é", count: 300))]  // 600 bytes
+        let data: JSON = ["s": .string(String(repeating: "é", count: 300))] // 600 bytes
         #expect(LogicCheck.error(rule, data, limits: EvaluationLimits(maxStringBytes: 1000))?.kind == .limitExceeded)
         #expect(try rule.evaluate(data, limits: EvaluationLimits(maxStringBytes: 1201)).stringValue?.utf8.count == 1201)
     }
@@ -150,8 +153,10 @@ private func expectQuick<T>(within seconds: Int = 20, _ body: () throws -> T,
 
     @Test func inWithHugeStringsIsBounded() throws {
         let rule = try LogicCheck.rule(#"{"in":[{"var":"needle"},{"var":"hay"}]}"#)
-        let data: JSON = ["hay": .string(String(repeating: "a", count: 1 << 20)),
-                          "needle": .string(String(repeating: "a", count: 4000) + "b")]
+        let data: JSON = [
+            "hay": .string(String(repeating: "a", count: 1 << 20)),
+            "needle": .string(String(repeating: "a", count: 4000) + "b"),
+        ]
         let e = try #require(expectQuick { LogicCheck.error(rule, data) })
         #expect(e.kind == .limitExceeded)
         #expect(e.path == "in")

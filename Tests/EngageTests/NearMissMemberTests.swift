@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engage
 
 // Issue 14, point 5: a misspelt reserved member was read as data — `"consnet"` quietly
@@ -29,8 +30,10 @@ private func error(_ text: String) -> DecisionError? {
     }
 
     @Test func dataMembersFarFromReservedOnesAreData() throws {
-        for key in ["user", "offer", "scores", "plan", "cart", "x", "id", "tz", "ap", "page", "segment", "context",
-                    "account", "cohort", "device", "locale", "referrer", "session"] {
+        for key in [
+            "user", "offer", "scores", "plan", "cart", "x", "id", "tz", "ap", "page", "segment", "context",
+            "account", "cohort", "device", "locale", "referrer", "session",
+        ] {
             #expect(error(#"{"user_id": "u", "placement": "home", "\#(key)": 1}"#) == nil, "\(key)")
         }
         #expect(DecisionRequest.nearMiss("user_id") == nil)

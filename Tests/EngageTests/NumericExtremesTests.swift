@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engage
 
 // Issue 13, point 8: every scalar of every document the library reads — engine configs,
@@ -36,10 +37,10 @@ private struct Extreme: Sendable {
 private let extremes: [Extreme] = {
     var out: [(literals: [String], key: String, value: JSON)] = []
     for literal in literals {
-        guard let value = try? JSONParser.parse(literal) else { continue }   // checked by `literalsParse`
+        guard let value = try? JSONParser.parse(literal) else { continue } // checked by `literalsParse`
         let key: String
         switch value {
-        case .number(let d): key = "n\(d.bitPattern)"    // keeps -0 apart from 0
+        case .number(let d): key = "n\(d.bitPattern)" // keeps -0 apart from 0
         default: key = "\(value)"
         }
         if let i = out.firstIndex(where: { $0.key == key }) {
@@ -82,8 +83,10 @@ private struct Document {
         self.steps = steps
     }
 
-    private static func walk(_ v: JSON, _ path: String, _ stack: inout [Step],
-                             _ fields: inout [String], _ steps: inout [[Step]]) {
+    private static func walk(
+        _ v: JSON, _ path: String, _ stack: inout [Step],
+        _ fields: inout [String], _ steps: inout [[Step]]
+    ) {
         switch v {
         case .array(let a):
             for (i, e) in a.enumerated() {
@@ -287,7 +290,7 @@ private func withFreshUser(_ json: JSON, _ field: String, _ users: UserIDs) -> J
             while case .failure(let p) = EngineConfig.read(json), !p.path.isEmpty, removed.count < 16 {
                 removed.append(p.path)
                 var next = removing(json, p.path[...])
-                if next == json, let dot = p.path.lastIndex(of: ".") {   // a required member: drop its parent
+                if next == json, let dot = p.path.lastIndex(of: ".") { // a required member: drop its parent
                     next = removing(json, p.path[..<dot])
                 }
                 json = next
@@ -298,7 +301,8 @@ private func withFreshUser(_ json: JSON, _ field: String, _ users: UserIDs) -> J
             }
             docs.append((Document(doc.name + " (read members only)", json), true))
         }
-        let every = try JSONParser.parse(#"""
+        let every = try JSONParser.parse(
+            #"""
             {"store": {"kind": "sqlite", "path": "/tmp/engage-numeric-extremes.db", "sync": "batch",
                        "cache_users": 1000, "cache_ttl_ms": 500},
              "limits": {"max_request_bytes": 65536, "max_depth": 64, "max_steps": 50000, "history_retention": "35d"},

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engage
 
 @Suite struct RecordRequestTests {
@@ -24,10 +25,12 @@ import Testing
     }
 
     @Test func requestsRefuseEmptyAndOversizedNames() throws {
-        for (text, field) in [(#"{"user_id": "u", "placement": ""}"#, "placement"),
-                              (#"{"user_id": "u", "placements": [""]}"#, "placements[0]"),
-                              (#"{"user_id": "u", "placement": "p", "time_zone": ""}"#, "time_zone"),
-                              (#"{"user_id": "u", "event": {"name": "e", "properties": 3}}"#, "event.properties")] {
+        for (text, field) in [
+            (#"{"user_id": "u", "placement": ""}"#, "placement"),
+            (#"{"user_id": "u", "placements": [""]}"#, "placements[0]"),
+            (#"{"user_id": "u", "placement": "p", "time_zone": ""}"#, "time_zone"),
+            (#"{"user_id": "u", "event": {"name": "e", "properties": 3}}"#, "event.properties"),
+        ] {
             do {
                 _ = try DecisionRequest(json: JSONParser.parse(text))
                 Issue.record("accepted \(text)")

@@ -1,12 +1,14 @@
+import EngageStores
 import Foundation
+import Synchronization
+import Testing
+
+@testable import Engage
+@testable import EngageRedis
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
-import Testing
-@testable import Engage
-@testable import EngageRedis
-import EngageStores
 
 // The Redis store's circuit breaker against a real redis-server frozen (SIGSTOP) or
 // killed (kill -9) and restarted: calls fail fast while it is open, one probe at a time
@@ -111,14 +113,18 @@ private func timed(_ body: () throws -> Void) -> (ms: Int64, error: StateStoreEr
     /// stats show the breaker opening and closing.
     @Test func decisionsFailClosedFastAndStatsShowTheBreaker() throws {
         let server = try RedisServer()
-        let engine = try Engine.open(config: EngineConfig(text: """
-            {"store": {"kind": "redis", "address": "127.0.0.1:\(server.port)", "timeout_ms": 200,
-                       "breaker_failures": 2, "breaker_open_ms": 300}}
-            """))
-        try engine.load(json: JSONParser.parse(#"""
-            {"version": 1, "campaigns": [{"id": "b", "purpose": "service", "status": "active", "placements": ["home"],
-              "caps": [{"count": 2, "window": "1d"}], "channels": {"push": {"payload": {"t": "x"}}}}]}
-            """#))
+        let engine = try Engine.open(
+            config: EngineConfig(
+                text: """
+                    {"store": {"kind": "redis", "address": "127.0.0.1:\(server.port)", "timeout_ms": 200,
+                               "breaker_failures": 2, "breaker_open_ms": 300}}
+                    """))
+        try engine.load(
+            json: JSONParser.parse(
+                #"""
+                {"version": 1, "campaigns": [{"id": "b", "purpose": "service", "status": "active", "placements": ["home"],
+                  "caps": [{"count": 2, "window": "1d"}], "channels": {"push": {"payload": {"t": "x"}}}}]}
+                """#))
         let request = try DecisionRequest(json: JSONParser.parse(#"{"user_id": "u", "placements": ["home"]}"#))
         func store() -> JSON? { if case .object(let o) = engine.stats() { return o["store"] } else { return nil } }
         #expect(try engine.decide(request).messages.count == 1)
@@ -136,8 +142,8 @@ private func timed(_ body: () throws -> Void) -> (ms: Int64, error: StateStoreEr
         #expect(stats["store_unavailable"] == .number(10))
         try server.start()
         Thread.sleep(forTimeInterval: 0.35)
-        #expect(try engine.decide(request).messages.count == 1)   // the probe
-        #expect(try engine.decide(request).messages.count == 0)   // the cap of 2: both commits kept
+        #expect(try engine.decide(request).messages.count == 1) // the probe
+        #expect(try engine.decide(request).messages.count == 0) // the cap of 2: both commits kept
         #expect(store()?["breaker"] == .string("closed") && store()?["breaker_openings"] == .number(1))
     }
 
@@ -171,12 +177,14 @@ private func timed(_ body: () throws -> Void) -> (ms: Int64, error: StateStoreEr
         try server.start(whileLoading: true)
         for i in 0..<3 {
             let (ms, error) = timed { _ = try s.load(userID: "u") }
-            #expect(error?.code == .unavailable && error?.message.contains("LOADING") == true && ms < 200,
-                    "call \(i): \(ms) ms, \(error.map { "\($0)" } ?? "served")")
+            #expect(
+                error?.code == .unavailable && error?.message.contains("LOADING") == true && ms < 200,
+                "call \(i): \(ms) ms, \(error.map { "\($0)" } ?? "served")")
         }
         #expect(s.storage.pool.breaker.isOpen)
         let fast = timed { _ = try s.load(userID: "u") }
-        #expect(fast.ms < 20 && fast.error?.message.contains("circuit breaker open after 3 consecutive failures") == true
+        #expect(
+            fast.ms < 20 && fast.error?.message.contains("circuit breaker open after 3 consecutive failures") == true
                 && fast.error?.message.contains("LOADING") == true, "\(fast.ms) ms, \(fast.error.map { "\($0)" } ?? "served")")
         // Loaded: a probe succeeds and closes it; what was acknowledged is there.
         var loaded: UserState?

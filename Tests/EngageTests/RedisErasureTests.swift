@@ -1,12 +1,14 @@
+import EngageStores
 import Foundation
+import Synchronization
+import Testing
+
+@testable import Engage
+@testable import EngageRedis
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
-import Testing
-@testable import Engage
-@testable import EngageRedis
-import EngageStores
 
 // Erasure across a fleet (issue 16, point 4): engines sharing one real redis-server
 // (Support/RedisServer). An engine's forget reaches every other engine's queued
@@ -24,9 +26,11 @@ private let campaigns = #"""
 
 /// An engine on `server`, as a gateway opens one from its config.
 private func gateway(_ server: RedisServer) throws -> Engine {
-    let engine = try Engine.open(config: EngineConfig(text: """
-        {"store": {"kind": "redis", "address": "127.0.0.1:\(server.port)", "timeout_ms": 200}}
-        """))
+    let engine = try Engine.open(
+        config: EngineConfig(
+            text: """
+                {"store": {"kind": "redis", "address": "127.0.0.1:\(server.port)", "timeout_ms": 200}}
+                """))
     try engine.load(json: JSONParser.parse(campaigns))
     return engine
 }
@@ -74,7 +78,7 @@ private func stat(_ engine: Engine, _ name: String) -> Double? {
         try decide(b, "old")
         try b.forget(userID: "old")
         let a = try gateway(server)
-        try decide(a, "old")   // a user erased before A started, back again
+        try decide(a, "old") // a user erased before A started, back again
         try decide(a, "u")
         try b.forget(userID: "u")
         #expect(users(a.drainExposures()) == ["old"])
@@ -205,8 +209,11 @@ private func stat(_ engine: Engine, _ name: String) -> Double? {
                 let start = elapsed()
                 var acknowledged = false
                 do {
-                    let outcomes = try a.commit(userID: "u", StateCommit(impressions: [
-                        .init(Impression(campaignID: id, time: now, channel: "push", purpose: "service"), ifWithin: [])]))
+                    let outcomes = try a.commit(
+                        userID: "u",
+                        StateCommit(impressions: [
+                            .init(Impression(campaignID: id, time: now, channel: "push", purpose: "service"), ifWithin: [])
+                        ]))
                     acknowledged = outcomes == [.committed]
                 } catch {
                     failures.withLock { $0.append("\(id): \(error)") }
@@ -219,9 +226,10 @@ private func stat(_ engine: Engine, _ name: String) -> Double? {
         #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 }.prefix(3))")
         let (forgetStart, forgetEnd) = try #require(forgetTimes.withLock { $0 })
         let all = commits.withLock { $0 }
-        let kept = Set(try a.load(userID: "u").ledgers.compactMap { l -> String? in
-            if case .campaign(let c) = l.scope { return c } else { return nil }
-        })
+        let kept = Set(
+            try a.load(userID: "u").ledgers.compactMap { l -> String? in
+                if case .campaign(let c) = l.scope { return c } else { return nil }
+            })
         // The same from the other store, read after the storm: one state.
         #expect(try b.load(userID: "u") == a.load(userID: "u"))
         var before = 0, after = 0

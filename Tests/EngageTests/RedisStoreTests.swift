@@ -1,11 +1,13 @@
+import EngageStores
 import Foundation
+import Testing
+
+@testable import Engage
+@testable import EngageRedis
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Testing
-@testable import Engage
-@testable import EngageRedis
-import EngageStores
 
 // The Redis store against a real redis-server started per test (Support/RedisServer):
 // keys, versions, the script, expiry, damaged values and the server going away. What
@@ -37,7 +39,9 @@ private func milliseconds(since start: ContinuousClock.Instant) -> Int64 {
         for (n, id) in ids.enumerated() {
             try store.forget(userID: id)
             #expect(try store.load(userID: id).isEmpty, "\(id.debugDescription)")
-            for other in ids[(n + 1)...] { #expect(try !store.load(userID: other).isEmpty, "forgetting \(id.debugDescription) erased \(other.debugDescription)") }
+            for other in ids[(n + 1)...] {
+                #expect(try !store.load(userID: other).isEmpty, "forgetting \(id.debugDescription) erased \(other.debugDescription)")
+            }
             // The users left, and the erasure stream.
             #expect(try server.cli(["DBSIZE"]) == "\(ids.count - n - 1 + 1)")
         }
@@ -126,8 +130,10 @@ private func milliseconds(since start: ContinuousClock.Instant) -> Int64 {
         try server.cli(["HSET", "engage:{badversion}", "v", "12abc", "s", "x"])
         try server.cli(["HSET", "engage:{badstate}", "v", "12", "s", "garbage"])
         for user in ["string", "noversion", "badversion", "badstate"] {
-            for error in [storeError { () throws(StateStoreError) in _ = try store.load(userID: user) },
-                          storeError { () throws(StateStoreError) in try store.record(userID: user, .click(campaignID: "c1", time: now)) }] {
+            for error in [
+                storeError { () throws(StateStoreError) in _ = try store.load(userID: user) },
+                storeError { () throws(StateStoreError) in try store.record(userID: user, .click(campaignID: "c1", time: now)) },
+            ] {
                 #expect(error?.code == .io && error?.message.contains(user) == true, "\(user): \(String(describing: error))")
             }
             try store.record(userID: "fine", .click(campaignID: "c1", time: now))
@@ -148,9 +154,11 @@ private func milliseconds(since start: ContinuousClock.Instant) -> Int64 {
         let server = try RedisServer()
         func serverReport(_ configure: [[String]]) throws -> JSON? {
             for command in configure { _ = try server.cli(command) }
-            let engine = try Engine.open(config: EngineConfig(text: """
-                {"store": {"kind": "redis", "address": "127.0.0.1:\(server.port)", "timeout_ms": 500}}
-                """))
+            let engine = try Engine.open(
+                config: EngineConfig(
+                    text: """
+                        {"store": {"kind": "redis", "address": "127.0.0.1:\(server.port)", "timeout_ms": 500}}
+                        """))
             #expect(engine.stats()["store"]?["server"]?["checked"] == .bool(false))
             try engine.record(userID: "u", .click(campaignID: "c", time: now))
             return engine.stats()["store"]?["server"]
@@ -167,9 +175,11 @@ private func milliseconds(since start: ContinuousClock.Instant) -> Int64 {
         #expect(risky?["warnings"]?[1]?.stringValue?.hasPrefix("maxmemory-policy allkeys-lru") == true)
         // CONFIG renamed away, as managed services do: reported, and the store serves.
         let locked = try RedisServer(["--rename-command", "CONFIG", ""])
-        let engine = try Engine.open(config: EngineConfig(text: """
-            {"store": {"kind": "redis", "address": "127.0.0.1:\(locked.port)", "timeout_ms": 500}}
-            """))
+        let engine = try Engine.open(
+            config: EngineConfig(
+                text: """
+                    {"store": {"kind": "redis", "address": "127.0.0.1:\(locked.port)", "timeout_ms": 500}}
+                    """))
         try engine.record(userID: "u", .click(campaignID: "c", time: now))
         let report = engine.stats()["store"]?["server"]
         #expect(report?["checked"] == .bool(false))
@@ -183,26 +193,31 @@ private func milliseconds(since start: ContinuousClock.Instant) -> Int64 {
     @Test func aKilledServerFailsFastAndARestartRecovers() throws {
         let server = try RedisServer()
         let timeout = 100
-        let engine = try Engine.open(config: EngineConfig(text: """
-            {"store": {"kind": "redis", "address": "127.0.0.1:\(server.port)", "timeout_ms": \(timeout)}}
-            """))
-        try engine.load(json: JSONParser.parse(#"""
-            {"version": 1, "campaigns": [{"id": "b", "purpose": "service", "status": "active", "placements": ["home"],
-              "caps": [{"count": 2, "window": "1d"}], "channels": {"push": {"payload": {"t": "x"}}}}]}
-            """#))
+        let engine = try Engine.open(
+            config: EngineConfig(
+                text: """
+                    {"store": {"kind": "redis", "address": "127.0.0.1:\(server.port)", "timeout_ms": \(timeout)}}
+                    """))
+        try engine.load(
+            json: JSONParser.parse(
+                #"""
+                {"version": 1, "campaigns": [{"id": "b", "purpose": "service", "status": "active", "placements": ["home"],
+                  "caps": [{"count": 2, "window": "1d"}], "channels": {"push": {"payload": {"t": "x"}}}}]}
+                """#))
         let request = try DecisionRequest(json: JSONParser.parse(#"{"user_id": "u", "placements": ["home"], "now": \#(now)}"#))
         #expect(try engine.decide(request).messages.count == 1)
         server.kill()
         for _ in 0..<3 {
             let start = ContinuousClock.now
             let d = try engine.decide(request)
-            #expect(d.messages.isEmpty && d.storeUnavailable?.contains("127.0.0.1:\(server.port)") == true,
-                    "\(d.storeUnavailable ?? "served")")
+            #expect(
+                d.messages.isEmpty && d.storeUnavailable?.contains("127.0.0.1:\(server.port)") == true,
+                "\(d.storeUnavailable ?? "served")")
             #expect(milliseconds(since: start) < Int64(timeout) + 500)
         }
         try server.start()
         #expect(try engine.decide(request).messages.count == 1)
-        #expect(try engine.decide(request).messages.count == 0)   // the cap of 2: both commits kept
+        #expect(try engine.decide(request).messages.count == 0) // the cap of 2: both commits kept
         #expect(try engine.store.load(userID: "u").impressionCount(.campaign("b"), in: CapRange.lifetime) == 2)
     }
 
@@ -248,8 +263,9 @@ private func milliseconds(since start: ContinuousClock.Instant) -> Int64 {
         #expect(try server.cli(["-n", "0", "EXISTS", "engage:{u}"], auth: "s3cret") == "0")
         settings.password = "wrong"
         let error = storeError { () throws(StateStoreError) in _ = try RedisStore(settings).load(userID: "u") }
-        #expect(error?.code == .unavailable && error?.message.contains("AUTH") == true && error?.message.contains("wrong") == false,
-                "\(String(describing: error))")
+        #expect(
+            error?.code == .unavailable && error?.message.contains("AUTH") == true && error?.message.contains("wrong") == false,
+            "\(String(describing: error))")
     }
 
     /// Idle connections are kept up to pool_size and reused.

@@ -1,7 +1,7 @@
-import Foundation
-import XCTest
 import Engage
 import EngageScenario
+import Foundation
+import XCTest
 
 /// The HTML report: complete, self-contained, escaped, and total over any input shape.
 ///
@@ -17,8 +17,9 @@ final class ReportHTMLTests: XCTestCase {
     }()
 
     func sample() throws -> JSON {
-        let data = try XCTUnwrap(FileManager.default.contents(atPath: Self.samplePath),
-                                 "fixture missing: \(Self.samplePath)")
+        let data = try XCTUnwrap(
+            FileManager.default.contents(atPath: Self.samplePath),
+            "fixture missing: \(Self.samplePath)")
         return try JSONParser.parse([UInt8](data))
     }
 
@@ -33,8 +34,9 @@ final class ReportHTMLTests: XCTestCase {
         let html = ReportHTML.render(report)
         assertDocument(html)
         for chart in ["Reach funnel", "Impressions by hour of day", "Cost per channel", "Impressions per channel"] {
-            XCTAssertTrue(html.contains("<svg class=\"chart\" viewBox=\"0 0 ") && html.contains("aria-label=\"\(chart)\""),
-                          "missing chart \(chart)")
+            XCTAssertTrue(
+                html.contains("<svg class=\"chart\" viewBox=\"0 0 ") && html.contains("aria-label=\"\(chart)\""),
+                "missing chart \(chart)")
         }
         let campaigns = try XCTUnwrap(report["campaigns"]?.arrayValue)
         XCTAssertGreaterThanOrEqual(campaigns.count, 5)
@@ -74,13 +76,15 @@ final class ReportHTMLTests: XCTestCase {
             "scenario": ["time_zone": .string(hostile), "from": 0, "to": 86_400_000],
             "channels": [["channel": .string(hostile), "impressions": 3, "cost": 1.5]],
             "hours": ["time_zone": .string(hostile), "by_channel": [hostile: [1, 2, 3]]],
-            "campaigns": [[
-                "id": .string(hostile), "name": .string(hostile), "purpose": .string(hostile),
-                "status": .string(hostile), "funnel": ["reached": 10, "shown": 4],
-                "blocked": [hostile: 3],
-                "conversion": ["event": .string(hostile), "uplift": 0.1, "ci95": [0.05, 0.15]],
-                "variants": [["id": .string(hostile), "users": 2]],
-            ]],
+            "campaigns": [
+                [
+                    "id": .string(hostile), "name": .string(hostile), "purpose": .string(hostile),
+                    "status": .string(hostile), "funnel": ["reached": 10, "shown": 4],
+                    "blocked": [hostile: 3],
+                    "conversion": ["event": .string(hostile), "uplift": 0.1, "ci95": [0.05, 0.15]],
+                    "variants": [["id": .string(hostile), "users": 2]],
+                ]
+            ],
         ]
         let html = ReportHTML.render(report)
         assertDocument(html)
@@ -91,8 +95,10 @@ final class ReportHTMLTests: XCTestCase {
     }
 
     func testNonObjectsRenderAnEmptyReport() {
-        let values: [JSON] = [.object(JSONObject()), .null, true, 0, -1.5, "report", [], [[:]],
-                              ["campaigns": [.null, 1, "x", [], [:]]]]
+        let values: [JSON] = [
+            .object(JSONObject()), .null, true, 0, -1.5, "report", [], [[:]],
+            ["campaigns": [.null, 1, "x", [], [:]]],
+        ]
         for value in values {
             let html = ReportHTML.render(value)
             assertDocument(html, "for \(value)")
@@ -101,24 +107,32 @@ final class ReportHTMLTests: XCTestCase {
     }
 
     func testNumbersAtTheEdgesDoNotTrap() {
-        let extremes: [JSON] = [.number(.nan), .number(.infinity), .number(-.infinity), 1e300, -1e300,
-                                -9_223_372_036_854_775_808.0, 9.2e18, 0.1, -0.0, .number(.leastNonzeroMagnitude)]
+        let extremes: [JSON] = [
+            .number(.nan), .number(.infinity), .number(-.infinity), 1e300, -1e300,
+            -9_223_372_036_854_775_808.0, 9.2e18, 0.1, -0.0, .number(.leastNonzeroMagnitude),
+        ]
         for x in extremes {
             let report: JSON = [
                 "version": x,
                 "scenario": ["users": x, "from": x, "to": x, "time_zone": "Asia/Seoul"],
                 "totals": ["impressions": x, "users_reached": x, "clicks": x, "cost": x],
                 "channels": [["channel": "sms", "impressions": x, "cost": x, "users": x]],
-                "hours": ["impressions": .array(Array(repeating: x, count: 24)),
-                          "by_channel": ["push": .array(Array(repeating: x, count: 30))]],
-                "campaigns": [[
-                    "id": "c", "frequency": x, "impressions": x, "clicks": x,
-                    "funnel": ["reached": x, "audience": x, "converted": x],
-                    "blocked": ["consent": x, "exit": x], "caps_hit": ["tag": x],
-                    "conversion": ["uplift": x, "ci95": [x, x], "relative": x,
-                                   "treated": ["users": x, "converted": x, "rate": x]],
-                    "variants": [["id": "v", "users": x, "converted": x]],
-                ]],
+                "hours": [
+                    "impressions": .array(Array(repeating: x, count: 24)),
+                    "by_channel": ["push": .array(Array(repeating: x, count: 30))],
+                ],
+                "campaigns": [
+                    [
+                        "id": "c", "frequency": x, "impressions": x, "clicks": x,
+                        "funnel": ["reached": x, "audience": x, "converted": x],
+                        "blocked": ["consent": x, "exit": x], "caps_hit": ["tag": x],
+                        "conversion": [
+                            "uplift": x, "ci95": [x, x], "relative": x,
+                            "treated": ["users": x, "converted": x, "rate": x],
+                        ],
+                        "variants": [["id": "v", "users": x, "converted": x]],
+                    ]
+                ],
             ]
             assertDocument(ReportHTML.render(report), "for \(x)")
         }

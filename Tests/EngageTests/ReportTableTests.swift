@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engage
 @testable import EngageScenario
 
@@ -23,7 +24,8 @@ import Testing
     }
 
     @Test func everyCostColumnUsesTheMostPreciseFiguresPlaces() throws {
-        let report = try JSONParser.parse(#"""
+        let report = try JSONParser.parse(
+            #"""
             {"scenario": {"users": 2, "events": 3, "decisions": 3, "from": 0, "to": 0, "time_zone": "UTC"},
              "totals": {"impressions": 9, "cost": 0.758},
              "campaigns": [{"id": "nudge", "impressions": 8, "cost": 0.008}, {"id": "offer", "impressions": 1, "cost": 0.75}],

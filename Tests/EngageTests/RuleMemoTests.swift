@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engage
 
 // Identical rules share a slot and a decision evaluates each once (RuleSlots, RuleMemo);
@@ -24,10 +25,12 @@ private func engine(_ campaigns: [String], policies: String = "{}") throws -> En
 }
 
 private func decide(_ e: Engine, _ members: String = #""plan": "gold""#, k: Int = 3) throws -> Decision {
-    try e.decide(json: JSONParser.parse(#"""
-    {"user_id": "u1", "now": \#(noon), "placements": ["home"], "k": \#(k), "explain": true,
-     "app": {"foreground": true}, "consent": {"marketing": true, "service": true}, "user": {\#(members)}}
-    """#))
+    try e.decide(
+        json: JSONParser.parse(
+            #"""
+            {"user_id": "u1", "now": \#(noon), "placements": ["home"], "k": \#(k), "explain": true,
+             "app": {"foreground": true}, "consent": {"marketing": true, "service": true}, "user": {\#(members)}}
+            """#))
 }
 
 private func reasons(_ d: Decision) -> [String: String] {
@@ -93,10 +96,13 @@ private func reasons(_ d: Decision) -> [String: String] {
             #"{"id": "t3", "purpose": "service", "status": "active", "triggers": [{"event": "page_view"}], "exit": [{"event": "purchase"}], "channels": {"in_app": {"payload": {"title": "t3"}}}}"#,
         ])
         func view(_ page: String) throws -> [String] {
-            try e.decide(json: JSONParser.parse(#"""
-            {"user_id": "u2", "now": \#(noon), "k": 3, "app": {"foreground": true},
-             "event": {"name": "page_view", "properties": {"page": "\#(page)"}}}
-            """#)).messages.map(\.campaignID)
+            try e.decide(
+                json: JSONParser.parse(
+                    #"""
+                    {"user_id": "u2", "now": \#(noon), "k": 3, "app": {"foreground": true},
+                     "event": {"name": "page_view", "properties": {"page": "\#(page)"}}}
+                    """#)
+            ).messages.map(\.campaignID)
         }
         #expect(try view("/plans") == ["t1", "t2", "t3"])
         #expect(try view("/home") == ["t3"])
@@ -105,11 +111,12 @@ private func reasons(_ d: Decision) -> [String: String] {
     }
 
     @Test func aGlobalCapCountedOnceStopsEveryCampaignItCovers() throws {
-        let e = try engine([
-            campaign("m1", priority: 3, extra: ""),
-            campaign("m2", priority: 2, extra: ""),
-            campaign("svc", priority: 1, purpose: "service", extra: ""),
-        ], policies: #"{"global_caps": [{"purpose": "marketing", "count": 1, "window": "1d"}]}"#)
+        let e = try engine(
+            [
+                campaign("m1", priority: 3, extra: ""),
+                campaign("m2", priority: 2, extra: ""),
+                campaign("svc", priority: 1, purpose: "service", extra: ""),
+            ], policies: #"{"global_caps": [{"purpose": "marketing", "count": 1, "window": "1d"}]}"#)
         // The first decision shows one marketing message; the cap fills with this
         // decision's own message, so m2 waits.
         let first = try decide(e)

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import Engage
 @testable import EngageSQLite
 
@@ -24,9 +25,12 @@ private func shown(_ c: String = "c1", at t: Int64 = now) -> Impression {
             for i in 0..<300 {
                 let user = "u\(i % 9)"
                 let t = now - Int64(i) * 3_600_000
-                let r: StateRecord = i % 3 == 0 ? .impression(shown(at: t))
-                    : i % 3 == 1 ? .behaviour(HistoryEvent(name: "page_view", time: t, properties: .object(JSONObject([("page", .string("/p\(i % 4)"))]))))
-                    : .click(campaignID: "c\(i % 5)", time: t)
+                let r: StateRecord =
+                    i % 3 == 0
+                    ? .impression(shown(at: t))
+                    : i % 3 == 1
+                        ? .behaviour(HistoryEvent(name: "page_view", time: t, properties: .object(JSONObject([("page", .string("/p\(i % 4)"))]))))
+                        : .click(campaignID: "c\(i % 5)", time: t)
                 try store.record(userID: user, r)
                 try memory.record(userID: user, r)
             }
@@ -76,8 +80,12 @@ private func shown(_ c: String = "c1", at t: Int64 = now) -> Impression {
         let store = try SQLiteStore(path: path)
         let marker = "zq-secret-page-4711"
         for i in 0..<50 {
-            try store.record(userID: "erase-me-42", .behaviour(HistoryEvent(name: "page_view", time: now - Int64(i) * 60_000,
-                                                                              properties: .object(JSONObject([("page", .string(marker))])))))
+            try store.record(
+                userID: "erase-me-42",
+                .behaviour(
+                    HistoryEvent(
+                        name: "page_view", time: now - Int64(i) * 60_000,
+                        properties: .object(JSONObject([("page", .string(marker))])))))
             try store.record(userID: "keep-\(i)", .impression(shown()))
         }
         func traces() throws -> [String] {
@@ -127,7 +135,7 @@ private func shown(_ c: String = "c1", at t: Int64 = now) -> Impression {
         do {
             let store = try SQLiteStore(path: good)
             for i in 0..<2_000 { try store.record(userID: "user-\(i)", .impression(shown())) }
-            try store.forget(userID: "user-0")      // checkpoints: everything is in the main file
+            try store.forget(userID: "user-0") // checkpoints: everything is in the main file
         }
         let bytes = try Data(contentsOf: URL(fileURLWithPath: good))
         #expect(bytes.count > 16_384)
@@ -164,8 +172,12 @@ private func shown(_ c: String = "c1", at t: Int64 = now) -> Impression {
             for i in 0..<2_000 {
                 let user = "user-\(i)-" + String(repeating: "x", count: 200)
                 do {
-                    try store.record(userID: user, .behaviour(HistoryEvent(name: "page_view", time: now,
-                                                                             properties: .object(JSONObject([("page", .string(user))])))))
+                    try store.record(
+                        userID: user,
+                        .behaviour(
+                            HistoryEvent(
+                                name: "page_view", time: now,
+                                properties: .object(JSONObject([("page", .string(user))])))))
                     acknowledged.append(user)
                 } catch {
                     refused.append(user)
@@ -219,9 +231,10 @@ private func shown(_ c: String = "c1", at t: Int64 = now) -> Impression {
         var state = UserState()
         state.apply(.impression(shown()))
         state.apply(.conversion(campaignID: "c1", time: now))
-        do {   // the layout of schema version 1, as the first release wrote it
+        do { // the layout of schema version 1, as the first release wrote it
             let db = try SQLiteConnection(path: path)
-            try db.exec("""
+            try db.exec(
+                """
                 PRAGMA application_id = \(SQLiteStore.applicationID); PRAGMA user_version = 1;
                 CREATE TABLE users (user_id TEXT PRIMARY KEY NOT NULL, state BLOB NOT NULL) WITHOUT ROWID;
                 """)
@@ -257,9 +270,9 @@ private func shown(_ c: String = "c1", at t: Int64 = now) -> Impression {
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("engine.db").path
         let set = #"""
-        {"version": 1, "campaigns": [{"id": "banner", "purpose": "service", "status": "active", "placements": ["home"],
-          "caps": [{"count": 2, "window": "7d"}], "channels": {"push": {"payload": {"t": "x"}}}}]}
-        """#
+            {"version": 1, "campaigns": [{"id": "banner", "purpose": "service", "status": "active", "placements": ["home"],
+              "caps": [{"count": 2, "window": "7d"}], "channels": {"push": {"payload": {"t": "x"}}}}]}
+            """#
         let request = try DecisionRequest(json: JSONParser.parse(#"{"user_id": "u", "placements": ["home"]}"#))
         do {
             let e = Engine(store: try SQLiteStore(path: path), clock: { now })

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engage
 @testable import EngageScenario
 
@@ -143,7 +144,8 @@ private struct Sample: Sendable {
         var changes = 0, links = 0
         for (i, line) in sample.lines.enumerated() {
             guard case .event(let user, let time, let name, let properties, _, _) = line,
-                  name == "plan_changed" || name == "ott_linked" else { continue }
+                name == "plan_changed" || name == "ott_linked"
+            else { continue }
             guard i + 1 < sample.lines.count, case .user(let next, let t, let profile) = sample.lines[i + 1] else {
                 Issue.record("\(name) of \(user) is not followed by a user line")
                 continue
@@ -195,8 +197,9 @@ private struct Sample: Sendable {
 
     @Test func decideRunsAtTenAndSixLocal() throws {
         let sample = try Sample.population.get()
-        let zones = Dictionary(sample.firstProfiles.map { ($0.key, $0.value["time_zone"]?.stringValue ?? "") },
-                               uniquingKeysWith: { a, _ in a })
+        let zones = Dictionary(
+            sample.firstProfiles.map { ($0.key, $0.value["time_zone"]?.stringValue ?? "") },
+            uniquingKeysWith: { a, _ in a })
         var perUser: [String: Int] = [:]
         var calendars: [String: Calendar] = [:]
         for case .decide(let user, let time, let placements, let foreground) in sample.lines {
@@ -208,8 +211,9 @@ private struct Sample: Sendable {
                 c.timeZone = try #require(TimeZone(identifier: zone))
                 calendars[zone] = c
             }
-            let parts = calendars[zone]?.dateComponents([.hour, .minute, .second],
-                                                         from: Date(timeIntervalSince1970: Double(time) / 1_000))
+            let parts = calendars[zone]?.dateComponents(
+                [.hour, .minute, .second],
+                from: Date(timeIntervalSince1970: Double(time) / 1_000))
             #expect([10, 18].contains(parts?.hour ?? -1) && parts?.minute == 0 && parts?.second == 0, "\(user) \(zone)")
         }
         let full = perUser.values.filter { $0 == 14 }.count

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engage
 @testable import EngageScenario
 
@@ -51,12 +52,14 @@ private func objects(_ log: [String]) throws -> [JSONObject] {
 
     @Test func heldOutUsersAreNeverShownTheCampaign() throws {
         let log = try objects(try scenario(users: 300).run(threads: 2, log: true).log)
-        let held = Set(log.filter { $0["type"]?.stringValue == "assignment" }.map {
-            "\($0["user_id"]?.stringValue ?? "") \($0["campaign"]?.stringValue ?? "")"
-        })
-        let shown = Set(log.filter { $0["type"]?.stringValue == "message" }.map {
-            "\($0["user_id"]?.stringValue ?? "") \($0["campaign"]?.stringValue ?? "")"
-        })
+        let held = Set(
+            log.filter { $0["type"]?.stringValue == "assignment" }.map {
+                "\($0["user_id"]?.stringValue ?? "") \($0["campaign"]?.stringValue ?? "")"
+            })
+        let shown = Set(
+            log.filter { $0["type"]?.stringValue == "message" }.map {
+                "\($0["user_id"]?.stringValue ?? "") \($0["campaign"]?.stringValue ?? "")"
+            })
         #expect(!held.isEmpty)
         #expect(held.isDisjoint(with: shown))
     }
@@ -67,15 +70,17 @@ private func objects(_ log: [String]) throws -> [JSONObject] {
             {"type":"event","time":1000,"user_id":"u1","name":"app_open"}
             """
         #expect {
-            _ = try Simulation(campaigns: Array(#"{"version": 1, "campaigns": []}"#.utf8),
-                               lines: EventLog.parse(Array(text.utf8)), responses: .none, seed: 1)
+            _ = try Simulation(
+                campaigns: Array(#"{"version": 1, "campaigns": []}"#.utf8),
+                lines: EventLog.parse(Array(text.utf8)), responses: .none, seed: 1)
         } throws: { "\($0)".contains("line 2 (1000) is earlier than the line before it (2000)") }
     }
 
     /// The replays use the config's limits and default zone; a zone that does not load
     /// is refused before anything is replayed.
     @Test func theReplayUsesTheEngineConfig() throws {
-        let set = Array(#"""
+        let set = Array(
+            #"""
             {"version": 1, "campaigns": [{"id": "walker", "purpose": "service", "status": "active", "placements": ["home"],
               "audience": {"some": [{"var": "user.items"}, {">": [{"var": ""}, 150]}]},
               "channels": {"in_app": {"payload": {"t": "x"}}}}]}
@@ -87,38 +92,45 @@ private func objects(_ log: [String]) throws -> [JSONObject] {
             """
         let lines = try EventLog.parse(Array(text.utf8))
         func explain(_ config: String) throws -> ReasonCode? {
-            let simulation = try Simulation(campaigns: set, lines: lines, responses: .none, seed: 1,
-                                            config: EngineConfig(text: config))
+            let simulation = try Simulation(
+                campaigns: set, lines: lines, responses: .none, seed: 1,
+                config: EngineConfig(text: config))
             return try simulation.explain(userID: "u1", at: 2000, question: JSONParser.parse(#"{"placements": ["home"], "app": {"foreground": true}}"#))
                 .decision.traces?.first?.reason
         }
         #expect(try explain(#"{"limits": {"max_steps": 50}}"#) == .ruleError)
         #expect(try explain("{}") == .selected)
-        let seoul = try Simulation(campaigns: set, lines: lines, responses: .none, seed: 1,
-                                   config: EngineConfig(text: #"{"defaults": {"time_zone": "Asia/Seoul"}}"#))
+        let seoul = try Simulation(
+            campaigns: set, lines: lines, responses: .none, seed: 1,
+            config: EngineConfig(text: #"{"defaults": {"time_zone": "Asia/Seoul"}}"#))
         #expect(seoul.set.set.defaultTimeZone == "Asia/Seoul")
         #expect {
-            _ = try Simulation(campaigns: set, lines: lines, responses: .none, seed: 1,
-                               config: EngineConfig(text: #"{"defaults": {"time_zone": "Nowhere/City"}}"#))
+            _ = try Simulation(
+                campaigns: set, lines: lines, responses: .none, seed: 1,
+                config: EngineConfig(text: #"{"defaults": {"time_zone": "Nowhere/City"}}"#))
         } throws: { "\($0)".hasPrefix("defaults.time_zone: ") }
     }
 
     @Test func badLinesAndModelsNameWhere() throws {
-        #expect { _ = try EventLog.parse(Array("{\"type\":\"scenario\"}\n{\"type\":\"decide\",\"user_id\":\"u\",\"time\":1}".utf8)) }
-            throws: { "\($0)" == "line 2: placements: a decide line names at least one" }
+        #expect { _ = try EventLog.parse(Array("{\"type\":\"scenario\"}\n{\"type\":\"decide\",\"user_id\":\"u\",\"time\":1}".utf8)) } throws: {
+            "\($0)" == "line 2: placements: a decide line names at least one"
+        }
         #expect { _ = try EventLog.parse(Array("[1]".utf8)) } throws: { "\($0)" == "line 1: expected an object, found array" }
-        #expect { _ = try ResponseModel(json: JSONParser.parse(#"{"campaigns": {"x": {"click": 2}}}"#)) }
-            throws: { "\($0)" == "campaigns.x.click: expected a number in 0…1" }
-        #expect { _ = try ResponseModel(json: JSONParser.parse(#"{"default": {"delay": "3 days"}}"#)) }
-            throws: { "\($0)".hasPrefix("default.delay: expected a duration") }
+        #expect { _ = try ResponseModel(json: JSONParser.parse(#"{"campaigns": {"x": {"click": 2}}}"#)) } throws: {
+            "\($0)" == "campaigns.x.click: expected a number in 0…1"
+        }
+        #expect { _ = try ResponseModel(json: JSONParser.parse(#"{"default": {"delay": "3 days"}}"#)) } throws: {
+            "\($0)".hasPrefix("default.delay: expected a duration")
+        }
     }
 
     @Test func explainReplaysTheUserUpToTheMoment() throws {
         let s = try scenario()
         let result = try s.run(threads: 2, log: true)
-        let first = try #require(try objects(result.log).first {
-            $0["type"]?.stringValue == "message" && $0["placement"]?.stringValue == "outbound"
-        })
+        let first = try #require(
+            try objects(result.log).first {
+                $0["type"]?.stringValue == "message" && $0["placement"]?.stringValue == "outbound"
+            })
         let user = try #require(first["user_id"]?.stringValue)
         let at = try #require(first["time"]?.intValue)
         let campaign = try #require(first["campaign"]?.stringValue)

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import Engage
 
 /// Counts live instances, so the test can see that replaced values are freed.

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import Engage
 
 // The state store: records, erasure, retention, bounded memory, the behaviour history
@@ -11,17 +12,21 @@ private let day: Int64 = 86_400_000
 /// 2026-11-20T12:00:00Z.
 private let now: Int64 = 1_795_176_000_000
 
-private func shown(_ campaign: String = "c1", at time: Int64, channel: String = "push",
-                   purpose: String = "marketing", tags: [String] = []) -> Impression {
+private func shown(
+    _ campaign: String = "c1", at time: Int64, channel: String = "push",
+    purpose: String = "marketing", tags: [String] = []
+) -> Impression {
     Impression(campaignID: campaign, time: time, channel: channel, purpose: purpose, tags: tags)
 }
 
 private func everyKind(at t: Int64) -> [StateRecord] {
-    [.impression(shown(at: t, channel: "whatsapp", tags: ["plans"])),
-     .click(campaignID: "c1", time: t + 1), .dismissal(campaignID: "c1", time: t + 2),
-     .conversion(campaignID: "c1", time: t + 3),
-     .behaviour(HistoryEvent(name: "page_view", time: t, properties: ["page": "/plans", "dwell_s": 12])),
-     .conversation(channel: "whatsapp", time: t)]
+    [
+        .impression(shown(at: t, channel: "whatsapp", tags: ["plans"])),
+        .click(campaignID: "c1", time: t + 1), .dismissal(campaignID: "c1", time: t + 2),
+        .conversion(campaignID: "c1", time: t + 3),
+        .behaviour(HistoryEvent(name: "page_view", time: t, properties: ["page": "/plans", "dwell_s": 12])),
+        .conversation(channel: "whatsapp", time: t),
+    ]
 }
 
 @Suite struct StateStoreBasicsTests {
@@ -43,7 +48,8 @@ private func everyKind(at t: Int64) -> [StateRecord] {
         #expect(s.isConversationOpen(channel: "whatsapp", at: now + day - 1))
         #expect(!s.isConversationOpen(channel: "whatsapp", at: now + day))
         #expect(!s.isConversationOpen(channel: "sms", at: now))
-        #expect(s.aggregate(named: "page_view", from: now - day, through: now, sumOf: "dwell_s")
+        #expect(
+            s.aggregate(named: "page_view", from: now - day, through: now, sumOf: "dwell_s")
                 == EventAggregate(count: 1, sum: 12, last: now))
         // The snapshot is a value: later writes do not change it.
         try store.record(userID: "u", .impression(shown(at: now + 5)))
@@ -73,7 +79,7 @@ private func everyKind(at t: Int64) -> [StateRecord] {
         #expect(s.aggregate(named: "page_view", from: .min, through: .max, sumOf: nil).count == 0)
         #expect(store.userCount == 1)
         #expect(try !store.load(userID: "kept").isEmpty)
-        try store.forget(userID: "never-seen")      // not an error
+        try store.forget(userID: "never-seen") // not an error
         try store.forget(userID: "kept")
         #expect(store.userCount == 0)
     }
@@ -85,15 +91,20 @@ private func everyKind(at t: Int64) -> [StateRecord] {
             return nil
         }
         #expect(message { try store.record(userID: "", .click(campaignID: "c", time: 0)) } == "userID: must not be empty")
-        #expect(message { try store.record(userID: String(repeating: "u", count: 600), .click(campaignID: "c", time: 0)) }
+        #expect(
+            message { try store.record(userID: String(repeating: "u", count: 600), .click(campaignID: "c", time: 0)) }
                 == "userID: 600 bytes (at most 512)")
-        #expect(message { try store.record(userID: "u", .click(campaignID: "c", time: .max)) }?
+        #expect(
+            message { try store.record(userID: "u", .click(campaignID: "c", time: .max)) }?
                 .hasPrefix("click.time: 9223372036854775807 is outside") == true)
-        #expect(message { try store.record(userID: "u", .impression(shown(at: 0, tags: ["ok", ""]))) }
+        #expect(
+            message { try store.record(userID: "u", .impression(shown(at: 0, tags: ["ok", ""]))) }
                 == "impression.tags[1]: must not be empty")
-        #expect(message { _ = try store.commitImpression(userID: "u", shown("", at: 0), ifWithin: []) }
+        #expect(
+            message { _ = try store.commitImpression(userID: "u", shown("", at: 0), ifWithin: []) }
                 == "impression.campaignID: must not be empty")
-        #expect(message { try store.record(userID: "u", .behaviour(HistoryEvent(name: "", time: 0))) }
+        #expect(
+            message { try store.record(userID: "u", .behaviour(HistoryEvent(name: "", time: 0))) }
                 == "behaviour.name: must not be empty")
         #expect(store.userCount == 0)
     }
@@ -108,8 +119,8 @@ private func everyKind(at t: Int64) -> [StateRecord] {
         try store.record(userID: "u", .behaviour(HistoryEvent(name: "app_open", time: now - 1 * day)))
         let s = try store.load(userID: "u")
         #expect(s.aggregate(named: "app_open", from: .min, through: .max, sumOf: nil).count == 1)
-        #expect(s.ledger(for: .channel("sms")) == nil)                   // nothing retained: dropped
-        #expect(s.impressionCount(.campaign("c1"), in: CapRange.lifetime) == 1)   // lifetime stays
+        #expect(s.ledger(for: .channel("sms")) == nil) // nothing retained: dropped
+        #expect(s.impressionCount(.campaign("c1"), in: CapRange.lifetime) == 1) // lifetime stays
         #expect(s.impressionCount(.campaign("c1"), in: CapRange.rolling(milliseconds: 60 * day, now: now)) == 0)
     }
 
@@ -149,8 +160,9 @@ private func everyKind(at t: Int64) -> [StateRecord] {
     }
 
     @Test func memoryIsBoundedWhateverIsRecorded() throws {
-        let policy = RetentionPolicy(retention: 2 * day, exactImpressions: 8, maxScopes: 20,
-                                     maxBehaviourSeries: 10, maxCampaigns: 10)
+        let policy = RetentionPolicy(
+            retention: 2 * day, exactImpressions: 8, maxScopes: 20,
+            maxBehaviourSeries: 10, maxCampaigns: 10)
         var s = UserState()
         for i in 0..<20_000 {
             let t = now + Int64(i) * 60_000
@@ -202,7 +214,7 @@ private func everyKind(at t: Int64) -> [StateRecord] {
 
     @Test func anHourIsOneBucket() {
         var s = UserState()
-        let h0 = now - 5 * hour          // an hour boundary
+        let h0 = now - 5 * hour // an hour boundary
         for (minute, dwell) in [(5, 10.0), (20, 20.0), (50, 60.0)] {
             s.apply(.behaviour(HistoryEvent(name: "v", time: h0 + Int64(minute) * 60_000, properties: ["page": "/a", "dwell_s": .number(dwell)])))
         }
@@ -214,11 +226,15 @@ private func everyKind(at t: Int64) -> [StateRecord] {
         #expect(s.aggregate(named: "v", from: h0 + 51 * 60_000, through: now, sumOf: nil).count == 0)
         // ...and replayed events carry the hour's mean for numeric properties.
         var seen: [HistoryEvent] = []
-        s.forEachEvent(named: "v", from: .min, through: now) { seen.append($0); return true }
+        s.forEachEvent(named: "v", from: .min, through: now) {
+            seen.append($0); return true
+        }
         #expect(seen.count == 3)
         #expect(seen.allSatisfy { $0.properties["dwell_s"] == 30 && $0.properties["page"] == "/a" && $0.time == h0 + 50 * 60_000 })
         var first: [HistoryEvent] = []
-        s.forEachEvent(named: "v", from: .min, through: now) { first.append($0); return false }
+        s.forEachEvent(named: "v", from: .min, through: now) {
+            first.append($0); return false
+        }
         #expect(first.count == 1)
     }
 }
@@ -273,13 +289,20 @@ func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
             for r in 0..<rounds {
                 barrier.wait()
                 let user = "hot-\(r)"
-                let checks = [CapCheck(scope: .campaign("c1"), range: CapRange.rolling(milliseconds: day, now: now),
-                                       limit: 3, label: "campaign/1d")]
+                let checks = [
+                    CapCheck(
+                        scope: .campaign("c1"), range: CapRange.rolling(milliseconds: day, now: now),
+                        limit: 3, label: "campaign/1d")
+                ]
                 var mine = 0
                 for a in 0..<attempts {
                     do {
-                        if try store.commitImpression(userID: user, shown(at: now + Int64(t * attempts + a)),
-                                                      ifWithin: checks) == .committed { mine += 1 }
+                        if try store.commitImpression(
+                            userID: user, shown(at: now + Int64(t * attempts + a)),
+                            ifWithin: checks) == .committed
+                        {
+                            mine += 1
+                        }
                     } catch {
                         failures.withLock { $0 += 1 }
                     }

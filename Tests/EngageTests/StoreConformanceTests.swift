@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import Engage
 
 // One suite, every store (issue 16, point 6): memory, SQLite, host callbacks (a
@@ -61,8 +62,11 @@ private func mixedRecords(_ n: Int, seed: UInt64) -> [(String, StateRecord)] {
         onThreads(threads) { t in
             for r in 0..<rounds {
                 barrier.wait()
-                let checks = [CapCheck(scope: .campaign("c1"), range: CapRange.rolling(milliseconds: day, now: now + 100),
-                                       limit: 3, label: "campaign/1d")]
+                let checks = [
+                    CapCheck(
+                        scope: .campaign("c1"), range: CapRange.rolling(milliseconds: day, now: now + 100),
+                        limit: 3, label: "campaign/1d")
+                ]
                 do {
                     if try store.commitImpression(userID: "hot-\(r)", shown(at: now + Int64(t)), ifWithin: checks) == .committed {
                         committed.withLock { $0[r] += 1 }
@@ -91,8 +95,11 @@ private func mixedRecords(_ n: Int, seed: UInt64) -> [(String, StateRecord)] {
             for i in 0..<each {
                 let commit = StateCommit(
                     records: [.click(campaignID: "c1", time: now + Int64(t * each + i))],
-                    impressions: [.init(shown(at: now + Int64(t * each + i)),
-                                        ifWithin: [CapCheck(scope: .campaign("c1"), range: CapRange.lifetime, limit: 5, label: "lifetime")])])
+                    impressions: [
+                        .init(
+                            shown(at: now + Int64(t * each + i)),
+                            ifWithin: [CapCheck(scope: .campaign("c1"), range: CapRange.lifetime, limit: 5, label: "lifetime")])
+                    ])
                 do {
                     if try store.commit(userID: "contended", commit) == [.committed] { shownCount.add(1, ordering: .relaxed) }
                 } catch {
@@ -113,9 +120,11 @@ private func mixedRecords(_ n: Int, seed: UInt64) -> [(String, StateRecord)] {
         let s = try StoreUnderTest(kind)
         let cap = [CapCheck(scope: .tag("plans"), range: CapRange.rolling(milliseconds: day, now: now + 10), limit: 2, label: "tag/1d")]
         try s.store.record(userID: "u", .impression(shown("a", at: now - hour)))
-        let outcomes = try s.store.commit(userID: "u", StateCommit(
-            records: [.behaviour(HistoryEvent(name: "page_view", time: now))],
-            impressions: [.init(shown("b", at: now), ifWithin: cap), .init(shown("c", at: now), ifWithin: cap)]))
+        let outcomes = try s.store.commit(
+            userID: "u",
+            StateCommit(
+                records: [.behaviour(HistoryEvent(name: "page_view", time: now))],
+                impressions: [.init(shown("b", at: now), ifWithin: cap), .init(shown("c", at: now), ifWithin: cap)]))
         #expect(outcomes == [.committed, .capReached(index: 0, used: 2)])
         let state = try s.store.load(userID: "u")
         #expect(state.impressionCount(.tag("plans"), in: CapRange.lifetime) == 2)
@@ -162,8 +171,10 @@ private func mixedRecords(_ n: Int, seed: UInt64) -> [(String, StateRecord)] {
         try s.store.record(userID: "bad", .impression(shown(at: now)))
         try s.store.record(userID: "good", .impression(shown(at: now)))
         #expect(try s.damage("bad"))
-        for error in [storeError { () throws(StateStoreError) in _ = try s.store.load(userID: "bad") },
-                      storeError { () throws(StateStoreError) in try s.store.record(userID: "bad", .click(campaignID: "c1", time: now)) }] {
+        for error in [
+            storeError { () throws(StateStoreError) in _ = try s.store.load(userID: "bad") },
+            storeError { () throws(StateStoreError) in try s.store.record(userID: "bad", .click(campaignID: "c1", time: now)) },
+        ] {
             #expect(error?.code == .io && error?.message.contains("bad") == true, "\(kind): \(String(describing: error))")
         }
         try s.store.record(userID: "good", .click(campaignID: "c1", time: now))
@@ -179,8 +190,11 @@ private func mixedRecords(_ n: Int, seed: UInt64) -> [(String, StateRecord)] {
         #expect(throws: StateStoreError.self) { try s.store.record(userID: "", .click(campaignID: "c", time: now)) }
         #expect(throws: StateStoreError.self) { try s.store.forget(userID: String(repeating: "u", count: 600)) }
         #expect(throws: StateStoreError.self) {
-            try s.store.commit(userID: "u", StateCommit(records: [.click(campaignID: "c", time: now)],
-                                                         impressions: [.init(shown("", at: now), ifWithin: [])]))
+            try s.store.commit(
+                userID: "u",
+                StateCommit(
+                    records: [.click(campaignID: "c", time: now)],
+                    impressions: [.init(shown("", at: now), ifWithin: [])]))
         }
         #expect(try s.store.load(userID: "u").isEmpty)
     }

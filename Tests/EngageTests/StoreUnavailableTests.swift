@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import Engage
 
 // A store that cannot serve a decision makes it fail closed (no message, reason
@@ -31,13 +32,15 @@ private final class FailingStorage: VersionedStorage {
     private func engine() throws -> (Engine, FailingStorage) {
         let storage = FailingStorage()
         let e = Engine(store: VersionedStateStore(storage), clock: { now })
-        try e.load(json: JSONParser.parse(#"""
-            {"version": 1, "campaigns": [
-              {"id": "a", "purpose": "service", "status": "active", "priority": 2, "placements": ["home"],
-               "caps": [{"count": 1, "window": "1d"}], "channels": {"push": {"payload": 1}}},
-              {"id": "b", "purpose": "service", "status": "active", "priority": 1, "placements": ["home"],
-               "channels": {"push": {"payload": 2}}}]}
-            """#))
+        try e.load(
+            json: JSONParser.parse(
+                #"""
+                {"version": 1, "campaigns": [
+                  {"id": "a", "purpose": "service", "status": "active", "priority": 2, "placements": ["home"],
+                   "caps": [{"count": 1, "window": "1d"}], "channels": {"push": {"payload": 1}}},
+                  {"id": "b", "purpose": "service", "status": "active", "priority": 1, "placements": ["home"],
+                   "channels": {"push": {"payload": 2}}}]}
+                """#))
         return (e, storage)
     }
 

@@ -1,17 +1,22 @@
 import Testing
+
 @testable import Engage
 
 @Suite struct TemplateTests {
     static func json(_ text: String) throws -> JSON { try JSONParser.parse(text) }
 
-    static func compile(_ payload: JSON, _ format: PayloadFormat = .plain,
-                        path: String = "payload", renderPath: String? = nil) throws -> PayloadTemplate {
+    static func compile(
+        _ payload: JSON, _ format: PayloadFormat = .plain,
+        path: String = "payload", renderPath: String? = nil
+    ) throws -> PayloadTemplate {
         try PayloadTemplate.compile(payload, format: format, path: path, renderPath: renderPath)
     }
 
     /// Renders one templated string.
-    static func render(_ text: String, _ format: PayloadFormat = .plain, data: JSON,
-                       maxBytes: Int = 1 << 20) throws -> String? {
+    static func render(
+        _ text: String, _ format: PayloadFormat = .plain, data: JSON,
+        maxBytes: Int = 1 << 20
+    ) throws -> String? {
         try compile(.string(text), format).render(data, maxBytes: maxBytes).stringValue
     }
 
@@ -31,8 +36,10 @@ import Testing
     }
 
     static let user: JSON = [
-        "user": ["first_name": "Kim", "age": 42, "score": 2.5, "vip": true, "nick": "", "gone": nil,
-                 "address": ["city": "Seoul", "zip": "04524"], "tags": ["a", "b"]],
+        "user": [
+            "first_name": "Kim", "age": 42, "score": 2.5, "vip": true, "nick": "", "gone": nil,
+            "address": ["city": "Seoul", "zip": "04524"], "tags": ["a", "b"],
+        ],
         "items": [["name": "Router", "price": 49.9], ["name": "Modem"]],
     ]
 
@@ -57,7 +64,7 @@ import Testing
     }
 
     @Test func valuesRenderAsText() throws {
-        #expect(try Self.render("{{user.age}}", data: Self.user) == "42")  // a string, not 42
+        #expect(try Self.render("{{user.age}}", data: Self.user) == "42") // a string, not 42
         #expect(try Self.render("{{user.score}}", data: Self.user) == "2.5")
         #expect(try Self.render("{{items.0.price}}", data: Self.user) == "49.9")
         #expect(try Self.render("{{user.vip}}", data: Self.user) == "true")
@@ -71,7 +78,8 @@ import Testing
         let data = Self.user
         #expect(try Self.render("Hi {{user.middle | default: \"friend\"}}", data: data) == "Hi friend")
         #expect(try Self.render("{{user.gone|default:\"null counts as missing\"}}", data: data) == "null counts as missing")
-        #expect(try Self.render("{{ user.middle | default: \"caf\\u00e9 \\\"q\\\" }}\" }}", data: data)
+        #expect(
+            try Self.render("{{ user.middle | default: \"caf\\u00e9 \\\"q\\\" }}\" }}", data: data)
                 == "café \"q\" }}")
         #expect(try Self.render("{{x | default: 3}}", data: data) == "3")
         #expect(try Self.render("{{x | default: 2.50}}", data: data) == "2.5")
@@ -85,17 +93,21 @@ import Testing
     }
 
     @Test func nonStringJSONAndKeysAreUntouched() throws {
-        let payload = try Self.json("""
+        let payload = try Self.json(
+            """
             {"{{user.first_name}}": "Hello {{user.first_name}}", "n": 1.5, "b": false, "z": null,
              "list": [1, "{{items.0.name}}", {"deep": ["{{user.age}}", true]}], "fixed": {"k": "v"}}
             """)
         let template = try Self.compile(payload)
         #expect(template.placeholderCount == 3)
         let out = try template.render(Self.user, maxBytes: 4096)
-        #expect(out == (try Self.json("""
-            {"{{user.first_name}}": "Hello Kim", "n": 1.5, "b": false, "z": null,
-             "list": [1, "Router", {"deep": ["42", true]}], "fixed": {"k": "v"}}
-            """)))
+        #expect(
+            out
+                == (try Self.json(
+                    """
+                    {"{{user.first_name}}": "Hello Kim", "n": 1.5, "b": false, "z": null,
+                     "list": [1, "Router", {"deep": ["42", true]}], "fixed": {"k": "v"}}
+                    """)))
         #expect(out.objectValue?.keys == ["{{user.first_name}}", "n", "b", "z", "list", "fixed"])
         // The untemplated member is the very same storage, not a copy.
         if case .object(let fixedIn)? = payload["fixed"], case .object(let fixedOut)? = out["fixed"] {
@@ -106,12 +118,13 @@ import Testing
     }
 
     @Test func payloadWithoutPlaceholdersIsReturnedUnchanged() throws {
-        let payload = try Self.json("""
+        let payload = try Self.json(
+            """
             {"title": "Hello {friend}, 50% off }}", "body": "no braces", "n": 3, "a": [1, {"k": null}]}
             """)
         let template = try Self.compile(payload, .html)
         #expect(!template.hasPlaceholders)
-        let out = try template.render(.null, maxBytes: 0)  // no budget needed: no work done
+        let out = try template.render(.null, maxBytes: 0) // no budget needed: no work done
         #expect(out == payload)
         if case .object(let a) = payload, case .object(let b) = out {
             #expect(a._storage === b._storage)
@@ -128,7 +141,8 @@ import Testing
     // MARK: - Literal braces
 
     @Test func literalBraces() throws {
-        #expect(try Self.render("{{\"{{\"}}user.first_name}} is {{user.first_name}}", data: Self.user)
+        #expect(
+            try Self.render("{{\"{{\"}}user.first_name}} is {{user.first_name}}", data: Self.user)
                 == "{{user.first_name}} is Kim")
         #expect(try Self.render("{{ \"}}\" }} and { and }} stay", data: Self.user) == "}} and { and }} stay")
         // Literal text is the author's: not escaped, even in html or url.
@@ -148,13 +162,18 @@ import Testing
     }
 
     @Test func htmlEscapesInjectionAttempts() throws {
-        let data: JSON = ["name": "<script>alert('x')</script>", "attr": "\" onmouseover=\"alert(1)",
-                          "single": "' onfocus='x", "amp": "Tom & Jerry &amp;", "uni": "Björk 😀 <i>"]
-        #expect(try Self.render("<p>Hi {{name}}</p>", .html, data: data)
+        let data: JSON = [
+            "name": "<script>alert('x')</script>", "attr": "\" onmouseover=\"alert(1)",
+            "single": "' onfocus='x", "amp": "Tom & Jerry &amp;", "uni": "Björk 😀 <i>",
+        ]
+        #expect(
+            try Self.render("<p>Hi {{name}}</p>", .html, data: data)
                 == "<p>Hi &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;</p>")
-        #expect(try Self.render("<a title=\"{{attr}}\">", .html, data: data)
+        #expect(
+            try Self.render("<a title=\"{{attr}}\">", .html, data: data)
                 == "<a title=\"&quot; onmouseover=&quot;alert(1)\">")
-        #expect(try Self.render("<a title='{{single}}'>", .html, data: data)
+        #expect(
+            try Self.render("<a title='{{single}}'>", .html, data: data)
                 == "<a title='&#39; onfocus=&#39;x'>")
         #expect(try Self.render("{{amp}}", .html, data: data) == "Tom &amp; Jerry &amp;amp;")
         #expect(try Self.render("{{uni}}", .html, data: data) == "Björk 😀 &lt;i&gt;")
@@ -163,9 +182,12 @@ import Testing
     }
 
     @Test func urlPercentEncodesEverythingOutsideUnreserved() throws {
-        let data: JSON = ["q": "Kim & Lee/ü?x=1#frag+%", "safe": "AZaz09-._~", "emoji": "😀", "n": 1e21,
-                          "path": "../../admin", "sp": " \t\n"]
-        #expect(try Self.render("https://x.example/s?q={{q}}", .url, data: data)
+        let data: JSON = [
+            "q": "Kim & Lee/ü?x=1#frag+%", "safe": "AZaz09-._~", "emoji": "😀", "n": 1e21,
+            "path": "../../admin", "sp": " \t\n",
+        ]
+        #expect(
+            try Self.render("https://x.example/s?q={{q}}", .url, data: data)
                 == "https://x.example/s?q=Kim%20%26%20Lee%2F%C3%BC%3Fx%3D1%23frag%2B%25")
         #expect(try Self.render("{{safe}}", .url, data: data) == "AZaz09-._~")
         #expect(try Self.render("{{emoji}}", .url, data: data) == "%F0%9F%98%80")
@@ -181,11 +203,12 @@ import Testing
 
     @Test func missingValueFailsNamingPlaceholderAndField() throws {
         let payload: JSON = ["title": "Hi {{user.first_name}}", "body": "{{user.plan}}"]
-        let template = try Self.compile(payload, path: "campaigns[2].channels.push.payload",
-                                        renderPath: "channels.push.payload")
+        let template = try Self.compile(
+            payload, path: "campaigns[2].channels.push.payload",
+            renderPath: "channels.push.payload")
         let e = Self.failure(template, ["user": [:]])
         #expect(e?.code == .missing)
-        #expect(e?.placeholder == "user.first_name")  // the first in document order
+        #expect(e?.placeholder == "user.first_name") // the first in document order
         #expect(e?.field == "channels.push.payload.title")
         #expect(e?.reason == "personalisation: missing user.first_name in channels.push.payload.title")
         // Null counts as missing.
@@ -209,7 +232,7 @@ import Testing
     // MARK: - Output bound
 
     @Test func outputIsBoundedByMaxBytes() throws {
-        let template = try Self.compile("Hi {{n}}")  // 3 literal bytes + value
+        let template = try Self.compile("Hi {{n}}") // 3 literal bytes + value
         #expect(try template.render(["n": "abc"], maxBytes: 6) == "Hi abc")
         let e = Self.failure(template, ["n": "abc"], maxBytes: 5)
         #expect(e?.code == .tooLarge)
@@ -290,7 +313,8 @@ import Testing
             #expect(p?.description.hasPrefix("payload: ") == true)
         }
         #expect(Self.problem("{{ a | upper }}")?.message == "unknown filter \"upper\" at character 8 (expected default)")
-        #expect(Self.problem("{{a | default \"x\"}}")?.message
+        #expect(
+            Self.problem("{{a | default \"x\"}}")?.message
                 == "expected \":\" after default at character 15, found '\"'")
         // Tripled braces point at the way to write literal ones.
         #expect(Self.problem("{{{a}}}")?.message.contains("{{\"{{\"}}") == true)
@@ -299,11 +323,15 @@ import Testing
     @Test func everyBadStringIsReported() throws {
         let payload = try Self.json(#"["{{", {"a": "{{}}", "ok": "{{x}}"}, "{{x | nope}}", "fine"]"#)
         var problems: [TemplateError] = []
-        _ = PayloadTemplate.compile(payload, format: .plain, path: "campaigns[0].channels.email.payload",
-                                    problems: &problems)
-        #expect(problems.map(\.path) == ["campaigns[0].channels.email.payload[0]",
-                                         "campaigns[0].channels.email.payload[1].a",
-                                         "campaigns[0].channels.email.payload[2]"])
+        _ = PayloadTemplate.compile(
+            payload, format: .plain, path: "campaigns[0].channels.email.payload",
+            problems: &problems)
+        #expect(
+            problems.map(\.path) == [
+                "campaigns[0].channels.email.payload[0]",
+                "campaigns[0].channels.email.payload[1].a",
+                "campaigns[0].channels.email.payload[2]",
+            ])
         #expect(problems.map(\.code) == [.unterminatedPlaceholder, .emptyPlaceholder, .unknownFilter])
         var capped: [TemplateError] = []
         _ = PayloadTemplate.compile(payload, format: .plain, path: "p", problems: &capped, maxProblems: 2)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engage
 
 // Facts checked here come from the IANA tz database (via Python's zoneinfo, run when the
@@ -34,11 +35,11 @@ private func civil(_ y: Int, _ m: Int, _ d: Int, _ h: Int = 0, _ mi: Int = 0, _ 
         func wd(_ y: Int, _ m: Int, _ d: Int) -> Int? {
             CivilCalendar.days(from: CivilDate(year: y, month: m, day: d)).map(CivilCalendar.isoWeekday(days:))
         }
-        #expect(wd(1970, 1, 1) == 4)     // Thursday
-        #expect(wd(2024, 3, 10) == 7)    // Sunday
-        #expect(wd(2000, 2, 29) == 2)    // Tuesday
-        #expect(wd(1900, 1, 1) == 1)     // Monday
-        #expect(wd(1969, 12, 29) == 1)   // Monday, negative day numbers
+        #expect(wd(1970, 1, 1) == 4) // Thursday
+        #expect(wd(2024, 3, 10) == 7) // Sunday
+        #expect(wd(2000, 2, 29) == 2) // Tuesday
+        #expect(wd(1900, 1, 1) == 1) // Monday
+        #expect(wd(1969, 12, 29) == 1) // Monday, negative day numbers
         #expect(ZoneRules.utc.localTime(atUTC: 0).weekday == 4)
     }
 
@@ -83,20 +84,20 @@ private func civil(_ y: Int, _ m: Int, _ d: Int, _ h: Int = 0, _ mi: Int = 0, _ 
 
     @Test func seoulHasNoDST() throws {
         let seoul = try zone("Asia/Seoul")
-        let t: Int64 = 1_718_000_000   // 2024-06-10
+        let t: Int64 = 1_718_000_000 // 2024-06-10
         #expect(seoul.offset(atUTC: t) == 32_400)
         #expect(!seoul.isDaylightSavingTime(atUTC: t))
         #expect(seoul.abbreviation(atUTC: t) == "KST")
         #expect(seoul.nextTransition(after: t) == nil)
         #expect(seoul.localTime(atUTC: t).description == "2024-06-10T15:13:20+09:00")
-        #expect(seoul.offset(atUTC: -302_486_400) == 34_200)                 // 1960: KDT +09:30
-        #expect(seoul.offset(atUTC: -2_208_988_800) == 30_472)               // 1900: LMT +08:27:52
+        #expect(seoul.offset(atUTC: -302_486_400) == 34_200) // 1960: KDT +09:30
+        #expect(seoul.offset(atUTC: -2_208_988_800) == 30_472) // 1900: LMT +08:27:52
     }
 
     @Test func newYork2024Transitions() throws {
         let ny = try zone("America/New_York")
-        let spring: Int64 = 1_710_054_000   // 2024-03-10T07:00Z
-        let fall: Int64 = 1_730_613_600     // 2024-11-03T06:00Z
+        let spring: Int64 = 1_710_054_000 // 2024-03-10T07:00Z
+        let fall: Int64 = 1_730_613_600 // 2024-11-03T06:00Z
         #expect(ny.offset(atUTC: spring - 1) == -18_000)
         #expect(ny.offset(atUTC: spring) == -14_400)
         #expect(ny.isDaylightSavingTime(atUTC: spring))
@@ -112,19 +113,19 @@ private func civil(_ y: Int, _ m: Int, _ d: Int, _ h: Int = 0, _ mi: Int = 0, _ 
 
     @Test func london2024() throws {
         let london = try zone("Europe/London")
-        #expect(london.offset(atUTC: 1_711_846_799) == 0)        // 2024-03-31T00:59:59Z
-        #expect(london.offset(atUTC: 1_711_846_800) == 3_600)    // BST from 01:00Z
+        #expect(london.offset(atUTC: 1_711_846_799) == 0) // 2024-03-31T00:59:59Z
+        #expect(london.offset(atUTC: 1_711_846_800) == 3_600) // BST from 01:00Z
         #expect(london.offset(atUTC: 1_729_990_799) == 3_600)
-        #expect(london.offset(atUTC: 1_729_990_800) == 0)        // 2024-10-27T01:00Z
-        #expect(london.offset(atUTC: -2_208_988_800) == 0)       // 1900
+        #expect(london.offset(atUTC: 1_729_990_800) == 0) // 2024-10-27T01:00Z
+        #expect(london.offset(atUTC: -2_208_988_800) == 0) // 1900
     }
 
     @Test func lordHoweHalfHourDST() throws {
         let lh = try zone("Australia/Lord_Howe")
-        #expect(lh.offset(atUTC: 1_712_415_599) == 39_600)       // +11 until 2024-04-07 02:00
-        #expect(lh.offset(atUTC: 1_712_415_600) == 37_800)       // then +10:30
+        #expect(lh.offset(atUTC: 1_712_415_599) == 39_600) // +11 until 2024-04-07 02:00
+        #expect(lh.offset(atUTC: 1_712_415_600) == 37_800) // then +10:30
         #expect(lh.localTime(atUTC: 1_712_415_600).description == "2024-04-07T01:30:00+10:30")
-        #expect(lh.offset(atUTC: 1_728_142_200) == 39_600)       // 2024-10-06 02:00 -> 02:30
+        #expect(lh.offset(atUTC: 1_728_142_200) == 39_600) // 2024-10-06 02:00 -> 02:30
         #expect(lh.isDaylightSavingTime(atUTC: 1_728_142_200))
         // The autumn day lasts 24.5 h, the spring day 23.5 h.
         #expect(lh.calendarWindow(.day, containingUTC: 1_712_415_600).count == 88_200)
@@ -133,10 +134,10 @@ private func civil(_ y: Int, _ m: Int, _ d: Int, _ h: Int = 0, _ mi: Int = 0, _ 
 
     @Test func farFutureUsesFooterRule() throws {
         let ny = try zone("America/New_York")
-        #expect(ny.offset(atUTC: 4_118_126_400) == -14_400)     // 2100-07-01: EDT
-        #expect(ny.offset(atUTC: 4_102_488_000) == -18_000)     // 2100-01-01: EST
-        #expect(ny.offset(atUTC: 4_108_690_799) == -18_000)     // 2100-03-14T06:59:59Z
-        #expect(ny.offset(atUTC: 4_108_690_800) == -14_400)     // second Sunday of March 2100
+        #expect(ny.offset(atUTC: 4_118_126_400) == -14_400) // 2100-07-01: EDT
+        #expect(ny.offset(atUTC: 4_102_488_000) == -18_000) // 2100-01-01: EST
+        #expect(ny.offset(atUTC: 4_108_690_799) == -18_000) // 2100-03-14T06:59:59Z
+        #expect(ny.offset(atUTC: 4_108_690_800) == -14_400) // second Sunday of March 2100
         // Far beyond the precomputed table the rule is evaluated directly.
         let y3000 = try ny.utcInstant(forLocal: civil(3000, 7, 4, 12))
         #expect(ny.localTime(atUTC: y3000).description == "3000-07-04T12:00:00-04:00")
@@ -147,7 +148,7 @@ private func civil(_ y: Int, _ m: Int, _ d: Int, _ h: Int = 0, _ mi: Int = 0, _ 
     @Test func farPast() throws {
         let ny = try zone("America/New_York")
         #expect(ny.localTime(atUTC: -2_208_988_800).description == "1899-12-31T19:00:00-05:00")
-        #expect(ny.offset(atUTC: -3_000_000_000) == -17_762)    // 1874: LMT −4:56:02
+        #expect(ny.offset(atUTC: -3_000_000_000) == -17_762) // 1874: LMT −4:56:02
     }
 
     @Test func fixedZones() throws {
@@ -167,7 +168,7 @@ private func civil(_ y: Int, _ m: Int, _ d: Int, _ h: Int = 0, _ mi: Int = 0, _ 
     @Test func gapMapsForwardOverlapToEarlier() throws {
         let ny = try zone("America/New_York")
         #expect(try ny.resolve(civil(2024, 3, 10, 2, 30)) == .skipped(transition: 1_710_054_000, shifted: 1_710_055_800))
-        #expect(try ny.utcInstant(forLocal: civil(2024, 3, 10, 2, 30)) == 1_710_055_800)   // 03:30 EDT
+        #expect(try ny.utcInstant(forLocal: civil(2024, 3, 10, 2, 30)) == 1_710_055_800) // 03:30 EDT
         #expect(try ny.resolve(civil(2024, 11, 3, 1, 30)) == .ambiguous(earlier: 1_730_611_800, later: 1_730_615_400))
         #expect(try ny.utcInstant(forLocal: civil(2024, 11, 3, 1, 30)) == 1_730_611_800)
         #expect(try ny.resolve(civil(2024, 3, 10, 1, 59, 59)) == .unique(1_710_053_999))
@@ -178,13 +179,13 @@ private func civil(_ y: Int, _ m: Int, _ d: Int, _ h: Int = 0, _ mi: Int = 0, _ 
     @Test func startOfDayWeekMonthAcrossDST() throws {
         let ny = try zone("America/New_York")
         let spring: Int64 = 1_710_054_000
-        #expect(ny.startOfDay(containingUTC: spring) == 1_710_046_800)         // 2024-03-10T05:00Z
-        #expect(ny.calendarWindow(.day, containingUTC: spring) == 1_710_046_800..<1_710_129_600)   // 23 h
+        #expect(ny.startOfDay(containingUTC: spring) == 1_710_046_800) // 2024-03-10T05:00Z
+        #expect(ny.calendarWindow(.day, containingUTC: spring) == 1_710_046_800..<1_710_129_600) // 23 h
         let fall: Int64 = 1_730_613_600
-        #expect(ny.calendarWindow(.day, containingUTC: fall) == 1_730_606_400..<1_730_696_400)     // 25 h
-        #expect(ny.startOfWeek(containingUTC: spring) == 1_709_528_400)        // Monday 2024-03-04
-        #expect(ny.startOfWeek(containingUTC: spring, firstWeekday: 7) == 1_710_046_800)   // Sunday start
-        #expect(ny.startOfMonth(containingUTC: spring) == 1_709_269_200)       // 2024-03-01T05:00Z
+        #expect(ny.calendarWindow(.day, containingUTC: fall) == 1_730_606_400..<1_730_696_400) // 25 h
+        #expect(ny.startOfWeek(containingUTC: spring) == 1_709_528_400) // Monday 2024-03-04
+        #expect(ny.startOfWeek(containingUTC: spring, firstWeekday: 7) == 1_710_046_800) // Sunday start
+        #expect(ny.startOfMonth(containingUTC: spring) == 1_709_269_200) // 2024-03-01T05:00Z
         #expect(ny.calendarWindow(.month, containingUTC: spring) == 1_709_269_200..<1_711_944_000)
         #expect(ny.calendarWindow(.week, containingUTC: spring).count == 7 * 86_400 - 3_600)
         let seoul = try zone("Asia/Seoul")
@@ -286,9 +287,11 @@ private func civil(_ y: Int, _ m: Int, _ d: Int, _ h: Int = 0, _ mi: Int = 0, _ 
 // MARK: - TZif files and names
 
 /// Builds a TZif file: a v1 block (32-bit times) and, for version ≥ 2, a v2 block and footer.
-private func makeTZif(version: UInt8 = UInt8(ascii: "2"), transitions: [Int64] = [], indices: [UInt8] = [],
-                      types: [(Int32, UInt8, UInt8)] = [(0, 0, 0)], chars: [UInt8] = Array("UTC\0".utf8),
-                      footer: String? = "UTC0", counts: [UInt32]? = nil) -> [UInt8] {
+private func makeTZif(
+    version: UInt8 = UInt8(ascii: "2"), transitions: [Int64] = [], indices: [UInt8] = [],
+    types: [(Int32, UInt8, UInt8)] = [(0, 0, 0)], chars: [UInt8] = Array("UTC\0".utf8),
+    footer: String? = "UTC0", counts: [UInt32]? = nil
+) -> [UInt8] {
     func be32(_ v: UInt32) -> [UInt8] { [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: v >> $0) } }
     func be64(_ v: Int64) -> [UInt8] { [56, 48, 40, 32, 24, 16, 8, 0].map { UInt8(truncatingIfNeeded: UInt64(bitPattern: v) >> $0) } }
     func header() -> [UInt8] {
@@ -308,9 +311,11 @@ private func makeTZif(version: UInt8 = UInt8(ascii: "2"), transitions: [Int64] =
 
 @Suite struct TimeZoneFileTests {
     @Test func syntheticFilesParse() throws {
-        let v1 = try ZoneRules(tzif: makeTZif(version: 0, transitions: [100], indices: [1],
-                                              types: [(3_600, 0, 0), (7_200, 1, 4)], chars: Array("AAA\0BBB\0".utf8)),
-                               identifier: "v1")
+        let v1 = try ZoneRules(
+            tzif: makeTZif(
+                version: 0, transitions: [100], indices: [1],
+                types: [(3_600, 0, 0), (7_200, 1, 4)], chars: Array("AAA\0BBB\0".utf8)),
+            identifier: "v1")
         #expect(v1.offset(atUTC: 99) == 3_600 && v1.offset(atUTC: 100) == 7_200)
         #expect(v1.abbreviation(atUTC: 100) == "BBB" && v1.isDaylightSavingTime(atUTC: 100))
         // No transitions: the footer governs all time (RFC 8536 §3.2).
@@ -355,10 +360,11 @@ private func makeTZif(version: UInt8 = UInt8(ascii: "2"), transitions: [Int64] =
             ("leap seconds", makeTZif(counts: [0, 0, 1, 0, 1, 4]) + [UInt8](repeating: 0, count: 32)),
         ]
         // Every truncation of a real file.
-        let ny = try #require({ () -> [UInt8]? in
-            if case .success(let b) = ZoneFileReader.contents(atPath: "/usr/share/zoneinfo/America/New_York", maxBytes: 1 << 20) { return b }
-            return nil
-        }())
+        let ny = try #require(
+            { () -> [UInt8]? in
+                if case .success(let b) = ZoneFileReader.contents(atPath: "/usr/share/zoneinfo/America/New_York", maxBytes: 1 << 20) { return b }
+                return nil
+            }())
         _ = try ZoneRules(tzif: ny, identifier: "ny")
         for n in stride(from: 0, to: ny.count, by: 7) { cases.append(("truncated at \(n)", Array(ny.prefix(n)))) }
         for (label, bytes) in cases {
@@ -406,7 +412,7 @@ private func makeTZif(version: UInt8 = UInt8(ascii: "2"), transitions: [Int64] =
             do { _ = try cache.zone(named: name); return nil } catch { return error.code }
         }
         #expect(code(zones, "Mars/Olympus_Mons") == .unknownZone)
-        #expect(code(zones, "Mars/Olympus_Mons") == .unknownZone)   // remembered
+        #expect(code(zones, "Mars/Olympus_Mons") == .unknownZone) // remembered
         #expect(code(ZoneCache(maxFileBytes: 100), "America/New_York") == .tooLarge)
         #expect(code(ZoneCache(root: "/nonexistent"), "Asia/Seoul") == .unknownZone)
         #expect(code(ZoneCache(root: "/usr/share/zoneinfo/America"), "../Asia/Seoul") == .invalidName)
@@ -414,8 +420,8 @@ private func makeTZif(version: UInt8 = UInt8(ascii: "2"), transitions: [Int64] =
         func read(_ name: String, root: String = ZoneCache.defaultRoot + "/") -> TimeZoneError.Code? {
             do { _ = try ZoneCache.read(name, root: root, maxFileBytes: ZoneCache.defaultMaxFileBytes); return nil } catch { return error.code }
         }
-        #expect(read("America") == .unreadable)                     // a directory
-        #expect(read("leapseconds") == .malformed)                  // text, not TZif
+        #expect(read("America") == .unreadable) // a directory
+        #expect(read("leapseconds") == .malformed) // text, not TZif
         #expect(read("right/America/New_York") == .unsupported)
         #expect(read("New_York", root: "/usr/share/zoneinfo/America/") == nil)
     }
@@ -427,8 +433,10 @@ private func makeTZif(version: UInt8 = UInt8(ascii: "2"), transitions: [Int64] =
         func code(_ name: String) -> TimeZoneError.Code? {
             do { _ = try ZoneCache().zone(named: name); return nil } catch { return error.code }
         }
-        for name in ["localtime", "posixrules", "posix/Asia/Seoul", "right/Asia/Seoul", "Factory", "America",
-                     "leapseconds", "asia/seoul"] {
+        for name in [
+            "localtime", "posixrules", "posix/Asia/Seoul", "right/Asia/Seoul", "Factory", "America",
+            "leapseconds", "asia/seoul",
+        ] {
             #expect(code(name) == .unknownZone, "\(name)")
         }
         for name in ["Asia/Seoul", "US/Eastern", "Asia/Calcutta", "Etc/UTC", "UTC", "GMT", "Z", "+09:00", "-0530"] {
@@ -451,10 +459,12 @@ private func makeTZif(version: UInt8 = UInt8(ascii: "2"), transitions: [Int64] =
 
     @Test func concurrentLookupsAgree() async throws {
         let cache = ZoneCache()
-        let names = ["Asia/Seoul", "America/New_York", "Europe/London", "Australia/Lord_Howe", "Europe/Berlin",
-                     "Asia/Tokyo", "America/Chicago", "America/Denver", "Europe/Paris", "Asia/Kolkata",
-                     "Pacific/Auckland", "America/Sao_Paulo", "Africa/Cairo", "Asia/Dubai", "Europe/Madrid",
-                     "America/Toronto", "Asia/Singapore", "Europe/Rome", "America/Mexico_City", "Asia/Shanghai"]
+        let names = [
+            "Asia/Seoul", "America/New_York", "Europe/London", "Australia/Lord_Howe", "Europe/Berlin",
+            "Asia/Tokyo", "America/Chicago", "America/Denver", "Europe/Paris", "Asia/Kolkata",
+            "Pacific/Auckland", "America/Sao_Paulo", "Africa/Cairo", "Asia/Dubai", "Europe/Madrid",
+            "America/Toronto", "Asia/Singapore", "Europe/Rome", "America/Mexico_City", "Asia/Shanghai",
+        ]
         let expected = try names.map { try zone($0).offset(atUTC: 1_710_054_000) }
         let ok = await withTaskGroup(of: Bool.self) { group in
             for worker in 0..<16 {
@@ -462,7 +472,8 @@ private func makeTZif(version: UInt8 = UInt8(ascii: "2"), transitions: [Int64] =
                     for round in 0..<200 {
                         let i = (worker * 7 + round) % names.count
                         guard let z = try? cache.zone(named: names[i]),
-                              z.offset(atUTC: 1_710_054_000) == expected[i] else { return false }
+                            z.offset(atUTC: 1_710_054_000) == expected[i]
+                        else { return false }
                     }
                     return true
                 }

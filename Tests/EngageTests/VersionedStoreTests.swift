@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import Engage
 
 // UserState's byte encoding and the compare-and-swap store built on it (what host
@@ -48,9 +49,11 @@ private func randomRecords(_ n: Int, seed: UInt64) -> [StateRecord] {
         let c = campaigns.randomElement(using: &rng) ?? "c"
         switch Int.random(in: 0..<8, using: &rng) {
         case 0, 1:
-            return .impression(Impression(campaignID: c, time: t, channel: channels.randomElement(using: &rng) ?? "push",
-                                          purpose: Bool.random(using: &rng) ? "marketing" : "service",
-                                          tags: Bool.random(using: &rng) ? ["plans", "t\(Int.random(in: 0..<3, using: &rng))"] : []))
+            return .impression(
+                Impression(
+                    campaignID: c, time: t, channel: channels.randomElement(using: &rng) ?? "push",
+                    purpose: Bool.random(using: &rng) ? "marketing" : "service",
+                    tags: Bool.random(using: &rng) ? ["plans", "t\(Int.random(in: 0..<3, using: &rng))"] : []))
         case 2: return .click(campaignID: c, time: t)
         case 3: return .dismissal(campaignID: c, time: t)
         case 4: return .conversion(campaignID: c, time: t)
@@ -59,8 +62,10 @@ private func randomRecords(_ n: Int, seed: UInt64) -> [StateRecord] {
             var props: [(String, JSON)] = [("page", pages.randomElement(using: &rng) ?? .null)]
             if Bool.random(using: &rng) { props.append(("dwell_s", .number(Double(Int.random(in: 0..<600, using: &rng)) / 4))) }
             if Int.random(in: 0..<5, using: &rng) == 0 { props.append(("", .string("empty key"))) }
-            return .behaviour(HistoryEvent(name: Bool.random(using: &rng) ? "page_view" : "cart_add", time: t,
-                                           properties: .object(JSONObject(props))))
+            return .behaviour(
+                HistoryEvent(
+                    name: Bool.random(using: &rng) ? "page_view" : "cart_add", time: t,
+                    properties: .object(JSONObject(props))))
         }
     }
 }
@@ -80,7 +85,8 @@ private func randomRecords(_ n: Int, seed: UInt64) -> [StateRecord] {
         let back = try UserState(encoded: bytes)
         #expect(back == state)
         #expect(back.encoded() == bytes)
-        #expect(back.aggregate(named: "page_view", from: now - 7 * day, through: now, sumOf: "dwell_s")
+        #expect(
+            back.aggregate(named: "page_view", from: now - 7 * day, through: now, sumOf: "dwell_s")
                 == state.aggregate(named: "page_view", from: now - 7 * day, through: now, sumOf: "dwell_s"))
     }
 
@@ -164,7 +170,7 @@ private func randomRecords(_ n: Int, seed: UInt64) -> [StateRecord] {
             func write(userID: String, _ bytes: [UInt8], expected: UInt64) throws(StateStoreError) -> Bool {
                 if let other = pending {
                     pending = nil
-                    _ = try inner.write(userID: userID, other, expected: expected)   // lands first
+                    _ = try inner.write(userID: userID, other, expected: expected) // lands first
                 }
                 return try inner.write(userID: userID, bytes, expected: expected)
             }
@@ -175,8 +181,11 @@ private func randomRecords(_ n: Int, seed: UInt64) -> [StateRecord] {
         var theirs = UserState()
         theirs.apply(.impression(Impression(campaignID: "c1", time: now, channel: "push", purpose: "service")))
         storage.pending = theirs.encoded()
-        let checks = [CapCheck(scope: .campaign("c1"), range: CapRange.rolling(milliseconds: day, now: now + 100),
-                               limit: 1, label: "campaign/1d")]
+        let checks = [
+            CapCheck(
+                scope: .campaign("c1"), range: CapRange.rolling(milliseconds: day, now: now + 100),
+                limit: 1, label: "campaign/1d")
+        ]
         let mine = Impression(campaignID: "c1", time: now + 1, channel: "push", purpose: "service")
         // Checked against the state it read (empty) the cap allowed it; the write lost to
         // the interloper, the retry re-read and found the cap full.
@@ -214,9 +223,9 @@ private func randomRecords(_ n: Int, seed: UInt64) -> [StateRecord] {
     /// The engine over this store decides as over the memory store, caps included.
     @Test func theEngineDecidesOverIt() throws {
         let set = #"""
-        {"version": 1, "campaigns": [{"id": "b", "purpose": "service", "status": "active", "placements": ["home"],
-          "caps": [{"count": 2, "window": "1d"}], "channels": {"push": {"payload": {"t": "x"}}}}]}
-        """#
+            {"version": 1, "campaigns": [{"id": "b", "purpose": "service", "status": "active", "placements": ["home"],
+              "caps": [{"count": 2, "window": "1d"}], "channels": {"push": {"payload": {"t": "x"}}}}]}
+            """#
         let e = Engine(store: VersionedStateStore(MapStorage()), clock: { now })
         try e.load(json: JSONParser.parse(set))
         let request = try DecisionRequest(json: JSONParser.parse(#"{"user_id": "u", "placements": ["home"]}"#))
@@ -232,10 +241,12 @@ private func randomRecords(_ n: Int, seed: UInt64) -> [StateRecord] {
     @Test func aCommittedDecisionReadsOnceAndWritesOnce() throws {
         let storage = MapStorage()
         let e = Engine(store: VersionedStateStore(storage), clock: { now })
-        try e.load(json: JSONParser.parse(#"""
-            {"version": 1, "campaigns": [{"id": "c", "purpose": "service", "status": "active", "placements": ["p"],
-              "caps": [{"count": 2, "window": "lifetime"}], "channels": {"push": {"payload": {"t": 1}}}}]}
-            """#))
+        try e.load(
+            json: JSONParser.parse(
+                #"""
+                {"version": 1, "campaigns": [{"id": "c", "purpose": "service", "status": "active", "placements": ["p"],
+                  "caps": [{"count": 2, "window": "lifetime"}], "channels": {"push": {"payload": {"t": 1}}}}]}
+                """#))
         let r = try DecisionRequest(json: JSONParser.parse(#"{"user_id": "u", "placements": ["p"]}"#))
         for want in [1, 1, 0] { #expect(try e.decide(r).messages.count == want) }
         // Two commits (the third decision, capped, writes nothing), three reads: none again.
@@ -255,15 +266,19 @@ private func randomRecords(_ n: Int, seed: UInt64) -> [StateRecord] {
         // impression the cap allows.
         try store.record(userID: "u", .click(campaignID: "c", time: now))
         #expect(try store.commitImpression(userID: "u", shown, ifWithin: [cap]) == .committed)
-        let outcomes = try store.commit(userID: "u", StateCommit(records: [.dismissal(campaignID: "c", time: now)],
-                                                                 impressions: [.init(shown, ifWithin: [cap])]), basis: basis)
+        let outcomes = try store.commit(
+            userID: "u",
+            StateCommit(
+                records: [.dismissal(campaignID: "c", time: now)],
+                impressions: [.init(shown, ifWithin: [cap])]), basis: basis)
         #expect(outcomes == [.capReached(index: 0, used: 1)])
         #expect(storage.conflicts.load(ordering: .relaxed) == 1)
         // The commit landed on the fresh state: the click and the impression kept, the
         // dismissal added, no second impression.
         let after = try store.load(userID: "u")
         #expect(after.impressionCount(.campaign("c"), in: Int64.min..<Int64.max) == 1)
-        let campaigns = try JSONParser.parse(#"""
+        let campaigns = try JSONParser.parse(
+            #"""
             [{"campaign": "c", "clicks": 1, "last_click": \#(now), "dismissals": 1, "last_dismissal": \#(now), "conversions": 0}]
             """#)
         #expect(after.exported["campaigns"] == campaigns)

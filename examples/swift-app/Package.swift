@@ -11,6 +11,6 @@ let package = Package(
             dependencies: [.product(name: "Engage", package: "libengage")],
             path: "Sources/swift-app",
             swiftSettings: [.swiftLanguageMode(.v6)]
-        ),
+        )
     ]
 )

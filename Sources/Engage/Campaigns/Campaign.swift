@@ -48,14 +48,16 @@ public struct Campaign: Sendable {
     /// Campaigns sharing a group appear at most once in one decision's slate.
     public var exclusionGroup: String?
 
-    public init(id: String, name: String? = nil, purpose: Purpose, priority: Int = 0,
-                status: CampaignStatus = .active, schedule: Schedule? = nil,
-                triggers: [Trigger] = [], placements: [String] = [], audience: JSON? = nil,
-                exclusion: JSON? = nil, exit: [ConversionEvent] = [],
-                cooldownAfterDismiss: RollingWindow? = nil, caps: [Cap] = [],
-                channels: [ChannelMessage] = [], variants: [Variant] = [],
-                holdoutPercent: Double = 0, tags: [String] = [], score: JSON? = nil,
-                exclusionGroup: String? = nil, salt: String = "") {
+    public init(
+        id: String, name: String? = nil, purpose: Purpose, priority: Int = 0,
+        status: CampaignStatus = .active, schedule: Schedule? = nil,
+        triggers: [Trigger] = [], placements: [String] = [], audience: JSON? = nil,
+        exclusion: JSON? = nil, exit: [ConversionEvent] = [],
+        cooldownAfterDismiss: RollingWindow? = nil, caps: [Cap] = [],
+        channels: [ChannelMessage] = [], variants: [Variant] = [],
+        holdoutPercent: Double = 0, tags: [String] = [], score: JSON? = nil,
+        exclusionGroup: String? = nil, salt: String = ""
+    ) {
         self.id = id
         self.name = name ?? id
         self.purpose = purpose

@@ -33,9 +33,11 @@ public struct CampaignSet: Sendable {
     public var policies: Policies
     public var campaigns: [Campaign]
 
-    public init(version: Int = 1, bucketingVersion: Int = 1, defaultTimeZone: String = "UTC",
-                events: [String: [String]]? = nil, segments: JSONObject = JSONObject(), policies: Policies = .none,
-                campaigns: [Campaign] = []) {
+    public init(
+        version: Int = 1, bucketingVersion: Int = 1, defaultTimeZone: String = "UTC",
+        events: [String: [String]]? = nil, segments: JSONObject = JSONObject(), policies: Policies = .none,
+        campaigns: [Campaign] = []
+    ) {
         self.version = version
         self.bucketingVersion = bucketingVersion
         self.defaultTimeZone = defaultTimeZone

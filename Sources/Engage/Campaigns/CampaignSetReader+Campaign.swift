@@ -72,7 +72,8 @@ extension CampaignSetReader {
         if o["variants"]?.arrayValue?.count == variants.count { checkOverrides(variants, channels: channels) }
 
         guard problemCount == before,
-              let id, let purpose, let status else { return nil }
+            let id, let purpose, let status
+        else { return nil }
         let campaign = Campaign(
             id: id, name: name, purpose: purpose, priority: priority, status: status, schedule: schedule,
             triggers: triggers.map { Trigger(event: $0.event, filter: $0.source) }, placements: placements,
@@ -83,9 +84,10 @@ extension CampaignSetReader {
         var scheduleZone: ZoneRules?
         if case .named(let z)? = schedule?.timeZone { scheduleZone = zones[z] }
         guard let templates = compileTemplates(campaign) else { return nil }
-        return CompiledCampaign(campaign: campaign, index: index, audience: audience, exclusion: exclusion,
-                                triggers: triggers, exit: exits, score: score, scheduleZone: scheduleZone,
-                                totalVariantWeight: variants.reduce(0) { $0 + $1.weight }, templates: templates)
+        return CompiledCampaign(
+            campaign: campaign, index: index, audience: audience, exclusion: exclusion,
+            triggers: triggers, exit: exits, score: score, scheduleZone: scheduleZone,
+            totalVariantWeight: variants.reduce(0) { $0 + $1.weight }, templates: templates)
     }
 
     /// `{"start", "end", "days", "hours": {"from", "to"}, "time_zone"}`.
@@ -198,7 +200,8 @@ extension CampaignSetReader {
         for (key, value) in o {
             at(key) { r in
                 guard let channel = r.channel(key: key),
-                      let m = r.object(value, "a channel message {\"format\": …, \"payload\": …}") else { return }
+                    let m = r.object(value, "a channel message {\"format\": …, \"payload\": …}")
+                else { return }
                 var format = PayloadFormat.plain
                 for (k, val) in m {
                     r.at(k) { r in
@@ -241,7 +244,9 @@ extension CampaignSetReader {
                             id = r.name(value, "a non-empty string id")
                             if let s = id, let first = seen[s] {
                                 r.report(.duplicateID, "duplicate variant id \(Self.shown(value)) (first at variants[\(first)])")
-                            } else if let s = id { seen[s] = i }
+                            } else if let s = id {
+                                seen[s] = i
+                            }
                         case "weight": weight = r.integer(value, 0...1_000_000, "an integer weight")
                         case "overrides":
                             guard let ov = r.object(value, "an object of per-channel payload overrides") else { return }
@@ -272,8 +277,10 @@ extension CampaignSetReader {
     mutating func checkOverrides(_ variants: [Variant], channels: [ChannelMessage]) {
         guard !channels.isEmpty else { return }
         for (i, variant) in variants.enumerated() {
-            for channel in Channel.allCases where variant.overrides[channel] != nil
-                && !channels.contains(where: { $0.channel == channel }) {
+            for channel in Channel.allCases
+            where variant.overrides[channel] != nil
+                && !channels.contains(where: { $0.channel == channel })
+            {
                 at("variants") { r in
                     r.at(.index(i)) { r in
                         r.at("overrides") { r in

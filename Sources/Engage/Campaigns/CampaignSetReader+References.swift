@@ -121,7 +121,7 @@ extension CampaignSetReader {
         var eventUses: [String: Int] = [:], eventOrder: [String] = []
         var propertyUses: [String: [String: Int]] = [:], propertyOrder: [String: [String]] = [:]
         var groupUses: [String: Int] = [:], groupOrder: [String] = []
-        var firstUse: [Int] = []   // indexes into `pending` of the names' first uses
+        var firstUse: [Int] = [] // indexes into `pending` of the names' first uses
         let pending = references.pending
         for (i, p) in pending.enumerated() {
             // With the campaigns unread (already a problem) their names are unknown.
@@ -160,14 +160,16 @@ extension CampaignSetReader {
             let p = pending[i]
             switch p.kind {
             case .group where groupUses[p.name] == 1:
-                warnNearMiss(p, .unknownReference, "exclusion group \(ErrorText.quoted(p.name)) has no other campaign",
-                             in: groupOrder)
+                warnNearMiss(
+                    p, .unknownReference, "exclusion group \(ErrorText.quoted(p.name)) has no other campaign",
+                    in: groupOrder)
             case .event where eventUses[p.name] == 1:
                 warnNearMiss(p, .unknownEvent, "event \(ErrorText.quoted(p.name)) is used only here", in: eventOrder)
             case .property(let event) where propertyUses[event]?[p.name] == 1:
-                warnNearMiss(p, .unknownProperty,
-                             "property \(ErrorText.quoted(p.name)) of event \(ErrorText.quoted(event)) is read only here",
-                             in: propertyOrder[event] ?? [])
+                warnNearMiss(
+                    p, .unknownProperty,
+                    "property \(ErrorText.quoted(p.name)) of event \(ErrorText.quoted(event)) is read only here",
+                    in: propertyOrder[event] ?? [])
             default: break
             }
         }
@@ -186,15 +188,18 @@ extension CampaignSetReader {
         }
         let shown = events.prefix(8).map { ErrorText.quoted($0) }.joined(separator: ", ")
         let more = events.count > 8 ? " and \(events.count - 8) more" : ""
-        let message = "no \"events\" vocabulary, so the \(events.count) event name\(events.count == 1 ? "" : "s") used (\(shown)\(more)) and their properties are not checked; declare them to make a misspelt name a load error"
+        let message =
+            "no \"events\" vocabulary, so the \(events.count) event name\(events.count == 1 ? "" : "s") used (\(shown)\(more)) and their properties are not checked; declare them to make a misspelt name a load error"
         at(prefix: []) { r in
             r.warnings.append(CampaignSetError(path: "events", code: .unknownEvent, message: message))
         }
     }
 
     /// An error at `p`: `unknown campaign "onb-9" (did you mean "onb-2"?)`.
-    private mutating func reportMissing(_ p: ReferenceLedger.Pending, _ code: CampaignSetError.Code,
-                                        _ what: String, in known: [String]) {
+    private mutating func reportMissing(
+        _ p: ReferenceLedger.Pending, _ code: CampaignSetError.Code,
+        _ what: String, in known: [String]
+    ) {
         var message = ""
         if hasRoom {
             message = "\(what) \(ErrorText.quoted(p.name))"
@@ -206,8 +211,10 @@ extension CampaignSetReader {
     }
 
     /// A warning at `p` when another name of `known` is within two edits of it.
-    private mutating func warnNearMiss(_ p: ReferenceLedger.Pending, _ code: CampaignSetError.Code,
-                                       _ what: String, in known: [String]) {
+    private mutating func warnNearMiss(
+        _ p: ReferenceLedger.Pending, _ code: CampaignSetError.Code,
+        _ what: String, in known: [String]
+    ) {
         guard warnings.count < options.maxProblems, references.suggestionWork > 0 else {
             warningsTruncated = true
             return

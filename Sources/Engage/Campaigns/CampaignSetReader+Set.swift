@@ -3,10 +3,14 @@
 // whatever their order in the document; references between them are checked last.
 
 extension CampaignSetReader {
-    static let rootFields = ["$schema", "version", "bucketing_version", "default_time_zone", "events",
-                             "segments", "policies", "campaigns"]
-    static let policyFields = ["global_caps", "tag_caps", "channel_caps", "quiet_hours", "control_group_percent",
-                               "control_group_salt", "channel_costs", "suppression", "week_start"]
+    static let rootFields = [
+        "$schema", "version", "bucketing_version", "default_time_zone", "events",
+        "segments", "policies", "campaigns",
+    ]
+    static let policyFields = [
+        "global_caps", "tag_caps", "channel_caps", "quiet_hours", "control_group_percent",
+        "control_group_salt", "channel_costs", "suppression", "week_start",
+    ]
 
     /// Reads the whole document. Returns nil when there were problems (see ``problems``).
     mutating func read(_ root: JSON) -> CompiledCampaignSet? {
@@ -60,13 +64,15 @@ extension CampaignSetReader {
         }
         checkReferences()
         guard problemCount == 0 else { return nil }
-        let set = CampaignSet(version: version, bucketingVersion: bucketing, defaultTimeZone: defaultZone,
-                              events: events, segments: segmentObject, policies: policies,
-                              campaigns: compiled.map(\.campaign))
+        let set = CampaignSet(
+            version: version, bucketingVersion: bucketing, defaultTimeZone: defaultZone,
+            events: events, segments: segmentObject, policies: policies,
+            campaigns: compiled.map(\.campaign))
         options.zones.preload(zones.keys)
-        return CompiledCampaignSet(set: set, campaigns: compiled, segments: compileOptions.segments,
-                                   zones: zones, defaultZone: zones[defaultZone] ?? .utc,
-                                   warnings: warnings, warningsTruncated: warningsTruncated)
+        return CompiledCampaignSet(
+            set: set, campaigns: compiled, segments: compileOptions.segments,
+            zones: zones, defaultZone: zones[defaultZone] ?? .utc,
+            warnings: warnings, warningsTruncated: warningsTruncated)
     }
 
     private mutating func buildSegments(_ definitions: JSONObject) {
@@ -135,7 +141,7 @@ extension CampaignSetReader {
                         if let tag { r.noteReference(.tag, tag) }
                         return tag
                     }
-                        .compactMap { s, cap in s.map { TagCap(tag: $0, cap: cap) } }
+                    .compactMap { s, cap in s.map { TagCap(tag: $0, cap: cap) } }
                 case "channel_caps":
                     p.channelCaps = r.scopedCaps(value, scopeKey: "channel", required: true) { r, v in r.channel(v) }
                         .compactMap { s, cap in s.map { ChannelCap(channel: $0, cap: cap) } }
@@ -167,8 +173,10 @@ extension CampaignSetReader {
     }
 
     /// An array of caps each carrying one scope member (`purpose`, `tag` or `channel`).
-    private mutating func scopedCaps<S>(_ v: JSON, scopeKey: String, required: Bool,
-                                        scope: (inout CampaignSetReader, JSON) -> S?) -> [(S?, Cap)] {
+    private mutating func scopedCaps<S>(
+        _ v: JSON, scopeKey: String, required: Bool,
+        scope: (inout CampaignSetReader, JSON) -> S?
+    ) -> [(S?, Cap)] {
         guard let a = array(v, "an array of caps") else { return [] }
         var out: [(S?, Cap)] = []
         for (i, e) in a.enumerated() {

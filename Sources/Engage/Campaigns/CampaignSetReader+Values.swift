@@ -44,8 +44,10 @@ extension CampaignSetReader {
 
     /// The `count` and `window` members of a cap object; `scope` reads the other members
     /// (`purpose`, `tag`, `channel`) and returns false for a key it does not know.
-    mutating func cap(_ o: JSONObject, known: [String],
-                      scope: (inout CampaignSetReader, String, JSON) -> Bool = { _, _, _ in false }) -> Cap? {
+    mutating func cap(
+        _ o: JSONObject, known: [String],
+        scope: (inout CampaignSetReader, String, JSON) -> Bool = { _, _, _ in false }
+    ) -> Cap? {
         var count: Int?
         var window: CapWindow?
         for (key, value) in o {

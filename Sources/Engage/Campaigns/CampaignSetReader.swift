@@ -35,8 +35,9 @@ struct CampaignSetReader {
 
     init(options: CampaignSetOptions) {
         self.options = options
-        compileOptions = CompileOptions(maxDepth: options.maxRuleDepth, maxNodes: options.maxRuleNodes,
-                                        zones: options.zones)
+        compileOptions = CompileOptions(
+            maxDepth: options.maxRuleDepth, maxNodes: options.maxRuleNodes,
+            zones: options.zones)
         compileWork = CompileWork(limit: options.maxCompileWork)
         path.reserveCapacity(8)
     }
@@ -184,10 +185,11 @@ struct CampaignSetReader {
     }
 
     /// One of an enumeration's raw values: `unknown purpose "promo" (expected marketing, …)`.
-    mutating func choice<E: RawRepresentable & CaseIterable>(_ v: JSON, _ type: E.Type, _ what: String,
-                                                             code: CampaignSetError.Code = .unknownValue) -> E?
-        where E.RawValue == String
-    {
+    mutating func choice<E: RawRepresentable & CaseIterable>(
+        _ v: JSON, _ type: E.Type, _ what: String,
+        code: CampaignSetError.Code = .unknownValue
+    ) -> E?
+    where E.RawValue == String {
         let allowed = E.allCases.map(\.rawValue).joined(separator: ", ")
         guard case .string(let s) = v else {
             wrongType(v, expected: "a \(what) (\(allowed))")

@@ -46,9 +46,11 @@ public struct CompiledCampaignSet: Sendable {
     /// Identical rules share a slot: a decision evaluates each once.
     let ruleSlots: RuleSlots
 
-    init(set: CampaignSet, campaigns: [CompiledCampaign], segments: SegmentTable,
-         zones: [String: ZoneRules], defaultZone: ZoneRules,
-         warnings: [CampaignSetError] = [], warningsTruncated: Bool = false) {
+    init(
+        set: CampaignSet, campaigns: [CompiledCampaign], segments: SegmentTable,
+        zones: [String: ZoneRules], defaultZone: ZoneRules,
+        warnings: [CampaignSetError] = [], warningsTruncated: Bool = false
+    ) {
         self.set = set
         self.warnings = warnings
         self.warningsTruncated = warningsTruncated
@@ -180,9 +182,11 @@ public final class CompiledCampaign: Sendable {
     /// with the variant's overrides merged in.
     let templates: [TemplateKey: PayloadTemplate]
 
-    init(campaign: Campaign, index: Int, audience: Rule?, exclusion: Rule?, triggers: [CompiledEventRule],
-         exit: [CompiledEventRule], score: Rule?, scheduleZone: ZoneRules?, totalVariantWeight: Int,
-         templates: [TemplateKey: PayloadTemplate]) {
+    init(
+        campaign: Campaign, index: Int, audience: Rule?, exclusion: Rule?, triggers: [CompiledEventRule],
+        exit: [CompiledEventRule], score: Rule?, scheduleZone: ZoneRules?, totalVariantWeight: Int,
+        templates: [TemplateKey: PayloadTemplate]
+    ) {
         self.campaign = campaign
         self.index = index
         self.audience = audience
@@ -231,9 +235,11 @@ public struct CampaignSetOptions: Sendable {
     /// 100 problems, 100,000 campaigns, 256-byte names, rules of depth 512 and
     /// 100,000 nodes, 20,000,000 units of compile work, the default JSON limits, the
     /// shared zone cache.
-    public init(maxProblems: Int = 100, maxCampaigns: Int = 100_000, maxNameBytes: Int = 256,
-                maxRuleDepth: Int = 512, maxRuleNodes: Int = 100_000, maxCompileWork: Int = 20_000_000,
-                jsonLimits: JSONLimits = .default, zones: ZoneCache = .shared) {
+    public init(
+        maxProblems: Int = 100, maxCampaigns: Int = 100_000, maxNameBytes: Int = 256,
+        maxRuleDepth: Int = 512, maxRuleNodes: Int = 100_000, maxCompileWork: Int = 20_000_000,
+        jsonLimits: JSONLimits = .default, zones: ZoneCache = .shared
+    ) {
         self.maxCompileWork = max(1, maxCompileWork)
         self.maxProblems = max(1, maxProblems)
         self.maxCampaigns = maxCampaigns

@@ -24,9 +24,11 @@ public struct Policies: Sendable {
     /// 1 = Monday (the default) … 7 = Sunday (`"week_start": "sun"`).
     public var weekStart: Int = 1
 
-    public init(globalCaps: [PurposeCap] = [], tagCaps: [TagCap] = [], channelCaps: [ChannelCap] = [],
-                quietHours: [QuietHours] = [], controlGroupPercent: Double = 0,
-                channelCosts: [Channel: Double] = [:], suppression: Set<String> = []) {
+    public init(
+        globalCaps: [PurposeCap] = [], tagCaps: [TagCap] = [], channelCaps: [ChannelCap] = [],
+        quietHours: [QuietHours] = [], controlGroupPercent: Double = 0,
+        channelCosts: [Channel: Double] = [:], suppression: Set<String> = []
+    ) {
         self.globalCaps = globalCaps
         self.tagCaps = tagCaps
         self.channelCaps = channelCaps

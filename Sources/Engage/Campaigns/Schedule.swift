@@ -12,8 +12,10 @@ public struct Schedule: Sendable, Hashable {
     /// The zone `days` and `hours` are read in.
     public var timeZone: ZoneChoice
 
-    public init(start: Int64? = nil, end: Int64? = nil, days: WeekdaySet = .all,
-                hours: DailyTimeRange? = nil, timeZone: ZoneChoice = .named("UTC")) {
+    public init(
+        start: Int64? = nil, end: Int64? = nil, days: WeekdaySet = .all,
+        hours: DailyTimeRange? = nil, timeZone: ZoneChoice = .named("UTC")
+    ) {
         self.start = start
         self.end = end
         self.days = days
@@ -73,7 +75,8 @@ public struct DailyTimeRange: Sendable, Hashable, CustomStringConvertible {
     /// Nil when a bound is out of range or the range is empty.
     public init?(fromMinute: Int, toMinute: Int) {
         guard (0..<1440).contains(fromMinute), (0...1440).contains(toMinute),
-              fromMinute != toMinute, !(fromMinute == 0 && toMinute == 0) else { return nil }
+            fromMinute != toMinute, !(fromMinute == 0 && toMinute == 0)
+        else { return nil }
         self.fromMinute = fromMinute
         self.toMinute = toMinute
     }

@@ -27,12 +27,14 @@ enum TimeText {
         func byte(_ at: Int) -> UInt8? { at < b.count ? b[at] : nil }
         guard b.count >= 19 else { return fail("too short") }
         guard let year = digits(0, 4), byte(4) == UInt8(ascii: "-"), let month = digits(5, 2),
-              byte(7) == UInt8(ascii: "-"), let day = digits(8, 2) else { return fail("bad date") }
+            byte(7) == UInt8(ascii: "-"), let day = digits(8, 2)
+        else { return fail("bad date") }
         guard let sep = byte(10), sep == UInt8(ascii: "T") || sep == UInt8(ascii: "t") || sep == UInt8(ascii: " ") else {
             return fail("expected 'T' between date and time")
         }
         guard let hour = digits(11, 2), byte(13) == UInt8(ascii: ":"), let minute = digits(14, 2),
-              byte(16) == UInt8(ascii: ":"), let second = digits(17, 2) else { return fail("bad time of day") }
+            byte(16) == UInt8(ascii: ":"), let second = digits(17, 2)
+        else { return fail("bad time of day") }
         var i = 19
         var millis = 0
         if byte(i) == UInt8(ascii: ".") {
@@ -52,7 +54,8 @@ enum TimeText {
             i += 1
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
             guard let oh = digits(i + 1, 2), byte(i + 3) == UInt8(ascii: ":"), let om = digits(i + 4, 2),
-                  oh <= 23, om <= 59 else { return fail("bad UTC offset") }
+                oh <= 23, om <= 59
+            else { return fail("bad UTC offset") }
             offsetMinutes = (oh * 60 + om) * (byte(i) == UInt8(ascii: "-") ? -1 : 1)
             i += 6
         default:
@@ -72,7 +75,8 @@ enum TimeText {
         let b = Array(text.utf8)
         let shown = "\"\(text.prefix(16))\""
         guard b.count == 5, b[2] == UInt8(ascii: ":"),
-              b[0] &- 0x30 < 10, b[1] &- 0x30 < 10, b[3] &- 0x30 < 10, b[4] &- 0x30 < 10 else {
+            b[0] &- 0x30 < 10, b[1] &- 0x30 < 10, b[3] &- 0x30 < 10, b[4] &- 0x30 < 10
+        else {
             return .failure(TimeTextError("invalid time of day \(shown) (expected HH:MM, e.g. 21:00)"))
         }
         let h = Int(b[0] &- 0x30) * 10 + Int(b[1] &- 0x30)

@@ -114,7 +114,8 @@ public enum Bucketing {
         var cumulative = 0.0
         for (i, w) in weights.enumerated() {
             cumulative += w
-            let bound = i == weights.count - 1
+            let bound =
+                i == weights.count - 1
                 ? bucketCount : Int((cumulative / total * Double(bucketCount) + 0.5).rounded(.down))
             if b < bound { return i }
         }

@@ -31,7 +31,7 @@ public struct Decision: Sendable {
         /// The campaign the user is held out of.
         public var campaignID: String
         /// `.holdout` (the campaign's holdout) or `.control` (the global control group).
-        public var group: ReasonCode   // .holdout or .control
+        public var group: ReasonCode // .holdout or .control
         /// The variant the user would have had.
         public var variant: String?
     }
@@ -57,31 +57,45 @@ public struct Decision: Sendable {
         var members: [(String, JSON)] = [
             ("user_id", .string(userID)),
             ("now", .number(Double(now))),
-            ("messages", .array(messages.map { m in
-                var fields: [(String, JSON)] = [("campaign", .string(m.campaignID))]
-                if let p = m.placement { fields.append(("placement", .string(p))) }
-                if let v = m.variant { fields.append(("variant", .string(v))) }
-                fields.append(("channel", .string(m.channel.rawValue)))
-                fields.append(("cost", .number(m.cost)))
-                fields.append(("payload", m.payload))
-                if !m.skippedChannels.isEmpty {
-                    fields.append(("skipped_channels", .array(m.skippedChannels.map {
-                        .object(JSONObject([("channel", .string($0.channel.rawValue)), ("reason", .string($0.reason))]))
-                    })))
-                }
-                return .object(JSONObject(fields))
-            })),
+            (
+                "messages",
+                .array(
+                    messages.map { m in
+                        var fields: [(String, JSON)] = [("campaign", .string(m.campaignID))]
+                        if let p = m.placement { fields.append(("placement", .string(p))) }
+                        if let v = m.variant { fields.append(("variant", .string(v))) }
+                        fields.append(("channel", .string(m.channel.rawValue)))
+                        fields.append(("cost", .number(m.cost)))
+                        fields.append(("payload", m.payload))
+                        if !m.skippedChannels.isEmpty {
+                            fields.append(
+                                (
+                                    "skipped_channels",
+                                    .array(
+                                        m.skippedChannels.map {
+                                            .object(JSONObject([("channel", .string($0.channel.rawValue)), ("reason", .string($0.reason))]))
+                                        })
+                                ))
+                        }
+                        return .object(JSONObject(fields))
+                    })
+            ),
         ]
         if let storeUnavailable {
             members.append(("store", .string("unavailable")))
             members.append(("store_error", .string(storeUnavailable)))
         }
         if !assignments.isEmpty {
-            members.append(("assignments", .array(assignments.map { a in
-                var fields: [(String, JSON)] = [("campaign", .string(a.campaignID)), ("group", .string(a.group.rawValue))]
-                if let v = a.variant { fields.append(("variant", .string(v))) }
-                return .object(JSONObject(fields))
-            })))
+            members.append(
+                (
+                    "assignments",
+                    .array(
+                        assignments.map { a in
+                            var fields: [(String, JSON)] = [("campaign", .string(a.campaignID)), ("group", .string(a.group.rawValue))]
+                            if let v = a.variant { fields.append(("variant", .string(v))) }
+                            return .object(JSONObject(fields))
+                        })
+                ))
         }
         if let traces { members.append(("explanation", .array(traces.map(\.json)))) }
         return .object(JSONObject(members))

@@ -35,13 +35,15 @@ public struct DecisionContext: Sendable {
         }
         // Check every member as a request would, with a stand-in question where the
         // context has none (a context need not name an event or placement).
-        let hasQuestion = o["event"].map { !$0.isNull } ?? false
+        let hasQuestion =
+            o["event"].map { !$0.isNull } ?? false
             || o["placement"].map { !$0.isNull } ?? false
             || o["placements"].map { !$0.isNull } ?? false
-        let probe = try DecisionRequest(members: { key in
-            if !hasQuestion, key == "placements" { return .array([.string("_")]) }
-            return o[key]
-        }, data: json)
+        let probe = try DecisionRequest(
+            members: { key in
+                if !hasQuestion, key == "placements" { return .array([.string("_")]) }
+                return o[key]
+            }, data: json)
         userID = probe.userID
         members = o
     }

@@ -5,8 +5,10 @@
 
 extension DecisionRequest {
     /// The top-level members the request format reserves.
-    static let reservedMembers = ["user_id", "time_zone", "now", "event", "placement", "placements", "k",
-                                  "channels", "app", "consent", "commit", "record_event", "explain"]
+    static let reservedMembers = [
+        "user_id", "time_zone", "now", "event", "placement", "placements", "k",
+        "channels", "app", "consent", "commit", "record_event", "explain",
+    ]
 
     /// The reserved member `key` is a near miss of, or nil: `key` is not reserved itself
     /// and either equals a reserved member but for ASCII case (`Consent`, `K`), or is at
@@ -20,8 +22,10 @@ extension DecisionRequest {
     static func nearMiss(_ key: String) -> String? {
         let n = key.utf8.count
         guard n <= 16 else { return nil }
-        var x = (0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8,
-                 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8)
+        var x = (
+            0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8,
+            0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8, 0 as UInt8
+        )
         return withUnsafeMutableBytes(of: &x) { buffer -> String? in
             let count = fill(buffer, key)
             let lowered = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
@@ -83,8 +87,10 @@ extension DecisionRequest {
         guard case .object(let o) = data else { return }
         for (key, _) in o {
             if let meant = nearMiss(key) {
-                throw DecisionError(.invalidRequest, path: ErrorText.name(key),
-                                    "unknown request member \(ErrorText.quoted(key)) (did you mean \"\(meant)\"? Members this close to a reserved one are refused rather than read as data: rename or nest the data, e.g. under \"user\")")
+                throw DecisionError(
+                    .invalidRequest, path: ErrorText.name(key),
+                    "unknown request member \(ErrorText.quoted(key)) (did you mean \"\(meant)\"? Members this close to a reserved one are refused rather than read as data: rename or nest the data, e.g. under \"user\")"
+                )
             }
         }
     }

@@ -95,8 +95,9 @@ public struct DecisionRequest: Sendable {
                 throw DecisionError(.invalidRequest, path: "event", "expected {\"name\": string, \"properties\": object}, found \(ErrorText.shown(event))")
             }
             guard case .string(let name)? = e["name"] else {
-                throw DecisionError(.invalidRequest, path: "event.name",
-                                    e["name"].map { "expected the event's name (a string), found \(ErrorText.shown($0))" } ?? "required: the event's name (a string)")
+                throw DecisionError(
+                    .invalidRequest, path: "event.name",
+                    e["name"].map { "expected the event's name (a string), found \(ErrorText.shown($0))" } ?? "required: the event's name (a string)")
             }
             try Self.checkName(name, path: "event.name")
             eventName = name
@@ -136,8 +137,9 @@ public struct DecisionRequest: Sendable {
             var set = Set<Channel>()
             for (i, v) in a.enumerated() {
                 guard case .string(let s) = v, let c = Channel(rawValue: s) else {
-                    throw DecisionError(.invalidRequest, path: "channels[\(i)]",
-                                        "unknown channel \(describe(v)) (expected \(Channel.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    throw DecisionError(
+                        .invalidRequest, path: "channels[\(i)]",
+                        "unknown channel \(describe(v)) (expected \(Channel.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
                 set.insert(c)
             }

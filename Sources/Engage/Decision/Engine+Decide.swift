@@ -28,9 +28,10 @@ extension Engine {
         }
         let elapsed = ContinuousClock.now - started
         let (seconds, attoseconds) = elapsed.components
-        metrics.decided(reasons: run.reasonCounts,
-                        nanoseconds: seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000,
-                        recordedEvents: run.recordedEvent ? 1 : 0)
+        metrics.decided(
+            reasons: run.reasonCounts,
+            nanoseconds: seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000,
+            recordedEvents: run.recordedEvent ? 1 : 0)
         return decision
     }
 
@@ -237,13 +238,16 @@ struct DecisionRun {
     static func seconds(_ ms: Int64) -> Int64 { ms / 1000 - (ms % 1000 < 0 ? 1 : 0) }
 
     /// `detail` is built only when the request asks for an explanation.
-    private mutating func drop(_ index: Int, _ reason: ReasonCode, _ detail: @autoclosure () -> String,
-                               cap: CapScope? = nil) {
+    private mutating func drop(
+        _ index: Int, _ reason: ReasonCode, _ detail: @autoclosure () -> String,
+        cap: CapScope? = nil
+    ) {
         reasonCounts[reason] += 1
         if request.explain {
             let text = request.explainDetails || reason == .channel || reason == .quietHours ? detail() : ""
-            traces[index] = CampaignTrace(campaignID: set.campaigns[index].campaign.id, reason: reason, detail: text,
-                                          capScope: cap)
+            traces[index] = CampaignTrace(
+                campaignID: set.campaigns[index].campaign.id, reason: reason, detail: text,
+                capScope: cap)
         }
     }
 
@@ -274,8 +278,9 @@ struct DecisionRun {
         }
         if request.explain {
             for c in set.campaigns where take(c.index) {
-                traces[c.index] = CampaignTrace(campaignID: c.campaign.id, reason: .trigger,
-                                                detail: "not triggered by this event or placement")
+                traces[c.index] = CampaignTrace(
+                    campaignID: c.campaign.id, reason: .trigger,
+                    detail: "not triggered by this event or placement")
             }
         }
         var eligible: [Candidate] = []
@@ -317,9 +322,14 @@ struct DecisionRun {
                 guard let filter = t.filter else { matched = true; break }
                 do throws(LogicError) {
                     let properties = request.eventProperties, context = context, limits = engine.evaluationLimits
-                    if try memo.triggerFilter(triggerSlots[k], { () throws(LogicError) in
-                        try filter.matches(properties, context: context, limits: limits)
-                    }) { matched = true; break }
+                    if try memo.triggerFilter(
+                        triggerSlots[k],
+                        { () throws(LogicError) in
+                            try filter.matches(properties, context: context, limits: limits)
+                        })
+                    {
+                        matched = true; break
+                    }
                 } catch {
                     drop(i, .ruleError, "trigger filter: \(error)")
                     return nil
@@ -345,7 +355,8 @@ struct DecisionRun {
         if let audience = compiled.audience {
             do throws(LogicError) {
                 guard try requestRule(audience, ruleSlots.audience) else {
-                    let detail = request.explain && request.explainDetails ? explainRule(compiled.campaign.audience, was: false, prefix: "audience rule is false") : ""
+                    let detail =
+                        request.explain && request.explainDetails ? explainRule(compiled.campaign.audience, was: false, prefix: "audience rule is false") : ""
                     drop(i, .audience, detail)
                     return nil
                 }
@@ -357,7 +368,8 @@ struct DecisionRun {
         if let exclusion = compiled.exclusion {
             do throws(LogicError) {
                 if try requestRule(exclusion, ruleSlots.exclusion) {
-                    let detail = request.explain && request.explainDetails ? explainRule(compiled.campaign.exclusion, was: true, prefix: "exclusion rule is true") : ""
+                    let detail =
+                        request.explain && request.explainDetails ? explainRule(compiled.campaign.exclusion, was: true, prefix: "exclusion rule is true") : ""
                     drop(i, .exclusion, detail)
                     return nil
                 }
@@ -371,8 +383,9 @@ struct DecisionRun {
             return nil
         }
         if let cooldown = compiled.campaign.cooldownAfterDismiss, let last = state.activity(for: compiled.campaign.id)?.lastDismissal,
-           now &- last < cooldown.milliseconds {
-            let zone = self.zone   // the detail closure must not read self while drop mutates it
+            now &- last < cooldown.milliseconds
+        {
+            let zone = self.zone // the detail closure must not read self while drop mutates it
             drop(i, .cooldown, "dismissed at \(zone.rfc3339(last)); cooldown \(cooldown.text) until \(zone.rfc3339(last &+ cooldown.milliseconds))")
             return nil
         }
@@ -435,8 +448,9 @@ struct DecisionRun {
                 return nil
             }
         }
-        return Candidate(index: i, compiled: compiled, score: score, slots: slots, channel: chosen.channel,
-                         cost: chosen.cost, skipped: skipped)
+        return Candidate(
+            index: i, compiled: compiled, score: score, slots: slots, channel: chosen.channel,
+            cost: chosen.cost, skipped: skipped)
     }
 
     private func scheduleProblem(_ s: Schedule, _ fixed: ZoneRules?) -> String? {
@@ -564,8 +578,9 @@ struct DecisionRun {
     /// A cap resolved at `now`. Calendar windows (the same for every campaign of a
     /// decision) are resolved once per unit; the label's parts are joined only if read.
     private mutating func check(_ scope: CapScope, _ cap: Cap, _ label: String, _ name: String = "") -> CapCheck {
-        CapCheck(scope: scope, range: capRange(cap), limit: cap.count, labelPrefix: label, labelName: name,
-                 windowLabel: cap.window.label)
+        CapCheck(
+            scope: scope, range: capRange(cap), limit: cap.count, labelPrefix: label, labelName: name,
+            windowLabel: cap.window.label)
     }
 
     /// A cap's window resolved at `now`; calendar windows once per unit per decision.
@@ -727,7 +742,8 @@ struct DecisionRun {
         var filled = SlotFill()
         var usedGroups = Set<String>()
         let policies = set.set.policies
-        let inControl = policies.controlGroupPercent > 0
+        let inControl =
+            policies.controlGroupPercent > 0
             && Bucketing.inControl(salt: policies.controlGroupSalt, percent: policies.controlGroupPercent, userID: request.userID)
         for candidate in eligible {
             let compiled = candidate.compiled
@@ -746,7 +762,11 @@ struct DecisionRun {
                 continue
             }
             let variant = chooseVariant(compiled)
-            if inControl || (compiled.campaign.holdoutPercent > 0 && Bucketing.inHoldout(campaignID: compiled.campaign.id, salt: compiled.campaign.salt, percent: compiled.campaign.holdoutPercent, userID: request.userID)) {
+            if inControl
+                || (compiled.campaign.holdoutPercent > 0
+                    && Bucketing.inHoldout(
+                        campaignID: compiled.campaign.id, salt: compiled.campaign.salt, percent: compiled.campaign.holdoutPercent, userID: request.userID))
+            {
                 let group: ReasonCode = inControl ? .control : .holdout
                 plan.assignments.append(Decision.Assignment(campaignID: compiled.campaign.id, group: group, variant: variant?.id))
                 drop(candidate.index, group, inControl ? "global control group" : "holdout \(compiled.campaign.holdoutPercent)%")
@@ -756,8 +776,10 @@ struct DecisionRun {
                 if let group = compiled.campaign.exclusionGroup { usedGroups.insert(group) }
                 continue
             }
-            guard let template = compiled.templates[TemplateKey(variant: variant?.id, channel: candidate.channel)]
-                    ?? compiled.templates[TemplateKey(variant: nil, channel: candidate.channel)] else { continue }
+            guard
+                let template = compiled.templates[TemplateKey(variant: variant?.id, channel: candidate.channel)]
+                    ?? compiled.templates[TemplateKey(variant: nil, channel: candidate.channel)]
+            else { continue }
             let payload: JSON
             do throws(TemplateRenderError) {
                 payload = try template.render(request.data, maxBytes: Self.maxPayloadBytes)
@@ -770,15 +792,19 @@ struct DecisionRun {
             let checks = capChecks(compiled, channel: candidate.channel)
             if !plan.planned.isEmpty, let (index, used) = fullCap(checks, with: plan.planned) {
                 let full = checks[index]
-                drop(candidate.index, .cap, "cap \(full.label): \(used) of \(full.limit) used with this decision's messages",
-                     cap: full.scope)
+                drop(
+                    candidate.index, .cap, "cap \(full.label): \(used) of \(full.limit) used with this decision's messages",
+                    cap: full.scope)
                 continue
             }
-            let impression = Impression(campaignID: compiled.campaign.id, time: now, channel: candidate.channel.rawValue,
-                                        purpose: compiled.campaign.purpose.rawValue, tags: compiled.campaign.tags)
+            let impression = Impression(
+                campaignID: compiled.campaign.id, time: now, channel: candidate.channel.rawValue,
+                purpose: compiled.campaign.purpose.rawValue, tags: compiled.campaign.tags)
             plan.order.append(plan.planned.count)
-            plan.planned.append(Planned(candidate: candidate, slot: slot, variant: variant, payload: payload, impression: impression,
-                                        capChecks: checks))
+            plan.planned.append(
+                Planned(
+                    candidate: candidate, slot: slot, variant: variant, payload: payload, impression: impression,
+                    capChecks: checks))
             filled.add(slot)
             if let group = compiled.campaign.exclusionGroup { usedGroups.insert(group) }
         }
@@ -821,11 +847,16 @@ struct DecisionRun {
                 exposure(h.campaign.campaign, group: h.group, variant: h.variant, channel: nil, slot: h.slot)
             } else {
                 let p = plan.planned[k], candidate = p.candidate, c = candidate.campaign
-                drop(candidate.index, .selected, "priority \(c.priority), score \(describe(.number(candidate.score))), \(candidate.channel.rawValue) costing \(describe(.number(candidate.cost)))")
-                messages.append(Decision.Message(campaignID: c.id, placement: p.slot, variant: p.variant?.id,
-                                                 channel: candidate.channel, cost: candidate.cost, payload: p.payload,
-                                                 priority: c.priority, score: compiledScore(candidate),
-                                                 skippedChannels: candidate.skipped.map { ($0.channel, skipText($0)) }))
+                drop(
+                    candidate.index, .selected,
+                    "priority \(c.priority), score \(describe(.number(candidate.score))), \(candidate.channel.rawValue) costing \(describe(.number(candidate.cost)))"
+                )
+                messages.append(
+                    Decision.Message(
+                        campaignID: c.id, placement: p.slot, variant: p.variant?.id,
+                        channel: candidate.channel, cost: candidate.cost, payload: p.payload,
+                        priority: c.priority, score: compiledScore(candidate),
+                        skippedChannels: candidate.skipped.map { ($0.channel, skipText($0)) }))
                 exposure(c, group: .selected, variant: p.variant?.id, channel: candidate.channel, slot: p.slot)
             }
         }
@@ -841,8 +872,9 @@ struct DecisionRun {
     /// planned message.
     private mutating func commit(_ planned: [Planned], withEvent: Bool) throws(DecisionError) -> [CommitOutcome] {
         guard request.commit else { return Array(repeating: .committed, count: planned.count) }
-        let writes = StateCommit(records: withEvent ? eventRecord.map { [$0] } ?? [] : [],
-                                 impressions: planned.map { .init($0.impression, ifWithin: $0.capChecks) })
+        let writes = StateCommit(
+            records: withEvent ? eventRecord.map { [$0] } ?? [] : [],
+            impressions: planned.map { .init($0.impression, ifWithin: $0.capChecks) })
         guard !writes.isEmpty else { return [] }
         let outcomes: [CommitOutcome]
         do throws(StateStoreError) {
@@ -868,9 +900,12 @@ struct DecisionRun {
         let variants = compiled.campaign.variants
         guard !variants.isEmpty else { return nil }
         let weights = variants.map { Double($0.weight) }
-        guard let i = Bucketing.variant(campaignID: compiled.campaign.id, salt: compiled.campaign.salt, weights: weights,
-                                        userID: request.userID),
-              i < variants.count else { return nil }
+        guard
+            let i = Bucketing.variant(
+                campaignID: compiled.campaign.id, salt: compiled.campaign.salt, weights: weights,
+                userID: request.userID),
+            i < variants.count
+        else { return nil }
         return variants[i]
     }
 

@@ -20,8 +20,10 @@ extension Engine {
     ///
     /// A commit that timed out may still have landed on the server: its impressions
     /// then count against caps although nothing was shown — fewer messages, never more.
-    func failClosed(_ error: DecisionError, request: DecisionRequest, set: CompiledCampaignSet,
-                    started: ContinuousClock.Instant) -> Decision? {
+    func failClosed(
+        _ error: DecisionError, request: DecisionRequest, set: CompiledCampaignSet,
+        started: ContinuousClock.Instant
+    ) -> Decision? {
         guard let storeError = error.storeError, storeError.code == .unavailable else { return nil }
         var traces: [CampaignTrace]? = nil
         if request.explain {
@@ -33,10 +35,12 @@ extension Engine {
         tally[.storeUnavailable] = 1
         let elapsed = ContinuousClock.now - started
         let (seconds, attoseconds) = elapsed.components
-        metrics.decided(reasons: tally, nanoseconds: seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000,
-                        recordedEvents: 0)
+        metrics.decided(
+            reasons: tally, nanoseconds: seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000,
+            recordedEvents: 0)
         metrics.storeUnavailable()
-        return Decision(userID: request.userID, now: request.now ?? clock(), messages: [], assignments: [],
-                        traces: traces, storeUnavailable: storeError.message)
+        return Decision(
+            userID: request.userID, now: request.now ?? clock(), messages: [], assignments: [],
+            traces: traces, storeUnavailable: storeError.message)
     }
 }

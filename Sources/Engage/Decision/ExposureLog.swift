@@ -133,20 +133,21 @@ final class EngineMetrics: Sendable {
             for (i, n) in s.latency.enumerated() where n > 0 {
                 histogram.append((i == 23 ? "inf" : "lt_\(1 << i)us", .number(Double(n))))
             }
-            return .object(JSONObject([
-                ("decisions", .number(Double(s.decisions))),
-                ("failed_requests", .number(Double(s.failed))),
-                ("store_unavailable", .number(Double(s.storeUnavailable))),
-                ("records", .number(Double(s.records))),
-                ("reasons", .object(JSONObject(reasons))),
-                ("latency", .object(JSONObject(histogram))),
-                ("exposures_queued", .number(Double(queuedExposures))),
-                ("exposures_dropped", .number(Double(droppedExposures))),
-                ("erasures_received", .number(Double(s.erasuresReceived))),
-                ("exposures_erased", .number(Double(s.exposuresErased))),
-                ("erasure_gaps", .number(Double(s.erasureGaps))),
-                ("erasure_checks_failed", .number(Double(s.erasureChecksFailed))),
-            ]))
+            return .object(
+                JSONObject([
+                    ("decisions", .number(Double(s.decisions))),
+                    ("failed_requests", .number(Double(s.failed))),
+                    ("store_unavailable", .number(Double(s.storeUnavailable))),
+                    ("records", .number(Double(s.records))),
+                    ("reasons", .object(JSONObject(reasons))),
+                    ("latency", .object(JSONObject(histogram))),
+                    ("exposures_queued", .number(Double(queuedExposures))),
+                    ("exposures_dropped", .number(Double(droppedExposures))),
+                    ("erasures_received", .number(Double(s.erasuresReceived))),
+                    ("exposures_erased", .number(Double(s.exposuresErased))),
+                    ("erasure_gaps", .number(Double(s.erasureGaps))),
+                    ("erasure_checks_failed", .number(Double(s.erasureChecksFailed))),
+                ]))
         }
     }
 }

@@ -109,7 +109,10 @@ public struct CampaignTrace: Sendable, Equatable {
     }
 
     var json: JSON {
-        .object(JSONObject([("campaign", .string(campaignID)), ("reason", .string(reason.rawValue)),
-                            ("detail", .string(detail))]))
+        .object(
+            JSONObject([
+                ("campaign", .string(campaignID)), ("reason", .string(reason.rawValue)),
+                ("detail", .string(detail)),
+            ]))
     }
 }

@@ -31,8 +31,9 @@ public struct RecordRequest: Sendable {
         func channel(_ key: String) throws(DecisionError) -> String {
             let name = try string(key)
             guard Channel(rawValue: name) != nil else {
-                throw DecisionError(.invalidRequest, path: key,
-                                    "unknown channel \"\(name.prefix(32))\" (expected \(Channel.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw DecisionError(
+                    .invalidRequest, path: key,
+                    "unknown channel \"\(name.prefix(32))\" (expected \(Channel.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             return name
         }
@@ -44,8 +45,9 @@ public struct RecordRequest: Sendable {
         case "event": allowed = ["user_id", "type", "time", "name", "properties"]
         case "conversation": allowed = ["user_id", "type", "time", "channel"]
         default:
-            throw DecisionError(.invalidRequest, path: "type",
-                                "unknown record type \"\(type.prefix(32))\" (expected impression, click, dismissal, conversion, event, conversation)")
+            throw DecisionError(
+                .invalidRequest, path: "type",
+                "unknown record type \"\(type.prefix(32))\" (expected impression, click, dismissal, conversion, event, conversation)")
         }
         for key in o.keys where !allowed.contains(key) {
             throw DecisionError(.invalidRequest, path: ErrorText.name(key), "unknown field for a \(type) record")

@@ -34,7 +34,8 @@ struct RuleExplainer {
         guard budget > 0 else { return nil }
         budget -= 1
         guard let compiled = try? Rule(compiling: rule, options: options),
-              let v = try? compiled.evaluate(data, context: context, limits: limits) else { return nil }
+            let v = try? compiled.evaluate(data, context: context, limits: limits)
+        else { return nil }
         return isTruthy(v)
     }
 

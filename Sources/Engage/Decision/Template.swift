@@ -53,11 +53,14 @@ struct PayloadTemplate: Sendable {
     ///     uses `path`.
     /// - Throws: ``TemplateError`` for the first string (in document order) that does
     ///   not compile.
-    static func compile(_ payload: JSON, format: PayloadFormat, path: String,
-                        renderPath: String? = nil) throws(TemplateError) -> PayloadTemplate {
+    static func compile(
+        _ payload: JSON, format: PayloadFormat, path: String,
+        renderPath: String? = nil
+    ) throws(TemplateError) -> PayloadTemplate {
         var problems: [TemplateError] = []
-        let template = compile(payload, format: format, path: path, renderPath: renderPath,
-                               problems: &problems, maxProblems: 1)
+        let template = compile(
+            payload, format: format, path: path, renderPath: renderPath,
+            problems: &problems, maxProblems: 1)
         if let first = problems.first { throw first }
         return template
     }
@@ -67,9 +70,11 @@ struct PayloadTemplate: Sendable {
     /// every problem. Problems are appended while `problems.count < maxProblems`. The
     /// result is usable only when no problem was appended; strings with problems are
     /// kept as they were.
-    static func compile(_ payload: JSON, format: PayloadFormat, path: String, renderPath: String? = nil,
-                        problems: inout [TemplateError],
-                        maxProblems: Int = defaultMaxProblems) -> PayloadTemplate {
+    static func compile(
+        _ payload: JSON, format: PayloadFormat, path: String, renderPath: String? = nil,
+        problems: inout [TemplateError],
+        maxProblems: Int = defaultMaxProblems
+    ) -> PayloadTemplate {
         var compiler = _TemplateCompiler(format: format, maxProblems: maxProblems, problems: problems)
         let (root, _) = compiler.node(payload, path: path, renderPath: renderPath ?? path, depth: 0)
         problems = compiler.problems
@@ -139,8 +144,10 @@ struct _TemplateCompiler {
     mutating func node(_ value: JSON, path: String, renderPath: String, depth: Int) -> (_TemplateNode, changed: Bool) {
         // Parsed documents are already this shallow; values built in code may not be.
         guard depth <= JSONLimits.depthCeiling else {
-            report(TemplateError(path: path, code: .tooDeep, character: 0,
-                                 message: "payload nests deeper than \(JSONLimits.depthCeiling) levels"))
+            report(
+                TemplateError(
+                    path: path, code: .tooDeep, character: 0,
+                    message: "payload nests deeper than \(JSONLimits.depthCeiling) levels"))
             return (.constant(value), false)
         }
         switch value {
@@ -165,8 +172,9 @@ struct _TemplateCompiler {
             nodes.reserveCapacity(object.count)
             var templated = false, changed = false
             for (k, v) in object {
-                let (n, c) = node(v, path: Self.member(path, k), renderPath: Self.member(renderPath, k),
-                                  depth: depth + 1)
+                let (n, c) = node(
+                    v, path: Self.member(path, k), renderPath: Self.member(renderPath, k),
+                    depth: depth + 1)
                 if case .constant = n {} else { templated = true }
                 changed = changed || c
                 nodes.append(n)
@@ -177,17 +185,21 @@ struct _TemplateCompiler {
         }
     }
 
-    private mutating func string(_ s: String, original: JSON, path: String,
-                                 renderPath: String) -> (_TemplateNode, changed: Bool) {
+    private mutating func string(
+        _ s: String, original: JSON, path: String,
+        renderPath: String
+    ) -> (_TemplateNode, changed: Bool) {
         // Most payload strings have no braces at all: keep them without copying.
         guard s.utf8.contains(0x7B) else { return (.constant(original), false) }
         let segments: [_TemplateSegment]
         do {
             segments = try _TemplateStringParser.parse(s, format: format)
         } catch {
-            report(TemplateError(path: path, code: error.code,
-                                 character: _TemplateStringParser.character(error.offset, in: Array(s.utf8)),
-                                 message: error.message))
+            report(
+                TemplateError(
+                    path: path, code: error.code,
+                    character: _TemplateStringParser.character(error.offset, in: Array(s.utf8)),
+                    message: error.message))
             return (.constant(original), false)
         }
         var literalBytes = 0

@@ -55,8 +55,8 @@ enum _TemplateEscaper {
     static func maxExpansion(_ format: PayloadFormat) -> Int {
         switch format {
         case .plain: return 1
-        case .html: return 6  // &quot;
-        case .url: return 3  // %XX
+        case .html: return 6 // &quot;
+        case .url: return 3 // %XX
         }
     }
 

@@ -112,8 +112,9 @@ struct _TemplateStringParser {
             return
         }
         if atClose {
-            throw _TemplateSyntaxError(code: .emptyPlaceholder, offset: open,
-                                       message: "empty placeholder at character \(character(open))")
+            throw _TemplateSyntaxError(
+                code: .emptyPlaceholder, offset: open,
+                message: "empty placeholder at character \(character(open))")
         }
 
         let pathStart = i
@@ -222,8 +223,9 @@ struct _TemplateStringParser {
     // MARK: - Errors and classes of bytes
 
     private func unterminated(_ open: Int) -> _TemplateSyntaxError {
-        _TemplateSyntaxError(code: .unterminatedPlaceholder, offset: open,
-                             message: "unterminated placeholder at character \(character(open))")
+        _TemplateSyntaxError(
+            code: .unterminatedPlaceholder, offset: open,
+            message: "unterminated placeholder at character \(character(open))")
     }
 
     private func unexpected(_ open: Int, _ expected: String) -> _TemplateSyntaxError {

@@ -51,8 +51,10 @@ struct _TemplateRenderer {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private func value(_ p: _Placeholder, field: String, budget: Int,
-                       into out: inout [UInt8]) throws(TemplateRenderError) {
+    private func value(
+        _ p: _Placeholder, field: String, budget: Int,
+        into out: inout [UInt8]
+    ) throws(TemplateRenderError) {
         let found = resolve(data, p.keys) ?? .null
         switch found {
         case .string(let s):

@@ -22,7 +22,8 @@ public enum JSON: Sendable {
     /// The value as an `Int`, if it is a number with an integral value that fits.
     public var intValue: Int? {
         guard case .number(let d) = self, d.rounded(.towardZero) == d,
-              d >= -9_223_372_036_854_775_808.0, d < 9_223_372_036_854_775_808.0 else { return nil }
+            d >= -9_223_372_036_854_775_808.0, d < 9_223_372_036_854_775_808.0
+        else { return nil }
         return Int(d)
     }
 

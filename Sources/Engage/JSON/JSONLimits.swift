@@ -23,8 +23,10 @@ public struct JSONLimits: Sendable, Equatable {
     public var maxElements: Int
 
     /// Depth 512, 64 MiB, 1 MiB strings, 4,000,000 values.
-    public init(maxDepth: Int = 512, maxBytes: Int = 64 << 20,
-                maxStringBytes: Int = 1 << 20, maxElements: Int = 4_000_000) {
+    public init(
+        maxDepth: Int = 512, maxBytes: Int = 64 << 20,
+        maxStringBytes: Int = 1 << 20, maxElements: Int = 4_000_000
+    ) {
         self.maxDepth = maxDepth
         self.maxBytes = maxBytes
         self.maxStringBytes = maxStringBytes

@@ -15,10 +15,9 @@
 /// request contexts and rule operands) are scanned; larger ones carry an open-addressing
 /// table (probe sequences bounded; keys crafted to collide fall back to Swift's seeded
 /// hashing). Copying is O(1).
-public struct JSONObject: @unchecked Sendable {   // _Storage is immutable once built
+public struct JSONObject: @unchecked Sendable { // _Storage is immutable once built
     /// Objects with more members than this get a hash index.
     static let linearLimit = 12
-
 
     /// One member: its key, the key's ``JSONObject/keyHash(_:)`` (lookups compare
     /// hashes before bytes) and its value.

@@ -25,17 +25,21 @@ public enum JSONParser {
     /// Parses `count` bytes at `bytes`.
     ///
     /// - Throws: ``JSONParseError`` naming the offset and the problem.
-    public static func parse(_ bytes: UnsafeRawBufferPointer,
-                             limits: JSONLimits = .default) throws(JSONParseError) -> JSON {
+    public static func parse(
+        _ bytes: UnsafeRawBufferPointer,
+        limits: JSONLimits = .default
+    ) throws(JSONParseError) -> JSON {
         guard bytes.count <= limits.maxBytes else {
-            throw JSONParseError(.limit, offset: max(0, limits.maxBytes),
-                                 "document is \(bytes.count) bytes, over the limit of \(limits.maxBytes)")
+            throw JSONParseError(
+                .limit, offset: max(0, limits.maxBytes),
+                "document is \(bytes.count) bytes, over the limit of \(limits.maxBytes)")
         }
         guard let base = bytes.baseAddress, bytes.count > 0 else {
             throw JSONParseError(.syntax, offset: 0, "expected a value, found end of input")
         }
-        var p = _JSONParser(base: base.assumingMemoryBound(to: UInt8.self), count: bytes.count,
-                            limits: limits)
+        var p = _JSONParser(
+            base: base.assumingMemoryBound(to: UInt8.self), count: bytes.count,
+            limits: limits)
         return try p.parseDocument()
     }
 
@@ -119,9 +123,11 @@ struct _JSONParser {
                 values.append(value)
                 skipWhitespace()
                 guard pos < end else {
-                    throw error(.syntax, frame.isObject
-                        ? "expected ',' or '}' after an object member, found end of input"
-                        : "expected ',' or ']' after an array element, found end of input")
+                    throw error(
+                        .syntax,
+                        frame.isObject
+                            ? "expected ',' or '}' after an object member, found end of input"
+                            : "expected ',' or ']' after an array element, found end of input")
                 }
                 let c = base[pos]
                 if c == comma {
@@ -139,9 +145,11 @@ struct _JSONParser {
                     pos += 1
                     value = closeArray(frame)
                 } else {
-                    throw error(.syntax, frame.isObject
-                        ? "expected ',' or '}' after an object member, found \(found())"
-                        : "expected ',' or ']' after an array element, found \(found())")
+                    throw error(
+                        .syntax,
+                        frame.isObject
+                            ? "expected ',' or '}' after an object member, found \(found())"
+                            : "expected ',' or ']' after an array element, found \(found())")
                 }
             }
         }
@@ -494,7 +502,10 @@ struct _JSONParser {
             if k == 1 {
                 guard b >= lo, b <= hi else {
                     pos = i + 1
-                    throw error(.encoding, "invalid UTF-8 byte 0x\(hex2(b)) after lead byte 0x\(hex2(b0)) (expected 0x\(hex2(lo))-0x\(hex2(hi)); overlong, surrogate or out-of-range sequences are invalid)")
+                    throw error(
+                        .encoding,
+                        "invalid UTF-8 byte 0x\(hex2(b)) after lead byte 0x\(hex2(b0)) (expected 0x\(hex2(lo))-0x\(hex2(hi)); overlong, surrogate or out-of-range sequences are invalid)"
+                    )
                 }
             } else {
                 guard b & 0xC0 == 0x80 else {

@@ -60,7 +60,8 @@ func parseNumericString(_ s: String) -> Double? {
         }
         guard i == hi else { return nil }
         guard let d = Double(String(decoding: UnsafeBufferPointer(rebasing: buf[lo..<hi]), as: UTF8.self)),
-              d.isFinite else { return nil }
+            d.isFinite
+        else { return nil }
         return d
     }
 }

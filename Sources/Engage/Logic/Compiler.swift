@@ -16,8 +16,10 @@ public struct CompileOptions: Sendable {
     public var zones: ZoneCache
 
     /// Options with the documented defaults.
-    public init(maxDepth: Int = 512, maxNodes: Int = 100_000, segments: SegmentTable = .empty,
-                zones: ZoneCache = .shared) {
+    public init(
+        maxDepth: Int = 512, maxNodes: Int = 100_000, segments: SegmentTable = .empty,
+        zones: ZoneCache = .shared
+    ) {
         self.maxDepth = maxDepth
         self.maxNodes = maxNodes
         self.segments = segments
@@ -85,8 +87,10 @@ struct Compiler {
         case .object(let object):
             if object.isEmpty { return Literal(rule, path: path) }
             guard object.count == 1, let (op, operand) = object.first(where: { _ in true }) else {
-                throw LogicError(.invalidRule, path: path,
-                                 "a rule object has exactly one key, its operator; found \(object.count) keys (\(object.keys.prefix(4).map(ErrorText.quoted).joined(separator: ", ")))")
+                throw LogicError(
+                    .invalidRule, path: path,
+                    "a rule object has exactly one key, its operator; found \(object.count) keys (\(object.keys.prefix(4).map(ErrorText.quoted).joined(separator: ", ")))"
+                )
             }
             let opPath = path.isEmpty ? op : "\(path).\(op)"
             guard let spec = Compiler.operators[op] else {
@@ -109,8 +113,9 @@ struct Compiler {
     private mutating func spend(_ work: Int, _ path: String) throws(LogicError) {
         workLeft -= work
         if workLeft < 0 {
-            throw LogicError(.limitExceeded, path: path,
-                             "compile work over the campaign set's limit of \(workLimit) (rule nodes plus constant-folding steps)")
+            throw LogicError(
+                .limitExceeded, path: path,
+                "compile work over the campaign set's limit of \(workLimit) (rule nodes plus constant-folding steps)")
         }
     }
 
@@ -120,8 +125,9 @@ struct Compiler {
     /// comparisons and the iterators): a lone value is an error.
     mutating func list(_ operand: JSON, _ op: String, _ path: String) throws(LogicError) -> [Node] {
         guard case .array(let elements) = operand else {
-            throw LogicError(.invalidArguments, path: path,
-                             "\"\(op)\" takes an array of arguments, found \(operand.typeName)")
+            throw LogicError(
+                .invalidArguments, path: path,
+                "\"\(op)\" takes an array of arguments, found \(operand.typeName)")
         }
         return try compileEach(elements, path)
     }

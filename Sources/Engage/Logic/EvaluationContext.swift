@@ -12,8 +12,10 @@ public struct EvaluationContext: Sendable {
         var history: (any EventHistory)?
         var segmentMemo: SegmentMemo?
 
-        init(now: Int64, userID: String?, timeZone: String?, history: (any EventHistory)?,
-             segmentMemo: SegmentMemo? = nil) {
+        init(
+            now: Int64, userID: String?, timeZone: String?, history: (any EventHistory)?,
+            segmentMemo: SegmentMemo? = nil
+        ) {
             self.now = now
             self.userID = userID
             self.timeZone = timeZone
@@ -29,8 +31,10 @@ public struct EvaluationContext: Sendable {
     private var box: Box
 
     /// A context; every field is optional.
-    public init(now: Int64 = 0, userID: String? = nil, timeZone: String? = nil,
-                history: (any EventHistory)? = nil) {
+    public init(
+        now: Int64 = 0, userID: String? = nil, timeZone: String? = nil,
+        history: (any EventHistory)? = nil
+    ) {
         box = Box(now: now, userID: userID, timeZone: timeZone, history: history)
     }
 

@@ -11,8 +11,10 @@ public struct EvaluationLimits: Sendable, Equatable {
     public var maxValueDepth: Int
 
     /// 100,000 steps, 100,000 elements, 1 MiB strings, depth 512.
-    public init(maxSteps: Int = 100_000, maxArrayLength: Int = 100_000,
-                maxStringBytes: Int = 1 << 20, maxValueDepth: Int = 512) {
+    public init(
+        maxSteps: Int = 100_000, maxArrayLength: Int = 100_000,
+        maxStringBytes: Int = 1 << 20, maxValueDepth: Int = 512
+    ) {
         self.maxSteps = maxSteps
         self.maxArrayLength = maxArrayLength
         self.maxStringBytes = maxStringBytes

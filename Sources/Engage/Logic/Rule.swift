@@ -45,15 +45,19 @@ public struct Rule: Sendable {
     ///   - limits: the work budget for this evaluation.
     /// - Throws: ``LogicError``: `Invalid Arguments`, `NaN`, a value raised by `throw`,
     ///   or `Limit Exceeded`.
-    public func evaluate(_ data: JSON, context: EvaluationContext = .empty,
-                         limits: EvaluationLimits = .default) throws(LogicError) -> JSON {
+    public func evaluate(
+        _ data: JSON, context: EvaluationContext = .empty,
+        limits: EvaluationLimits = .default
+    ) throws(LogicError) -> JSON {
         var env = Env(data: data, limits: limits, context: context)
         return try root.eval(&env)
     }
 
     /// Evaluates the rule and applies JSON Logic truthiness to the result.
-    public func matches(_ data: JSON, context: EvaluationContext = .empty,
-                        limits: EvaluationLimits = .default) throws(LogicError) -> Bool {
+    public func matches(
+        _ data: JSON, context: EvaluationContext = .empty,
+        limits: EvaluationLimits = .default
+    ) throws(LogicError) -> Bool {
         isTruthy(try evaluate(data, context: context, limits: limits))
     }
 

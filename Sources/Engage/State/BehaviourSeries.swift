@@ -43,7 +43,9 @@ struct BehaviourSeries: Sendable, Equatable {
         var numbers: [(String, Double)] = []
         for (key, value) in object {
             if dimensions.count + numbers.count >= StateLimits.maxEventProperties { break }
-            if case .number(let d) = value, d.isFinite { numbers.append((key, d)) } else {
+            if case .number(let d) = value, d.isFinite {
+                numbers.append((key, d))
+            } else {
                 dimensions.append(Property(key: key, value: value))
             }
         }

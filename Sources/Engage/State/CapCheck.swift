@@ -39,7 +39,7 @@ public enum CapScope: Sendable, Hashable, CustomStringConvertible {
     public static func == (a: CapScope, b: CapScope) -> Bool {
         switch (a, b) {
         case (.campaign(let x), .campaign(let y)), (.tag(let x), .tag(let y)),
-             (.channel(let x), .channel(let y)), (.purpose(let x), .purpose(let y)):
+            (.channel(let x), .channel(let y)), (.purpose(let x), .purpose(let y)):
             return x.utf8.count == y.utf8.count && x == y
         case (.all, .all): return true
         default: return false
@@ -87,8 +87,10 @@ public struct CapCheck: Sendable, Hashable {
         hasher.combine(label)
     }
 
-    init(scope: CapScope, range: Range<Int64>, limit: Int, labelPrefix: String, labelName: String = "",
-         windowLabel: String) {
+    init(
+        scope: CapScope, range: Range<Int64>, limit: Int, labelPrefix: String, labelName: String = "",
+        windowLabel: String
+    ) {
         self.scope = scope
         self.range = range
         self.limit = limit

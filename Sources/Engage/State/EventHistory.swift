@@ -69,9 +69,12 @@ public protocol EventHistory: Sendable {
     /// properties except the members named in `varying` — and its properties built only
     /// if `properties` is called. A series of -1 is unknown (no sharing). Filters that
     /// read only members outside `varying` are evaluated once per series.
-    func forEachEventBucket(named name: String, from: Int64, through: Int64,
-                            _ body: (_ series: Int, _ varying: [String], _ time: Int64, _ count: Int,
-                                     _ properties: () -> JSON) -> Bool)
+    func forEachEventBucket(
+        named name: String, from: Int64, through: Int64,
+        _ body: (
+            _ series: Int, _ varying: [String], _ time: Int64, _ count: Int,
+            _ properties: () -> JSON
+        ) -> Bool)
 
     /// Count and last time of the impressions of campaign `id` in `from...through` (for
     /// the `impressions` and `last_impression` operators). Histories that hold no
@@ -88,8 +91,10 @@ public protocol EventHistory: Sendable {
     /// closure counts the work again and returns it); when the filter reads a member that varies within a series, once per bucket
     /// with that bucket's properties and 1. Histories without series answer nil (the
     /// default): the caller visits the events.
-    func countBySeries(named name: String, from: Int64, through: Int64, filterReads: [String],
-                       keep: (_ properties: () -> JSON, _ buckets: Int, _ known: FilterAnswer?) throws(LogicError) -> FilterAnswer) throws(LogicError) -> EventAggregate?
+    func countBySeries(
+        named name: String, from: Int64, through: Int64, filterReads: [String],
+        keep: (_ properties: () -> JSON, _ buckets: Int, _ known: FilterAnswer?) throws(LogicError) -> FilterAnswer
+    ) throws(LogicError) -> EventAggregate?
 }
 
 extension EventHistory {
@@ -97,14 +102,20 @@ extension EventHistory {
         EventAggregate()
     }
 
-    public func countBySeries(named name: String, from: Int64, through: Int64, filterReads: [String],
-                              keep: (_ properties: () -> JSON, _ buckets: Int, _ known: FilterAnswer?) throws(LogicError) -> FilterAnswer) throws(LogicError) -> EventAggregate? {
+    public func countBySeries(
+        named name: String, from: Int64, through: Int64, filterReads: [String],
+        keep: (_ properties: () -> JSON, _ buckets: Int, _ known: FilterAnswer?) throws(LogicError) -> FilterAnswer
+    ) throws(LogicError) -> EventAggregate? {
         nil
     }
 
-    public func forEachEventBucket(named name: String, from: Int64, through: Int64,
-                                   _ body: (_ series: Int, _ varying: [String], _ time: Int64, _ count: Int,
-                                            _ properties: () -> JSON) -> Bool) {
+    public func forEachEventBucket(
+        named name: String, from: Int64, through: Int64,
+        _ body: (
+            _ series: Int, _ varying: [String], _ time: Int64, _ count: Int,
+            _ properties: () -> JSON
+        ) -> Bool
+    ) {
         forEachEventGroup(named: name, from: from, through: through) { e, count in
             body(-1, [], e.time, count, { e.properties })
         }
@@ -152,8 +163,9 @@ public struct InMemoryHistory: EventHistory {
                 throw LogicError(.invalidArguments, path: "history[\(i)].name", "expected a string")
             }
             guard let t = item["time"].flatMap(Instant.milliseconds) else {
-                throw LogicError(.invalidArguments, path: "history[\(i)].time",
-                                 "\(Instant.expected), found \(item["time"].map(ErrorText.shown) ?? "nothing")")
+                throw LogicError(
+                    .invalidArguments, path: "history[\(i)].time",
+                    "\(Instant.expected), found \(item["time"].map(ErrorText.shown) ?? "nothing")")
             }
             events.append(HistoryEvent(name: name, time: t, properties: item["properties"] ?? .null))
         }

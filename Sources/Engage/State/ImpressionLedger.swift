@@ -39,7 +39,7 @@ public struct ImpressionLedger: Sendable, Hashable {
         var i = recent.count
         while i > 0, recent[i - 1] > time { i -= 1 }
         if i == 0, recent.count >= capacity {
-            fold(time)        // older than every exact time and no room: straight to hours
+            fold(time) // older than every exact time and no room: straight to hours
             return
         }
         recent.insert(time, at: i)
@@ -69,7 +69,7 @@ public struct ImpressionLedger: Sendable, Hashable {
         guard let ceiling = recent.first, ceiling >= range.lowerBound else { return n }
         for h in hours.reversed() {
             let start = Int64(h.hour) * 3_600_000
-            let end = min(start + 3_600_000, ceiling + 1)     // exclusive
+            let end = min(start + 3_600_000, ceiling + 1) // exclusive
             if end <= range.lowerBound { break }
             if start < range.upperBound { n += Int(h.count) }
         }

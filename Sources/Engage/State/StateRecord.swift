@@ -112,8 +112,10 @@ public struct RetentionPolicy: Sendable, Hashable {
 
     public static let `default` = RetentionPolicy()
 
-    public init(retention: Int64 = 35 * 86_400_000, exactImpressions: Int = 16, maxScopes: Int = 256,
-                maxBehaviourSeries: Int = 64, maxCampaigns: Int = 256) {
+    public init(
+        retention: Int64 = 35 * 86_400_000, exactImpressions: Int = 16, maxScopes: Int = 256,
+        maxBehaviourSeries: Int = 64, maxCampaigns: Int = 256
+    ) {
         self.retention = min(max(retention, 3_600_000), 3650 * 86_400_000)
         self.exactImpressions = min(max(exactImpressions, 1), 1024)
         self.maxScopes = min(max(maxScopes, 1), 65_536)
@@ -122,5 +124,5 @@ public struct RetentionPolicy: Sendable, Hashable {
     }
 
     /// The oldest time kept when the newest known time is `newest`.
-    public func cutoff(newest: Int64) -> Int64 { newest - retention }   // both bounded: no overflow
+    public func cutoff(newest: Int64) -> Int64 { newest - retention } // both bounded: no overflow
 }

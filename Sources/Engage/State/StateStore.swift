@@ -148,8 +148,10 @@ extension StateStore {
     /// Records `impression` only if every cap in `checks` still allows one more —
     /// counted in the store, under the store's own atomicity — and otherwise records
     /// nothing and returns the first full cap: ``commit(userID:_:)`` with one impression.
-    public func commitImpression(userID: String, _ impression: Impression,
-                                 ifWithin checks: [CapCheck]) throws(StateStoreError) -> CommitOutcome {
+    public func commitImpression(
+        userID: String, _ impression: Impression,
+        ifWithin checks: [CapCheck]
+    ) throws(StateStoreError) -> CommitOutcome {
         let outcomes = try commit(userID: userID, StateCommit(impressions: [.init(impression, ifWithin: checks)]))
         guard outcomes.count == 1 else {
             throw StateStoreError(.io, "the store answered \(outcomes.count) outcomes for one impression")

@@ -137,8 +137,10 @@ extension UserState {
             l.total = Int(try r.unsigned(max: UInt64(Int.max), "total"))
             var previous: Int64 = 0
             for i in 0..<(try r.count("recent impressions")) {
-                let t = i == 0 ? try r.signed(in: time, "impression time")
-                               : previous &+ Int64(clamping: try r.unsigned(max: UInt64(1) << 49, "impression time"))
+                let t =
+                    i == 0
+                    ? try r.signed(in: time, "impression time")
+                    : previous &+ Int64(clamping: try r.unsigned(max: UInt64(1) << 49, "impression time"))
                 guard time.contains(t) else { throw r.problem("impression time out of range") }
                 l.recent.append(t)
                 previous = t

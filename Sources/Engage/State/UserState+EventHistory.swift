@@ -23,9 +23,13 @@ extension UserState: EventHistory {
 
     /// One call per hourly bucket: the series is the behaviour series (its index), whose
     /// buckets differ only in their numeric means.
-    public func forEachEventBucket(named name: String, from: Int64, through: Int64,
-                                   _ body: (_ series: Int, _ varying: [String], _ time: Int64, _ count: Int,
-                                            _ properties: () -> JSON) -> Bool) {
+    public func forEachEventBucket(
+        named name: String, from: Int64, through: Int64,
+        _ body: (
+            _ series: Int, _ varying: [String], _ time: Int64, _ count: Int,
+            _ properties: () -> JSON
+        ) -> Bool
+    ) {
         guard from <= through else { return }
         // Every matching hour of every series with this name, newest first.
         var picks: [(series: Int, hour: Int, last: Int64)] = []
@@ -58,8 +62,10 @@ extension UserState: EventHistory {
     /// bucket when the filter reads only a series' fixed members — and one evaluation per
     /// distinct tuple of the values it reads (11 pages, not 36 page × referrer series),
     /// on an object of just those members.
-    public func countBySeries(named name: String, from: Int64, through: Int64, filterReads: [String],
-                              keep: (_ properties: () -> JSON, _ buckets: Int, _ known: FilterAnswer?) throws(LogicError) -> FilterAnswer) throws(LogicError) -> EventAggregate? {
+    public func countBySeries(
+        named name: String, from: Int64, through: Int64, filterReads: [String],
+        keep: (_ properties: () -> JSON, _ buckets: Int, _ known: FilterAnswer?) throws(LogicError) -> FilterAnswer
+    ) throws(LogicError) -> EventAggregate? {
         var result = EventAggregate()
         guard from <= through else { return result }
         if filterReads.count == 1 {
@@ -98,8 +104,10 @@ extension UserState: EventHistory {
     /// member (`{"==": [{"var": "page"}, "/plans"]}`, the common case): answers by that
     /// member's value, no array of values per series; the objects evaluated share one
     /// key layout.
-    private func countBySeries(named name: String, from: Int64, through: Int64, reading key: String,
-                               keep: (_ properties: () -> JSON, _ buckets: Int, _ known: FilterAnswer?) throws(LogicError) -> FilterAnswer)
+    private func countBySeries(
+        named name: String, from: Int64, through: Int64, reading key: String,
+        keep: (_ properties: () -> JSON, _ buckets: Int, _ known: FilterAnswer?) throws(LogicError) -> FilterAnswer
+    )
         throws(LogicError) -> EventAggregate
     {
         var result = EventAggregate()

@@ -18,11 +18,12 @@ extension UserState {
     public var exported: JSON {
         func n(_ v: Int64) -> JSON { .number(Double(v)) }
         let impressions: [JSON] = ledgers.map { l in
-            .object(JSONObject([
-                ("scope", .string(l.scope.kind)), ("name", .string(l.scope.name)), ("total", n(Int64(l.total))),
-                ("recent", .array(l.recent.map(n))),
-                ("hours", .array(l.hours.map { .object(JSONObject([("start", n(Int64($0.hour) * 3_600_000)), ("count", n(Int64($0.count)))])) })),
-            ]))
+            .object(
+                JSONObject([
+                    ("scope", .string(l.scope.kind)), ("name", .string(l.scope.name)), ("total", n(Int64(l.total))),
+                    ("recent", .array(l.recent.map(n))),
+                    ("hours", .array(l.hours.map { .object(JSONObject([("start", n(Int64($0.hour) * 3_600_000)), ("count", n(Int64($0.count)))])) })),
+                ]))
         }
         let campaigns: [JSON] = campaigns.map { c in
             var pairs: [(String, JSON)] = [("campaign", .string(c.campaignID))]
@@ -33,22 +34,29 @@ extension UserState {
             return .object(JSONObject(pairs))
         }
         let behaviour: [JSON] = behaviour.map { s in
-            .object(JSONObject([
-                ("event", .string(s.name)),
-                ("properties", .object(JSONObject(s.dimensions.map { ($0.key, $0.value) }))),
-                ("hours", .array(s.hours.indices.map { h in
-                    let hour = s.hours[h]
-                    return .object(JSONObject([
-                        ("start", n(Int64(hour.hour) * 3_600_000)), ("count", n(Int64(hour.count))), ("last", n(hour.last)),
-                        ("sums", .object(JSONObject(s.numericKeys.map { k in (k, .number(s.sum(hour: h, key: k))) }))),
-                    ]))
-                })),
-            ]))
+            .object(
+                JSONObject([
+                    ("event", .string(s.name)),
+                    ("properties", .object(JSONObject(s.dimensions.map { ($0.key, $0.value) }))),
+                    (
+                        "hours",
+                        .array(
+                            s.hours.indices.map { h in
+                                let hour = s.hours[h]
+                                return .object(
+                                    JSONObject([
+                                        ("start", n(Int64(hour.hour) * 3_600_000)), ("count", n(Int64(hour.count))), ("last", n(hour.last)),
+                                        ("sums", .object(JSONObject(s.numericKeys.map { k in (k, .number(s.sum(hour: h, key: k))) }))),
+                                    ]))
+                            })
+                    ),
+                ]))
         }
-        return .object(JSONObject([
-            ("impressions", .array(impressions)), ("campaigns", .array(campaigns)),
-            ("behaviour", .array(behaviour)),
-            ("conversations", .array(conversations.map { .object(JSONObject([("channel", .string($0.channel)), ("opened", n($0.opened))])) })),
-        ]))
+        return .object(
+            JSONObject([
+                ("impressions", .array(impressions)), ("campaigns", .array(campaigns)),
+                ("behaviour", .array(behaviour)),
+                ("conversations", .array(conversations.map { .object(JSONObject([("channel", .string($0.channel)), ("opened", n($0.opened))])) })),
+            ]))
     }
 }

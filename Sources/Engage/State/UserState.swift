@@ -34,8 +34,9 @@ public struct UserState: Sendable, Equatable {
     /// True when nothing is left that any decision could read: no retained history and
     /// no lifetime impression total. A store may drop such a user.
     public var isPrunable: Bool {
-        isEmpty || (campaigns.isEmpty && behaviour.isEmpty && conversations.isEmpty
-                    && ledgers.allSatisfy { $0.isIdle && $0.total == 0 })
+        isEmpty
+            || (campaigns.isEmpty && behaviour.isEmpty && conversations.isEmpty
+                && ledgers.allSatisfy { $0.isIdle && $0.total == 0 })
     }
 
     /// The user's activity on a campaign, or nil.
@@ -156,7 +157,8 @@ public struct UserState: Sendable, Equatable {
             return
         }
         if campaigns.count >= policy.maxCampaigns,
-           let victim = campaigns.indices.min(by: { campaigns[$0].lastActivity < campaigns[$1].lastActivity }) {
+            let victim = campaigns.indices.min(by: { campaigns[$0].lastActivity < campaigns[$1].lastActivity })
+        {
             campaigns.remove(at: victim)
         }
         var activity = CampaignActivity(campaignID: id)
@@ -171,7 +173,8 @@ public struct UserState: Sendable, Equatable {
             return
         }
         if behaviour.count >= policy.maxBehaviourSeries,
-           let victim = behaviour.indices.min(by: { (behaviour[$0].last ?? .min) < (behaviour[$1].last ?? .min) }) {
+            let victim = behaviour.indices.min(by: { (behaviour[$0].last ?? .min) < (behaviour[$1].last ?? .min) })
+        {
             behaviour.remove(at: victim)
         }
         var series = BehaviourSeries(name: event.name, dimensions: dimensions)
@@ -197,7 +200,8 @@ public struct UserState: Sendable, Equatable {
         guard let record else { return }
         let kind = record.kind
         guard StateLimits.times.contains(record.time) else {
-            throw StateStoreError(.invalidRecord, "\(kind).time: \(record.time) is outside the supported range (\(Instant.earliest) to \(Instant.latest): years 0000 to 9999)")
+            throw StateStoreError(
+                .invalidRecord, "\(kind).time: \(record.time) is outside the supported range (\(Instant.earliest) to \(Instant.latest): years 0000 to 9999)")
         }
         switch record {
         case .impression(let i):
@@ -217,8 +221,10 @@ public struct UserState: Sendable, Equatable {
         }
     }
 
-    private static func check(_ s: String, _ field: String, max: Int = StateLimits.maxNameBytes,
-                              allowEmpty: Bool = false) throws(StateStoreError) {
+    private static func check(
+        _ s: String, _ field: String, max: Int = StateLimits.maxNameBytes,
+        allowEmpty: Bool = false
+    ) throws(StateStoreError) {
         let n = s.utf8.count
         if n == 0, !allowEmpty { throw StateStoreError(.invalidRecord, "\(field): must not be empty") }
         if n > max { throw StateStoreError(.invalidRecord, "\(field): \(n) bytes (at most \(max))") }

@@ -37,7 +37,7 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     /// ISO-8601 style `YYYY-MM-DD` (years outside 0...9999 are printed as they are).
     public var description: String {
         func pad(_ v: Int, _ width: Int) -> String {
-            let s = String(v.magnitude)   // not -v: Int.min has no positive counterpart
+            let s = String(v.magnitude) // not -v: Int.min has no positive counterpart
             let body = String(repeating: "0", count: max(0, width - s.count)) + s
             return v < 0 ? "-" + body : body
         }
@@ -134,10 +134,10 @@ enum CivilCalendar {
     static func unsafeDays(year: Int64, month: Int64, day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = floorDiv(y, 400)
-        let yoe = y - era * 400                                   // [0, 399]
-        let mp = (month + 9) % 12                                  // March = 0
-        let doy = (153 * mp + 2) / 5 + day - 1                     // [0, 365] for real days
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy            // [0, 146096]
+        let yoe = y - era * 400 // [0, 399]
+        let mp = (month + 9) % 12 // March = 0
+        let doy = (153 * mp + 2) / 5 + day - 1 // [0, 365] for real days
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy // [0, 146096]
         return era * 146_097 + doe - 719_468
     }
 
@@ -145,12 +145,12 @@ enum CivilCalendar {
     static func civil(fromDays raw: Int64) -> CivilDate {
         let z = min(max(raw, supportedDays.lowerBound), supportedDays.upperBound) + 719_468
         let era = floorDiv(z, 146_097)
-        let doe = z - era * 146_097                                // [0, 146096]
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365   // [0, 399]
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)          // [0, 365]
-        let mp = (5 * doy + 2) / 153                               // [0, 11]
-        let d = doy - (153 * mp + 2) / 5 + 1                       // [1, 31]
-        let m = mp < 10 ? mp + 3 : mp - 9                          // [1, 12]
+        let doe = z - era * 146_097 // [0, 146096]
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365 // [0, 399]
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100) // [0, 365]
+        let mp = (5 * doy + 2) / 153 // [0, 11]
+        let d = doy - (153 * mp + 2) / 5 + 1 // [1, 31]
+        let m = mp < 10 ? mp + 3 : mp - 9 // [1, 12]
         let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
         return CivilDate(year: Int(y), month: Int(m), day: Int(d))
     }

@@ -23,7 +23,8 @@ public enum Instant {
     /// (checked on the double, before any conversion can trap).
     public static func milliseconds(_ v: JSON) -> Int64? {
         guard case .number(let d) = v, d.rounded(.towardZero) == d,
-              d >= Double(earliest), d <= Double(latest) else { return nil }
+            d >= Double(earliest), d <= Double(latest)
+        else { return nil }
         return Int64(d)
     }
 }

@@ -16,8 +16,10 @@ public struct LocalDateTime: Sendable, Hashable, CustomStringConvertible {
     /// Whether the zone's rules mark this period as daylight-saving time.
     public var isDST: Bool
 
-    public init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int,
-                weekday: Int, utcOffset: Int32, isDST: Bool) {
+    public init(
+        year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int,
+        weekday: Int, utcOffset: Int32, isDST: Bool
+    ) {
         self.year = year
         self.month = month
         self.day = day

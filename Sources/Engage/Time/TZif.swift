@@ -33,7 +33,8 @@ enum TZif {
         let block = try r.dataBlock(second, timeSize: 8)
         let footer = try r.footer()
         guard r.atEnd else { throw r.fail("unexpected bytes after the footer") }
-        let rule: PosixTZRule? = try footer.isEmpty
+        let rule: PosixTZRule? =
+            try footer.isEmpty
             ? nil : PosixTZRule.parse(footer, zone: zone, code: .malformed)
         return try ZoneData(zone: zone, block: block, footer: rule)
     }
@@ -117,7 +118,7 @@ struct ByteReader {
     mutating func header() throws(TimeZoneError) -> TZif.Header {
         try need(44, "header")
         guard bytes[position] == 0x54, bytes[position + 1] == 0x5A,
-              bytes[position + 2] == 0x69, bytes[position + 3] == 0x66
+            bytes[position + 2] == 0x69, bytes[position + 3] == 0x66
         else { throw fail("bad magic (expected \"TZif\")") }
         position += 4
         let version = u8()

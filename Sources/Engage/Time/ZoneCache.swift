@@ -55,8 +55,10 @@ public final class ZoneCache: Sendable {
     ///   - root: the zoneinfo directory (default ``defaultRoot``).
     ///   - maxFileBytes: the file-size limit (default ``defaultMaxFileBytes``).
     ///   - maxRememberedFailures: bound on the negative cache (default 1,024).
-    public init(root: String = ZoneCache.defaultRoot, maxFileBytes: Int = ZoneCache.defaultMaxFileBytes,
-                maxRememberedFailures: Int = 1_024) {
+    public init(
+        root: String = ZoneCache.defaultRoot, maxFileBytes: Int = ZoneCache.defaultMaxFileBytes,
+        maxRememberedFailures: Int = 1_024
+    ) {
         self.root = root.hasSuffix("/") || root.isEmpty ? root : root + "/"
         self.maxFileBytes = max(0, maxFileBytes)
         self.maxRememberedFailures = max(0, maxRememberedFailures)

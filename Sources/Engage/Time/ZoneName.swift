@@ -13,22 +13,24 @@ enum ZoneName {
         let bytes = name.utf8
         guard !bytes.isEmpty else { throw TimeZoneError(.invalidName, zone: name, "empty zone name") }
         guard bytes.count <= maxLength else {
-            throw TimeZoneError(.invalidName, zone: String(name.prefix(40)) + "…",
-                                "zone name longer than \(maxLength) bytes")
+            throw TimeZoneError(
+                .invalidName, zone: String(name.prefix(40)) + "…",
+                "zone name longer than \(maxLength) bytes")
         }
-        var previous: UInt8 = UInt8(ascii: "/")   // so a leading '/' is an empty component
+        var previous: UInt8 = UInt8(ascii: "/") // so a leading '/' is an empty component
         for c in bytes {
             switch c {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "-"):
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "-"):
                 break
             case UInt8(ascii: "/"):
                 guard previous != UInt8(ascii: "/") else {
                     throw TimeZoneError(.invalidName, zone: name, "empty path component (absolute path or '//')")
                 }
             default:
-                throw TimeZoneError(.invalidName, zone: name,
-                                    "character \(c < 0x20 || c >= 0x7F ? "0x" + String(c, radix: 16) : String(UnicodeScalar(c))) not allowed in a zone name")
+                throw TimeZoneError(
+                    .invalidName, zone: name,
+                    "character \(c < 0x20 || c >= 0x7F ? "0x" + String(c, radix: 16) : String(UnicodeScalar(c))) not allowed in a zone name")
             }
             previous = c
         }
@@ -41,11 +43,14 @@ enum ZoneName {
     static func checkIANA(_ name: String) throws(TimeZoneError) {
         try validate(name)
         guard !iana.contains(name) else { return }
-        let hostDependent = name == "localtime" || name == "posixrules" || name.hasPrefix("posix/")
+        let hostDependent =
+            name == "localtime" || name == "posixrules" || name.hasPrefix("posix/")
             || name.hasPrefix("right/") || name == "Factory"
-        throw TimeZoneError(.unknownZone, zone: name, hostDependent
-            ? "not an IANA time zone name: it depends on the host's configuration (use a name such as \"Asia/Seoul\")"
-            : "not a time zone of the IANA database (tzdata \(ianaVersion)); expected a name such as \"Asia/Seoul\", UTC or an offset such as +09:00")
+        throw TimeZoneError(
+            .unknownZone, zone: name,
+            hostDependent
+                ? "not an IANA time zone name: it depends on the host's configuration (use a name such as \"Asia/Seoul\")"
+                : "not a time zone of the IANA database (tzdata \(ianaVersion)); expected a name such as \"Asia/Seoul\", UTC or an offset such as +09:00")
     }
 
     /// The offset of a built-in fixed zone: `UTC`, `GMT`, `Z` (0) or an ISO 8601 offset

@@ -42,7 +42,8 @@ extension ZoneRules {
             let y = Int64(date.year)
             let m = Int64(date.month)
             startDay = CivilCalendar.unsafeDays(year: y, month: m, day: 1)
-            endDay = m == 12
+            endDay =
+                m == 12
                 ? CivilCalendar.unsafeDays(year: y + 1, month: 1, day: 1)
                 : CivilCalendar.unsafeDays(year: y, month: m + 1, day: 1)
         }
@@ -60,7 +61,7 @@ extension ZoneRules {
 
     private func weekStartDay(atUTC t: Int64, firstWeekday: Int) -> Int64 {
         let day = localDay(atUTC: t)
-        let first = Int64((firstWeekday % 7 + 6) % 7 + 1)   // 0 and 7 both mean Sunday
+        let first = Int64((firstWeekday % 7 + 6) % 7 + 1) // 0 and 7 both mean Sunday
         let back = CivilCalendar.floorMod(Int64(CivilCalendar.isoWeekday(days: day)) - first, 7)
         return day - back
     }

@@ -35,8 +35,9 @@ public struct ZoneRules: Sendable, CustomStringConvertible {
             throw TimeZoneError(.invalidRule, zone: identifier ?? "", "fixed offset \(seconds) s exceeds ±26 h")
         }
         let name = Self.formatOffset(seconds)
-        self.init(identifier: identifier ?? name,
-                  data: ZoneData(fixed: LocalTimeType(utcOffset: seconds, isDST: false, abbreviation: name)))
+        self.init(
+            identifier: identifier ?? name,
+            data: ZoneData(fixed: LocalTimeType(utcOffset: seconds, isDST: false, abbreviation: name)))
     }
 
     /// A zone defined by a POSIX TZ string alone, e.g. `"EST5EDT,M3.2.0,M11.1.0"` or
@@ -44,9 +45,11 @@ public struct ZoneRules: Sendable, CustomStringConvertible {
     /// - Throws: ``TimeZoneError`` (`invalidRule`) naming the offset of the problem.
     public init(posixTZ text: String, identifier: String? = nil) throws(TimeZoneError) {
         let rule = try PosixTZRule.parse(text, zone: identifier ?? text)
-        let block = TZif.Block(transitions: [], transitionTypes: [], types: [
-            LocalTimeType(utcOffset: rule.standardOffset, isDST: false, abbreviation: rule.standardName),
-        ])
+        let block = TZif.Block(
+            transitions: [], transitionTypes: [],
+            types: [
+                LocalTimeType(utcOffset: rule.standardOffset, isDST: false, abbreviation: rule.standardName)
+            ])
         self.init(identifier: identifier ?? text, data: try ZoneData(zone: text, block: block, footer: rule))
     }
 

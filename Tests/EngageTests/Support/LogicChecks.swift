@@ -29,8 +29,10 @@ enum LogicCheck {
     }
 
     /// What evaluating `rule` against `data` gives: a value or the error.
-    static func outcome(_ rule: Rule, _ data: JSON = .null,
-                        limits: EvaluationLimits = .default) -> Result<JSON, LogicError> {
+    static func outcome(
+        _ rule: Rule, _ data: JSON = .null,
+        limits: EvaluationLimits = .default
+    ) -> Result<JSON, LogicError> {
         do {
             return .success(try rule.evaluate(data, limits: limits))
         } catch {

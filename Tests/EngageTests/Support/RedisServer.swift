@@ -1,8 +1,9 @@
+import Engage
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Engage
 
 /// A real `redis-server` for one test: on a free 127.0.0.1 port (and a Unix socket) with
 /// a temporary `--dir`, AOF on and fsynced on every write, no RDB snapshots. Killed
@@ -50,11 +51,14 @@ final class RedisServer: @unchecked Sendable {
     func start(whileLoading: Bool = false) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.executable)
-        p.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", folder.path,
-                       "--unixsocket", socket, "--unixsocketperm", "700",
-                       "--appendonly", "yes", "--appendfsync", "always", "--save", "",
-                       "--daemonize", "no", "--logfile", folder.appendingPathComponent("redis.log").path,
-                       "--maxmemory-policy", "noeviction"] + extra
+        p.arguments =
+            [
+                "--port", "\(port)", "--bind", "127.0.0.1", "--dir", folder.path,
+                "--unixsocket", socket, "--unixsocketperm", "700",
+                "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+                "--daemonize", "no", "--logfile", folder.appendingPathComponent("redis.log").path,
+                "--maxmemory-policy", "noeviction",
+            ] + extra
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Engage
 
 /// Locates `../shared` (beside the project root) and reads its conformance data in place.

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Engage
 @testable import EngageRedis
 @testable import EngageSQLite
@@ -36,8 +37,9 @@ final class StoreUnderTest: @unchecked Sendable {
         case .sqlite:
             let dir = try temporaryFolder("engage-conformance")
             folder = dir
-            let s = try SQLiteStore(path: dir.appendingPathComponent("state.db").path, sync: .batch, policy: policy,
-                                    cacheCapacity: cached ? 100_000 : 0)
+            let s = try SQLiteStore(
+                path: dir.appendingPathComponent("state.db").path, sync: .batch, policy: policy,
+                cacheCapacity: cached ? 100_000 : 0)
             sqlite = s
             store = s
         case .callbacks:

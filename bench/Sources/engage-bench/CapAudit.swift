@@ -40,8 +40,8 @@ struct CapAudit {
     }
 
     enum Window {
-        case rolling(Int64)          // milliseconds
-        case calendar(String)        // day, week, month
+        case rolling(Int64) // milliseconds
+        case calendar(String) // day, week, month
         case lifetime
     }
 
@@ -49,7 +49,7 @@ struct CapAudit {
         let scope: Scope
         let count: Int
         let window: Window
-        let text: String             // the window as written, for the report
+        let text: String // the window as written, for the report
     }
 
     static let day: Int64 = 86_400_000
@@ -93,8 +93,10 @@ struct CapAudit {
         var campaigns: [String: (purpose: String, tags: [String])] = [:]
         for c in set["campaigns"]?.arrayValue ?? [] {
             guard let id = c["id"]?.stringValue else { continue }
-            campaigns[id] = (c["purpose"]?.stringValue ?? "marketing",
-                             (c["tags"]?.arrayValue ?? []).compactMap(\.stringValue))
+            campaigns[id] = (
+                c["purpose"]?.stringValue ?? "marketing",
+                (c["tags"]?.arrayValue ?? []).compactMap(\.stringValue)
+            )
             for cap in c["caps"]?.arrayValue ?? [] { try add(.campaign(id), cap) }
         }
         self.limits = limits
@@ -117,8 +119,9 @@ struct CapAudit {
     /// The impression a decision's message (campaign, channel) makes at `time`.
     func shown(campaignID: String, channel: Channel, at time: Int64) -> Shown {
         let c = campaigns[campaignID]
-        return Shown(campaignID: campaignID, time: time, channel: channel.rawValue,
-                     purpose: c?.purpose ?? "?", tags: c?.tags ?? [])
+        return Shown(
+            campaignID: campaignID, time: time, channel: channel.rawValue,
+            purpose: c?.purpose ?? "?", tags: c?.tags ?? [])
     }
 
     /// The impression of a history record, if it is one.
@@ -141,7 +144,7 @@ struct CapAudit {
             case "day":
                 (start, end) = (days, days + 1)
             case "week":
-                let weekday = Int64((Self.floorMod(days + 3, 7)) + 1)   // 1970-01-01 was a Thursday (4)
+                let weekday = Int64((Self.floorMod(days + 3, 7)) + 1) // 1970-01-01 was a Thursday (4)
                 let back = Self.floorMod(weekday - Int64(weekStart), 7)
                 (start, end) = (days - back, days - back + 7)
             default:

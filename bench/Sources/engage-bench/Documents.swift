@@ -21,8 +21,10 @@ enum Documents {
     static let plans = ["mobile_s_10gb", "mobile_m_30gb", "mobile_l_unlimited", "fiber_500_tv", "fiber_1g_tv"]
     static let ageBands = ["18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
     static let segments = ["digital_first", "prefers_human", "price_sensitive", "family", "business"]
-    static let pages = ["/plans", "/plans/mobile-m", "/internet", "/iptv", "/bundles", "/help/roaming",
-                        "/account/invoices", "/compare", "/shop/phones/galaxy-s25", "/support/chat"]
+    static let pages = [
+        "/plans", "/plans/mobile-m", "/internet", "/iptv", "/bundles", "/help/roaming",
+        "/account/invoices", "/compare", "/shop/phones/galaxy-s25", "/support/chat",
+    ]
 
     /// The user context a decision request carries: CRM profile, consent, behaviour summary.
     static func user(_ i: Int, rng: inout SplitMix64) -> JSON {
@@ -43,8 +45,10 @@ enum Documents {
             "consent": [
                 "marketing": .bool(rng.below(10) != 0),
                 "service": true,
-                "channels": ["in_app": true, "push": .bool(rng.below(4) != 0), "sms": .bool(rng.below(2) == 0),
-                             "whatsapp": false, "email": true],
+                "channels": [
+                    "in_app": true, "push": .bool(rng.below(4) != 0), "sms": .bool(rng.below(2) == 0),
+                    "whatsapp": false, "email": true,
+                ],
             ],
         ]
     }
@@ -58,15 +62,21 @@ enum Documents {
             "event": [
                 "name": "page_view",
                 "at": 1_763_898_120_000,
-                "properties": ["page": "/plans/mobile-m", "referrer": "/home", "dwell_ms": 5230,
-                               "title": "Planos \"M\" — 30 GB", "campaign_ref": nil],
+                "properties": [
+                    "page": "/plans/mobile-m", "referrer": "/home", "dwell_ms": 5230,
+                    "title": "Planos \"M\" — 30 GB", "campaign_ref": nil,
+                ],
             ],
             "placement": "app_home_popup",
             "top_k": 1,
-            "device": ["app_foreground": true, "app_version": "5.12.1", "os": "android 14",
-                       "locale": "pt_PT", "screen": [1080, 2400], "battery": 0.62],
-            "behaviour": ["plans_page_views_7d": 4, "cart_plan": nil, "support_contacts_30d": 1,
-                          "price_comparison_visits_30d": 0, "last_seen_ms": 1_763_811_720_000],
+            "device": [
+                "app_foreground": true, "app_version": "5.12.1", "os": "android 14",
+                "locale": "pt_PT", "screen": [1080, 2400], "battery": 0.62,
+            ],
+            "behaviour": [
+                "plans_page_views_7d": 4, "cart_plan": nil, "support_contacts_30d": 1,
+                "price_comparison_visits_30d": 0, "last_seen_ms": 1_763_811_720_000,
+            ],
             "explain": false,
         ]
         return JSONSerializer.bytes(doc)
@@ -80,15 +90,21 @@ enum Documents {
         var bytes = JSONSerializer.bytes(profile).count + 16
         let weekStart: Double = 1_763_251_200_000
         while bytes < size {
-            let name = rng.pick(["page_view", "page_view", "page_view", "app_open", "search", "add_to_cart",
-                                 "support_contact", "push_received", "push_opened"])
+            let name = rng.pick([
+                "page_view", "page_view", "page_view", "app_open", "search", "add_to_cart",
+                "support_contact", "push_received", "push_opened",
+            ])
             var properties: [(String, JSON)] = [
                 ("page", .string(rng.pick(pages))),
                 ("session", .string("s-\(rng.below(1_000_000))")),
                 ("dwell_ms", .number(Double(rng.below(180_000)))),
             ]
-            if name == "search" { properties.append(("query", .string(rng.pick(["fibra 1 giga", "roaming \u{00E9}t\u{00E9}", "iphone 16 preço", "tarifário \"família\""])))) }
-            if name == "add_to_cart" { properties.append(("sku", .string(rng.pick(plans)))); properties.append(("price", .number(Double(rng.below(5000)) / 100))) }
+            if name == "search" {
+                properties.append(("query", .string(rng.pick(["fibra 1 giga", "roaming \u{00E9}t\u{00E9}", "iphone 16 preço", "tarifário \"família\""]))))
+            }
+            if name == "add_to_cart" {
+                properties.append(("sku", .string(rng.pick(plans)))); properties.append(("price", .number(Double(rng.below(5000)) / 100)))
+            }
             let event: JSON = [
                 "name": .string(name),
                 "at": .number(weekStart + Double(rng.below(7 * 86_400_000))),

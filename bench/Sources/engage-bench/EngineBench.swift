@@ -2,6 +2,7 @@
 // JSON bytes in), and resident memory per user with a week of history; the inputs the
 // decide-commit and load benchmarks share.
 import Engage
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,7 +17,8 @@ enum EngineBench {
         let path = benchRoot + "/../examples/campaigns/telco-full.json"
         guard let bytes = readFileBytes(path) else { throw BenchError("cannot read \(path)") }
         guard case .object(let base) = try JSONParser.parse(bytes),
-              case .array(let templates)? = base["campaigns"] else { throw BenchError("unexpected example") }
+            case .array(let templates)? = base["campaigns"]
+        else { throw BenchError("unexpected example") }
         let placements = ["app_home_popup", "app_home_banner", "plans_page", "cart_page", "account_page"]
         var campaigns: [JSON] = []
         for i in 0..<count {
@@ -48,13 +50,20 @@ enum EngineBench {
             let base = now - Int64(7 - d) * day
             for v in 0..<12 {
                 let page = ["/plans", "/home", "/bundles", "/support"][(v + d) % 4]
-                try engine.record(userID: user, .behaviour(HistoryEvent(
-                    name: "page_view", time: base + Int64(8 + v / 2) * 3_600_000 + Int64(v) * 60_000,
-                    properties: ["page": .string(page), "dwell_s": .number(Double(10 + v))])))
+                try engine.record(
+                    userID: user,
+                    .behaviour(
+                        HistoryEvent(
+                            name: "page_view", time: base + Int64(8 + v / 2) * 3_600_000 + Int64(v) * 60_000,
+                            properties: ["page": .string(page), "dwell_s": .number(Double(10 + v))])))
             }
             try engine.record(userID: user, .behaviour(HistoryEvent(name: "app_open", time: base + 8 * 3_600_000)))
-            try engine.record(userID: user, .impression(Impression(campaignID: "plan-change-nudge-\(d % 5)", time: base + 9 * 3_600_000,
-                                                                     channel: d % 2 == 0 ? "in_app" : "push", purpose: "marketing", tags: ["plans"])))
+            try engine.record(
+                userID: user,
+                .impression(
+                    Impression(
+                        campaignID: "plan-change-nudge-\(d % 5)", time: base + 9 * 3_600_000,
+                        channel: d % 2 == 0 ? "in_app" : "push", purpose: "marketing", tags: ["plans"])))
         }
     }
 
@@ -88,26 +97,32 @@ enum EngineBench {
         func perSecond(_ micros: [Double]) -> String {
             format((Double(micros.count) / (micros.reduce(0, +) / 1e6)).rounded()) + " decisions/s"
         }
-        let detail = "100 campaigns, \(users) users with a week of history, \(texts[0].count)-byte requests, \(shown) decisions show a message; each decision timed alone"
+        let detail =
+            "100 campaigns, \(users) users with a week of history, \(texts[0].count)-byte requests, \(shown) decisions show a message; each decision timed alone"
         return [
-            BenchResult(name: "decide, Swift API, pre-parsed request", unit: "µs", higherIsBetter: false,
-                        stats: Stats(api), detail: perSecond(api) + "; " + detail, target: 2),
-            BenchResult(name: "decide, Swift API, JSON bytes in", unit: "µs", higherIsBetter: false,
-                        stats: Stats(bytesIn), detail: perSecond(bytesIn) + "; " + detail, target: 5, p99Target: 20),
+            BenchResult(
+                name: "decide, Swift API, pre-parsed request", unit: "µs", higherIsBetter: false,
+                stats: Stats(api), detail: perSecond(api) + "; " + detail, target: 2),
+            BenchResult(
+                name: "decide, Swift API, JSON bytes in", unit: "µs", higherIsBetter: false,
+                stats: Stats(bytesIn), detail: perSecond(bytesIn) + "; " + detail, target: 5, p99Target: 20),
         ]
     }
 
     /// Resident-memory growth per user for `users` users with a week of history each.
     static func memory(users: Int) throws -> [BenchResult] {
         let engine = Engine(clock: { now })
-        trimHeap()   // what earlier benchmarks freed must not absorb these users
+        trimHeap() // what earlier benchmarks freed must not absorb these users
         let before = residentBytes()
         for u in 0..<users { try weekOfHistory(engine, user: "m-\(u)") }
         let perUser = Double(residentBytes() - before) / Double(users)
-        return [BenchResult(name: "memory per user, a week of history", unit: "bytes", higherIsBetter: false,
-                            stats: Stats([perUser]),
-                            detail: "\(users) users; 84 page views, 7 app opens, 7 impressions each; in-memory store",
-                            target: 1024)]
+        return [
+            BenchResult(
+                name: "memory per user, a week of history", unit: "bytes", higherIsBetter: false,
+                stats: Stats([perUser]),
+                detail: "\(users) users; 84 page views, 7 app opens, 7 impressions each; in-memory store",
+                target: 1024)
+        ]
     }
 
     /// Returns free heap memory to the system (glibc's `malloc_trim`), so resident
@@ -125,8 +140,11 @@ enum EngineBench {
         guard let f = fopen("/proc/self/statm", "r") else { return 0 }
         defer { fclose(f) }
         var size = 0, resident = 0
-        _ = withUnsafeMutablePointer(to: &size) { s in withUnsafeMutablePointer(to: &resident) { r in
-            withVaList([s, r]) { vfscanf(f, "%ld %ld", $0) } } }
+        _ = withUnsafeMutablePointer(to: &size) { s in
+            withUnsafeMutablePointer(to: &resident) { r in
+                withVaList([s, r]) { vfscanf(f, "%ld %ld", $0) }
+            }
+        }
         return resident * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 }

@@ -10,13 +10,19 @@
 import Engage
 
 enum HistoryBench {
-    static let pages = ["/home", "/plans", "/plans/5g", "/compare", "/internet", "/iptv", "/bundles",
-                        "/devices", "/support", "/account", "/offers"]
+    static let pages = [
+        "/home", "/plans", "/plans/5g", "/compare", "/internet", "/iptv", "/bundles",
+        "/devices", "/support", "/account", "/offers",
+    ]
     static let referrers = ["app_home", "search", "push", "direct", "email", "sms"]
-    static let carts = [("plan", "5G Standard"), ("device", "Galaxy S24"), ("accessory", "case"),
-                        ("device", "Galaxy Buds"), ("plan", "LTE-M")]
-    static let impressions = [("ott-bundle-activation-1", "in_app"), ("onboarding-day1-welcome-3", "push"),
-                              ("ott-bundle-activation-1", "in_app"), ("plan-change-nudge-7", "in_app")]
+    static let carts = [
+        ("plan", "5G Standard"), ("device", "Galaxy S24"), ("accessory", "case"),
+        ("device", "Galaxy Buds"), ("plan", "LTE-M"),
+    ]
+    static let impressions = [
+        ("ott-bundle-activation-1", "in_app"), ("onboarding-day1-welcome-3", "push"),
+        ("ott-bundle-activation-1", "in_app"), ("plan-change-nudge-7", "in_app"),
+    ]
     static let sessions: [Int64] = (0..<7).flatMap { day in
         [4, 13].map { hours in EngineBench.now - Int64(day) * EngineBench.day - Int64(hours) * 3_600_000 }
     }
@@ -28,17 +34,25 @@ enum HistoryBench {
         var records: [StateRecord] = sessions.map { .behaviour(HistoryEvent(name: "app_open", time: $0)) }
         for j in 0..<views {
             let (page, referrer) = pairs[j % pairs.count]
-            records.append(.behaviour(HistoryEvent(
-                name: "page_view", time: sessions[j % sessions.count] + 60_000 * Int64(1 + j / sessions.count),
-                properties: ["page": .string(page), "referrer": .string(referrer)])))
+            records.append(
+                .behaviour(
+                    HistoryEvent(
+                        name: "page_view", time: sessions[j % sessions.count] + 60_000 * Int64(1 + j / sessions.count),
+                        properties: ["page": .string(page), "referrer": .string(referrer)])))
         }
         for (i, (type, item)) in carts.enumerated() {
-            records.append(.behaviour(HistoryEvent(name: "add_to_cart", time: sessions[(3 * i + 2) % sessions.count] + 1_200_000,
-                                                   properties: ["item_type": .string(type), "item": .string(item)])))
+            records.append(
+                .behaviour(
+                    HistoryEvent(
+                        name: "add_to_cart", time: sessions[(3 * i + 2) % sessions.count] + 1_200_000,
+                        properties: ["item_type": .string(type), "item": .string(item)])))
         }
         for (i, (campaign, channel)) in impressions.enumerated() {
-            records.append(.impression(Impression(campaignID: campaign, time: sessions[3 * i + 1] + 300_000,
-                                                  channel: channel, purpose: "marketing")))
+            records.append(
+                .impression(
+                    Impression(
+                        campaignID: campaign, time: sessions[3 * i + 1] + 300_000,
+                        channel: channel, purpose: "marketing")))
         }
         return records.sorted { $0.time < $1.time }
     }
@@ -79,11 +93,12 @@ enum HistoryBench {
         }
         for (k, series) in [36, 64].enumerated() {
             let records = week(series: series).count
-            results.append(BenchResult(
-                name: "decide, a week of \(series) behaviour series, pre-parsed request", unit: "µs", higherIsBetter: false,
-                stats: Stats(times[k]),
-                detail: "100 campaigns, \(users) users with \(records) records each (\(series) series), ~1 KB requests; each decision timed alone",
-                target: 5))
+            results.append(
+                BenchResult(
+                    name: "decide, a week of \(series) behaviour series, pre-parsed request", unit: "µs", higherIsBetter: false,
+                    stats: Stats(times[k]),
+                    detail: "100 campaigns, \(users) users with \(records) records each (\(series) series), ~1 KB requests; each decision timed alone",
+                    target: 5))
         }
         return results
     }
@@ -96,9 +111,13 @@ enum HistoryBench {
         let before = EngineBench.residentBytes()
         for u in 0..<users { try record(engine, user: "h-\(u)", week) }
         let perUser = Double(EngineBench.residentBytes() - before) / Double(users)
-        return [BenchResult(name: "memory per user, a varied week (36 series)", unit: "bytes", higherIsBetter: false,
-                            stats: Stats([perUser]),
-                            detail: "\(users) users; \(week.count) records each: 80 page views over 11 pages with a referrer, 14 app opens, 5 cart adds, 4 impressions; in-memory store",
-                            target: 2048)]
+        return [
+            BenchResult(
+                name: "memory per user, a varied week (36 series)", unit: "bytes", higherIsBetter: false,
+                stats: Stats([perUser]),
+                detail:
+                    "\(users) users; \(week.count) records each: 80 page views over 11 pages with a referrer, 14 app opens, 5 cart adds, 4 impressions; in-memory store",
+                target: 2048)
+        ]
     }
 }

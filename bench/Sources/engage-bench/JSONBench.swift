@@ -16,20 +16,22 @@ enum JSONBench {
             let parse = try nanosecondsPerCall(samples: samples, sampleNanoseconds: sampleNanoseconds) {
                 blackHole(try JSONParser.parse(bytes))
             }
-            results.append(BenchResult(
-                name: "json parse, \(label)", unit: "MB/s", higherIsBetter: true,
-                stats: Stats(parse.map { megabytes / ($0 / 1e9) }),
-                detail: "\(bytes.count) bytes\(events); \(format(Stats(parse).median / 1000)) µs per parse (median)"))
+            results.append(
+                BenchResult(
+                    name: "json parse, \(label)", unit: "MB/s", higherIsBetter: true,
+                    stats: Stats(parse.map { megabytes / ($0 / 1e9) }),
+                    detail: "\(bytes.count) bytes\(events); \(format(Stats(parse).median / 1000)) µs per parse (median)"))
 
             let output = JSONSerializer.bytes(value)
             let outMegabytes = Double(output.count) / 1e6
             let serialize = nanosecondsPerCall(samples: samples, sampleNanoseconds: sampleNanoseconds) {
                 blackHole(JSONSerializer.bytes(value))
             }
-            results.append(BenchResult(
-                name: "json serialize, \(label)", unit: "MB/s", higherIsBetter: true,
-                stats: Stats(serialize.map { outMegabytes / ($0 / 1e9) }),
-                detail: "\(output.count) bytes out; \(format(Stats(serialize).median / 1000)) µs per document (median)"))
+            results.append(
+                BenchResult(
+                    name: "json serialize, \(label)", unit: "MB/s", higherIsBetter: true,
+                    stats: Stats(serialize.map { outMegabytes / ($0 / 1e9) }),
+                    detail: "\(output.count) bytes out; \(format(Stats(serialize).median / 1000)) µs per document (median)"))
         }
         return results
     }

@@ -2,6 +2,7 @@
 // ids) loaded from its JSON bytes into a fresh engine: the time it takes and the resident
 // memory it adds, as the median of a few loads.
 import Engage
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,15 +47,17 @@ enum LoadBench {
         let mb = Double(bytes.count) / 1e6
         let peakText = peak.isEmpty ? "" : "; peak during load +\(format(Stats(peak).median)) MB"
         return [
-            BenchResult(name: "load, \(campaigns) campaigns", unit: "ms", higherIsBetter: false, stats: Stats(millis),
-                        detail: "\(bytes.count) bytes of JSON (\(format((mb * 10).rounded() / 10)) MB); "
-                            + "of which JSON parse \(format(Stats(parse).median * 1000)) ms (median); \(loads) loads, each into a fresh engine",
-                        target: 1000,
-                        extra: [("campaigns", .number(Double(campaigns))), ("json_bytes", .number(Double(bytes.count)))]),
-            BenchResult(name: "load, \(campaigns) campaigns, resident growth", unit: "MB", higherIsBetter: false,
-                        stats: Stats(retained),
-                        detail: "resident memory the loaded set keeps (heap trimmed before each load and after it)\(peakText)",
-                        extra: [("json_bytes", .number(Double(bytes.count)))]),
+            BenchResult(
+                name: "load, \(campaigns) campaigns", unit: "ms", higherIsBetter: false, stats: Stats(millis),
+                detail: "\(bytes.count) bytes of JSON (\(format((mb * 10).rounded() / 10)) MB); "
+                    + "of which JSON parse \(format(Stats(parse).median * 1000)) ms (median); \(loads) loads, each into a fresh engine",
+                target: 1000,
+                extra: [("campaigns", .number(Double(campaigns))), ("json_bytes", .number(Double(bytes.count)))]),
+            BenchResult(
+                name: "load, \(campaigns) campaigns, resident growth", unit: "MB", higherIsBetter: false,
+                stats: Stats(retained),
+                detail: "resident memory the loaded set keeps (heap trimmed before each load and after it)\(peakText)",
+                extra: [("json_bytes", .number(Double(bytes.count)))]),
         ]
     }
 

@@ -30,9 +30,14 @@ enum LogicBench {
                 switch key {
                 case "profile":
                     guard case .object(let p) = value else { return (key, value) }
-                    return (key, .object(JSONObject(p.map { k, v in
-                        k == "plan" ? (k, .string(plan)) : k == "contract_months_left" ? (k, .number(Double(monthsLeft))) : (k, v)
-                    })))
+                    return (
+                        key,
+                        .object(
+                            JSONObject(
+                                p.map { k, v in
+                                    k == "plan" ? (k, .string(plan)) : k == "contract_months_left" ? (k, .number(Double(monthsLeft))) : (k, v)
+                                }))
+                    )
                 case "consent":
                     guard case .object(let c) = value else { return (key, value) }
                     return (key, .object(JSONObject(c.map { ($0.key, $0.value) } + [("marketing_opt_out", .bool(optOut))])))
@@ -40,8 +45,14 @@ enum LogicBench {
                     return (key, value)
                 }
             }
-            members.append(("behaviour", ["plans_page_views_7d": .number(Double(views)),
-                                          "support_contacts_30d": .number(Double(rng.below(4)))]))
+            members.append(
+                (
+                    "behaviour",
+                    [
+                        "plans_page_views_7d": .number(Double(views)),
+                        "support_contacts_30d": .number(Double(rng.below(4))),
+                    ]
+                ))
             return .object(JSONObject(members))
         }
     }
@@ -55,7 +66,7 @@ enum LogicBench {
             for user in population where try compiled.matches(user) { matched += 1 }
 
             let clock = ContinuousClock()
-            for user in population { blackHole(try compiled.evaluate(user)) }   // warm up
+            for user in population { blackHole(try compiled.evaluate(user)) } // warm up
             var perEval: [Double] = []
             perEval.reserveCapacity(batches)
             for _ in 0..<batches {
@@ -63,12 +74,13 @@ enum LogicBench {
                 for user in population { blackHole(try compiled.evaluate(user)) }
                 perEval.append((clock.now - start).nanoseconds / Double(population.count))
             }
-            results.append(BenchResult(
-                name: everyClause ? "logic, 5 clauses, all evaluated" : "logic, 5-clause audience rule",
-                unit: "ns/eval", higherIsBetter: false, stats: Stats(perEval),
-                detail: "1,000 users, \(matched) in audience; \(batches) batches of 1,000 evaluations"
-                    + (everyClause ? "; every user passes the first four clauses" : ""),
-                target: 50))
+            results.append(
+                BenchResult(
+                    name: everyClause ? "logic, 5 clauses, all evaluated" : "logic, 5-clause audience rule",
+                    unit: "ns/eval", higherIsBetter: false, stats: Stats(perEval),
+                    detail: "1,000 users, \(matched) in audience; \(batches) batches of 1,000 evaluations"
+                        + (everyClause ? "; every user passes the first four clauses" : ""),
+                    target: 50))
         }
         return results
     }

@@ -14,7 +14,7 @@ extension Duration {
 
 /// Order statistics of a set of samples (each already in the reported unit).
 struct Stats {
-    let samples: [Double]   // sorted ascending
+    let samples: [Double] // sorted ascending
     init(_ values: [Double]) { samples = values.sorted() }
 
     var min: Double { samples.first ?? .nan }
@@ -32,8 +32,10 @@ struct Stats {
 
 /// Runs `body` in samples of `iterations` calls, after calibrating `iterations` so one
 /// sample lasts about `sampleNanoseconds`; returns the nanoseconds per call of each sample.
-func nanosecondsPerCall(samples: Int, sampleNanoseconds: Double,
-                        _ body: () throws -> Void) rethrows -> [Double] {
+func nanosecondsPerCall(
+    samples: Int, sampleNanoseconds: Double,
+    _ body: () throws -> Void
+) rethrows -> [Double] {
     let clock = ContinuousClock()
     // Warm up (caches, lazy initialisation) and calibrate.
     var iterations = 1

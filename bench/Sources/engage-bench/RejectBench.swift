@@ -35,10 +35,11 @@ enum RejectBench {
             parse.append((clock.now - p).nanoseconds / 1e6)
         }
         return [
-            BenchResult(name: "reject, 16 MiB of unknown keys", unit: "ms", higherIsBetter: false, stats: Stats(millis),
-                        detail: "\(keys) distinct unknown keys in one object; of which JSON parse \(format(Stats(parse).median)) ms (median); \(loads) rejections",
-                        target: 1000,
-                        extra: [("keys", .number(Double(keys))), ("json_bytes", .number(Double(bytes.count)))]),
+            BenchResult(
+                name: "reject, 16 MiB of unknown keys", unit: "ms", higherIsBetter: false, stats: Stats(millis),
+                detail: "\(keys) distinct unknown keys in one object; of which JSON parse \(format(Stats(parse).median)) ms (median); \(loads) rejections",
+                target: 1000,
+                extra: [("keys", .number(Double(keys))), ("json_bytes", .number(Double(bytes.count)))])
         ]
     }
 }

@@ -3,7 +3,7 @@ import Engage
 
 struct BenchResult {
     let name: String
-    let unit: String          // "MB/s" (10^6 bytes per second), "ns/eval", "µs", ...
+    let unit: String // "MB/s" (10^6 bytes per second), "ns/eval", "µs", ...
     let higherIsBetter: Bool
     let stats: Stats
     var detail: String = ""
@@ -55,17 +55,20 @@ func pad(_ s: String, _ width: Int, left: Bool = false) -> String {
 }
 
 func printTable(_ results: [BenchResult]) {
-    print(pad("benchmark", 50, left: true) + pad("median", 10) + pad("min", 10) + pad("max", 10)
-          + pad("p99", 10) + "  " + pad("unit", 8, left: true) + "target")
+    print(
+        pad("benchmark", 50, left: true) + pad("median", 10) + pad("min", 10) + pad("max", 10)
+            + pad("p99", 10) + "  " + pad("unit", 8, left: true) + "target")
     for r in results {
         var target = ""
         if let t = r.target, let ok = r.passes {
-            target = (r.higherIsBetter ? "≥ " : "≤ ") + format(t)
+            target =
+                (r.higherIsBetter ? "≥ " : "≤ ") + format(t)
                 + (r.p99Target.map { ", p99 ≤ " + format($0) } ?? "") + (ok ? "  PASS" : "  MISS")
         }
-        print(pad(r.name, 50, left: true) + pad(format(r.stats.median), 10) + pad(format(r.stats.min), 10)
-              + pad(format(r.stats.max), 10) + pad(format(r.stats.p99), 10) + "  " + pad(r.unit, 8, left: true)
-              + target)
+        print(
+            pad(r.name, 50, left: true) + pad(format(r.stats.median), 10) + pad(format(r.stats.min), 10)
+                + pad(format(r.stats.max), 10) + pad(format(r.stats.p99), 10) + "  " + pad(r.unit, 8, left: true)
+                + target)
         if !r.detail.isEmpty { print("    " + r.detail) }
     }
 }

@@ -3,6 +3,7 @@
 import Engage
 import EngageSQLite
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -82,13 +83,18 @@ enum StoreBench {
             let base = now - Int64(7 - d) * day
             for v in 0..<12 {
                 let page = ["/plans", "/home", "/bundles", "/support"][(v + d) % 4]
-                records.append(.behaviour(HistoryEvent(
-                    name: "page_view", time: base + Int64(8 + v / 2) * 3_600_000 + Int64(v) * 60_000,
-                    properties: ["page": .string(page), "dwell_s": .number(Double(10 + v))])))
+                records.append(
+                    .behaviour(
+                        HistoryEvent(
+                            name: "page_view", time: base + Int64(8 + v / 2) * 3_600_000 + Int64(v) * 60_000,
+                            properties: ["page": .string(page), "dwell_s": .number(Double(10 + v))])))
             }
             records.append(.behaviour(HistoryEvent(name: "app_open", time: base + 8 * 3_600_000)))
-            records.append(.impression(Impression(campaignID: "plan-change-nudge-\(d % 5)", time: base + 9 * 3_600_000,
-                                                  channel: d % 2 == 0 ? "in_app" : "push", purpose: "marketing", tags: ["plans"])))
+            records.append(
+                .impression(
+                    Impression(
+                        campaignID: "plan-change-nudge-\(d % 5)", time: base + 9 * 3_600_000,
+                        channel: d % 2 == 0 ? "in_app" : "push", purpose: "marketing", tags: ["plans"])))
         }
         return records
     }
@@ -107,9 +113,11 @@ enum StoreBench {
                 let t0 = base + Int64(7 + s * 5 + rng.below(4)) * 3_600_000 + Int64(rng.below(3_600_000))
                 records.append(.behaviour(HistoryEvent(name: "app_open", time: t0)))
                 for v in 0..<(2 + rng.below(5)) {
-                    records.append(.behaviour(HistoryEvent(
-                        name: "page_view", time: t0 + Int64(v + 1) * 45_000,
-                        properties: ["page": .string(rng.pick(pages)), "dwell_s": .number(Double(3 + rng.below(120)))])))
+                    records.append(
+                        .behaviour(
+                            HistoryEvent(
+                                name: "page_view", time: t0 + Int64(v + 1) * 45_000,
+                                properties: ["page": .string(rng.pick(pages)), "dwell_s": .number(Double(3 + rng.below(120)))])))
                 }
             }
         }
@@ -117,8 +125,11 @@ enum StoreBench {
         for i in 0..<impressions {
             let t = now - Int64(6 - i * 2) * day + 12 * 3_600_000
             let campaign = "offer-\(rng.below(20))"
-            records.append(.impression(Impression(campaignID: campaign, time: t, channel: i % 2 == 0 ? "in_app" : "push",
-                                                  purpose: "marketing", tags: ["plans"])))
+            records.append(
+                .impression(
+                    Impression(
+                        campaignID: campaign, time: t, channel: i % 2 == 0 ? "in_app" : "push",
+                        purpose: "marketing", tags: ["plans"])))
             if i == 0 && u % 3 == 0 { records.append(.click(campaignID: campaign, time: t + 20_000)) }
         }
         return records.sorted { $0.time < $1.time }
@@ -127,8 +138,10 @@ enum StoreBench {
     /// Writes `week(u)` for every user in `users` into `store` from `threads` threads
     /// (user u on thread u % threads); returns the records written.
     @discardableResult
-    static func populate(_ store: any StateStore, users: Range<Int>, prefix: String, threads: Int,
-                         week: @escaping @Sendable (Int) -> [StateRecord]) throws -> Int {
+    static func populate(
+        _ store: any StateStore, users: Range<Int>, prefix: String, threads: Int,
+        week: @escaping @Sendable (Int) -> [StateRecord]
+    ) throws -> Int {
         let failure = Mutex<String?>(nil)
         let written = Atomic<Int>(0)
         runThreads(threads) { t in
@@ -161,9 +174,9 @@ enum StoreBench {
     struct DecideFigure {
         let label: String
         let commit: Bool
-        let stats: Stats        // µs per decision
-        let perSecond: Double   // decisions / time spent deciding
-        let shown: Int          // decisions that showed (and, committing, wrote) a message
+        let stats: Stats // µs per decision
+        let perSecond: Double // decisions / time spent deciding
+        let shown: Int // decisions that showed (and, committing, wrote) a message
     }
 
     /// The whole store benchmark, or with `recordsOnly` just part 1 (`--only record`).
@@ -183,8 +196,9 @@ enum StoreBench {
         }
         let populated = (ContinuousClock.now - runStart).nanoseconds / 1e9
 
-        let records = try recordsPerSecond(folder: folder, template: template, users: users,
-                                           seconds: quick ? 0.5 : 2, maxRecords: quick ? 50_000 : 400_000)
+        let records = try recordsPerSecond(
+            folder: folder, template: template, users: users,
+            seconds: quick ? 0.5 : 2, maxRecords: quick ? 50_000 : 400_000)
         let decide = recordsOnly ? [] : try decisions(folder: folder, template: template, users: users, quick: quick)
         let size = recordsOnly ? nil : try fileSize(folder: folder, users: 100_000, budget: quick ? 4 : 45)
         let total = (ContinuousClock.now - runStart).nanoseconds / 1e9
@@ -195,25 +209,29 @@ enum StoreBench {
         for name in ["memory", "sqlite always", "sqlite batch"] {
             let one = records.first { $0.store == name && $0.threads == 1 }!.perSecond
             let eight = records.first { $0.store == name && $0.threads == 8 }!.perSecond
-            print(pad(name, 22, left: true) + pad(format(one.rounded()), 12) + pad(format(eight.rounded()), 12)
-                  + pad(format((eight / one * 100).rounded() / 100), 8))
+            print(
+                pad(name, 22, left: true) + pad(format(one.rounded()), 12) + pad(format(eight.rounded()), 12)
+                    + pad(format((eight / one * 100).rounded() / 100), 8))
         }
         if !decide.isEmpty {
             print("store: decisions (100 campaigns, \(users) users with a week of history, 1 KB requests, 1 thread)")
-            print(pad("store", 22, left: true) + pad("commit", 8) + pad("decisions/s", 13) + pad("p50 µs", 10)
-                  + pad("p99 µs", 10) + pad("decisions", 11) + pad("shown", 8))
+            print(
+                pad("store", 22, left: true) + pad("commit", 8) + pad("decisions/s", 13) + pad("p50 µs", 10)
+                    + pad("p99 µs", 10) + pad("decisions", 11) + pad("shown", 8))
             for f in decide {
-                print(pad(f.label, 22, left: true) + pad(f.commit ? "true" : "false", 8) + pad(format(f.perSecond.rounded()), 13)
-                      + pad(format(f.stats.median), 10) + pad(format(f.stats.p99), 10)
-                      + pad(String(f.stats.samples.count), 11) + pad(String(f.shown), 8))
+                print(
+                    pad(f.label, 22, left: true) + pad(f.commit ? "true" : "false", 8) + pad(format(f.perSecond.rounded()), 13)
+                        + pad(format(f.stats.median), 10) + pad(format(f.stats.p99), 10)
+                        + pad(String(f.stats.samples.count), 11) + pad(String(f.shown), 8))
             }
         }
         if let size {
             let perUser = Double(size.bytes) / Double(size.users)
-            print("store: file size, sync batch, 8 threads, checkpointed: \(size.users) users in \(format((size.seconds * 10).rounded() / 10)) s (\(size.records) records, ~\(size.records / size.users) each), "
-                  + "\(size.bytes) bytes = \(format((perUser).rounded())) bytes/user (encoded state \(format(size.stateBytes.rounded())) bytes/user)"
-                  + "; per 100,000 users ≈ \(format((perUser * 100_000 / 1e5).rounded() / 10)) MB"
-                  + (size.users == 100_000 ? "" : " (extrapolated from \(size.users))"))
+            print(
+                "store: file size, sync batch, 8 threads, checkpointed: \(size.users) users in \(format((size.seconds * 10).rounded() / 10)) s (\(size.records) records, ~\(size.records / size.users) each), "
+                    + "\(size.bytes) bytes = \(format((perUser).rounded())) bytes/user (encoded state \(format(size.stateBytes.rounded())) bytes/user)"
+                    + "; per 100,000 users ≈ \(format((perUser * 100_000 / 1e5).rounded() / 10)) MB"
+                    + (size.users == 100_000 ? "" : " (extrapolated from \(size.users))"))
         }
         print("store: \(format((total * 10).rounded() / 10)) s in all (template of \(users) users: \(format((populated * 10).rounded() / 10)) s)")
         print("")
@@ -221,30 +239,38 @@ enum StoreBench {
         // The results (table and JSON).
         var results: [BenchResult] = []
         for r in records {
-            results.append(BenchResult(name: "record, \(r.store), \(r.threads) thread\(r.threads == 1 ? "" : "s")",
-                                       unit: "rec/s", higherIsBetter: true, stats: Stats([r.perSecond.rounded()]),
-                                       detail: "\(r.records) records in \(format((r.seconds * 100).rounded() / 100)) s"))
+            results.append(
+                BenchResult(
+                    name: "record, \(r.store), \(r.threads) thread\(r.threads == 1 ? "" : "s")",
+                    unit: "rec/s", higherIsBetter: true, stats: Stats([r.perSecond.rounded()]),
+                    detail: "\(r.records) records in \(format((r.seconds * 100).rounded() / 100)) s"))
         }
         for f in decide {
-            results.append(BenchResult(name: "store decide, \(f.label), commit \(f.commit)", unit: "µs", higherIsBetter: false,
-                                       stats: f.stats,
-                                       detail: "\(format(f.perSecond.rounded())) decisions/s; \(f.stats.samples.count) decisions, \(f.shown) showed a message"))
+            results.append(
+                BenchResult(
+                    name: "store decide, \(f.label), commit \(f.commit)", unit: "µs", higherIsBetter: false,
+                    stats: f.stats,
+                    detail: "\(format(f.perSecond.rounded())) decisions/s; \(f.stats.samples.count) decisions, \(f.shown) showed a message"))
         }
         if let size {
             let perUser = Double(size.bytes) / Double(size.users)
-            results.append(BenchResult(name: "store file bytes per user, a week of history", unit: "bytes", higherIsBetter: false,
-                                       stats: Stats([perUser]),
-                                       detail: "sqlite, sync batch, checkpointed; \(size.users) users, \(size.records) records; "
-                                           + "\(format((perUser * 100_000 / 1e5).rounded() / 10)) MB per 100,000 users"
-                                           + (size.users == 100_000 ? "" : " (extrapolated)")))
+            results.append(
+                BenchResult(
+                    name: "store file bytes per user, a week of history", unit: "bytes", higherIsBetter: false,
+                    stats: Stats([perUser]),
+                    detail: "sqlite, sync batch, checkpointed; \(size.users) users, \(size.records) records; "
+                        + "\(format((perUser * 100_000 / 1e5).rounded() / 10)) MB per 100,000 users"
+                        + (size.users == 100_000 ? "" : " (extrapolated)")))
         }
         return results
     }
 
     // MARK: 1. Records per second
 
-    static func recordsPerSecond(folder: TempFolder, template: String, users: Int,
-                                 seconds: Double, maxRecords: Int) throws -> [RecordsFigure] {
+    static func recordsPerSecond(
+        folder: TempFolder, template: String, users: Int,
+        seconds: Double, maxRecords: Int
+    ) throws -> [RecordsFigure] {
         let week = decideWeek()
         var figures: [RecordsFigure] = []
         // Memory first (reference), then each sync mode with 1 and 8 threads; every
@@ -367,8 +393,9 @@ enum StoreBench {
             }
         }
         return configs.map {
-            DecideFigure(label: $0.label, commit: $0.commit, stats: Stats($0.micros),
-                         perSecond: Double($0.micros.count) / $0.seconds, shown: $0.shown)
+            DecideFigure(
+                label: $0.label, commit: $0.commit, stats: Stats($0.micros),
+                perSecond: Double($0.micros.count) / $0.seconds, shown: $0.shown)
         }
     }
 

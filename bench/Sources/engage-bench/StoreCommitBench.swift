@@ -6,6 +6,7 @@ import Engage
 import EngageRedis
 import EngageSQLite
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -60,35 +61,42 @@ enum StoreCommitBench {
                 settings.keyPrefix = "bench-\(threads):"
                 settings.poolSize = 16
                 let store = RedisStore(settings)
-                figures.append(try measure("redis always", store, threads, requests, setJSON, seconds) {
-                    try server.roundTrips()
-                })
+                figures.append(
+                    try measure("redis always", store, threads, requests, setJSON, seconds) {
+                        try server.roundTrips()
+                    })
             }
         }
 
-        print("store commit: decisions with commit (100 campaigns, 1 KB requests, \(users) users new to the store, "
-              + "\(format(seconds)) s per row; redis-server and SQLite fsync every commit)")
-        print(pad("store", 16, left: true) + pad("threads", 8) + pad("decisions/s", 13) + pad("p50 µs", 10) + pad("p99 µs", 10)
-              + pad("decisions", 11) + pad("shown", 8) + pad("round trips/decision", 22))
+        print(
+            "store commit: decisions with commit (100 campaigns, 1 KB requests, \(users) users new to the store, "
+                + "\(format(seconds)) s per row; redis-server and SQLite fsync every commit)")
+        print(
+            pad("store", 16, left: true) + pad("threads", 8) + pad("decisions/s", 13) + pad("p50 µs", 10) + pad("p99 µs", 10)
+                + pad("decisions", 11) + pad("shown", 8) + pad("round trips/decision", 22))
         for f in figures {
-            print(pad(f.store, 16, left: true) + pad(String(f.threads), 8) + pad(format(f.perSecond.rounded()), 13)
-                  + pad(format(f.micros.median), 10) + pad(format(f.micros.p99), 10) + pad(String(f.decisions), 11)
-                  + pad(String(f.shown), 8) + pad(f.roundTrips.map { format(($0 * 100).rounded() / 100) } ?? "in-process", 22))
+            print(
+                pad(f.store, 16, left: true) + pad(String(f.threads), 8) + pad(format(f.perSecond.rounded()), 13)
+                    + pad(format(f.micros.median), 10) + pad(format(f.micros.p99), 10) + pad(String(f.decisions), 11)
+                    + pad(String(f.shown), 8) + pad(f.roundTrips.map { format(($0 * 100).rounded() / 100) } ?? "in-process", 22))
         }
         if let redisNote { print(redisNote) }
         print("")
 
         var results = figures.map { f in
-            BenchResult(name: "store commit, \(f.store), \(f.threads) thread\(f.threads == 1 ? "" : "s")", unit: "dec/s",
-                        higherIsBetter: true, stats: Stats([f.perSecond.rounded()]),
-                        detail: "p50 \(format(f.micros.median)) µs, p99 \(format(f.micros.p99)) µs; \(f.decisions) decisions, "
-                            + "\(f.shown) showed a message; "
-                            + (f.roundTrips.map { "\(format(($0 * 100).rounded() / 100)) round trips per committed decision" } ?? "in-process"),
-                        extra: [("round_trips", f.roundTrips.map { .number(($0 * 100).rounded() / 100) } ?? .null)])
+            BenchResult(
+                name: "store commit, \(f.store), \(f.threads) thread\(f.threads == 1 ? "" : "s")", unit: "dec/s",
+                higherIsBetter: true, stats: Stats([f.perSecond.rounded()]),
+                detail: "p50 \(format(f.micros.median)) µs, p99 \(format(f.micros.p99)) µs; \(f.decisions) decisions, "
+                    + "\(f.shown) showed a message; "
+                    + (f.roundTrips.map { "\(format(($0 * 100).rounded() / 100)) round trips per committed decision" } ?? "in-process"),
+                extra: [("round_trips", f.roundTrips.map { .number(($0 * 100).rounded() / 100) } ?? .null)])
         }
         if let redisNote {
-            results.append(BenchResult(name: "store commit, redis", unit: "dec/s", higherIsBetter: true, stats: Stats([0]),
-                                       detail: redisNote))
+            results.append(
+                BenchResult(
+                    name: "store commit, redis", unit: "dec/s", higherIsBetter: true, stats: Stats([0]),
+                    detail: redisNote))
         }
         return results
     }
@@ -96,8 +104,10 @@ enum StoreCommitBench {
     /// `threads` threads deciding with commit on one engine over `store` for `seconds`:
     /// thread t walks users t, t + threads, ... in turn. `commands` reads how many round
     /// trips the server has served.
-    static func measure(_ name: String, _ store: any StateStore, _ threads: Int, _ requests: [DecisionRequest],
-                        _ setJSON: JSON, _ seconds: Double, commands: (() throws -> Int)?) throws -> Figure {
+    static func measure(
+        _ name: String, _ store: any StateStore, _ threads: Int, _ requests: [DecisionRequest],
+        _ setJSON: JSON, _ seconds: Double, commands: (() throws -> Int)?
+    ) throws -> Figure {
         let engine = Engine(store: store, clock: { now })
         try engine.load(json: setJSON)
         // One decision first: connects, loads the scripts, opens the file.
@@ -136,8 +146,9 @@ enum StoreCommitBench {
         if let f = failure.withLock({ $0 }) { throw BenchError("store commit (\(name), \(threads) threads): \(f)") }
         let samples = micros.withLock { $0 }
         let trips = try commands.map { read in Double(try read() - (before ?? 0)) / Double(max(1, samples.count)) }
-        return Figure(store: name, threads: threads, decisions: samples.count, shown: shown.load(ordering: .relaxed),
-                      seconds: elapsed, micros: Stats(samples), roundTrips: trips)
+        return Figure(
+            store: name, threads: threads, decisions: samples.count, shown: shown.load(ordering: .relaxed),
+            seconds: elapsed, micros: Stats(samples), roundTrips: trips)
     }
 
     /// A redis-server for the benchmark, as the tests start theirs: a temporary folder,
@@ -153,9 +164,13 @@ enum StoreCommitBench {
             guard let p = mkdtemp(&template) else { throw BenchError("cannot create a folder under /tmp") }
             folder = String(cString: p)
             port = try Self.freePort()
-            pid = try spawn(serverPath, ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", folder, "--appendonly", "yes",
-                                         "--appendfsync", "always", "--save", "", "--daemonize", "no",
-                                         "--logfile", folder + "/redis.log", "--maxmemory-policy", "noeviction"], output: nil)
+            pid = try spawn(
+                serverPath,
+                [
+                    "--port", "\(port)", "--bind", "127.0.0.1", "--dir", folder, "--appendonly", "yes",
+                    "--appendfsync", "always", "--save", "", "--daemonize", "no",
+                    "--logfile", folder + "/redis.log", "--maxmemory-policy", "noeviction",
+                ], output: nil)
             for _ in 0..<500 {
                 if (try? cli(["PING"]))?.hasPrefix("PONG") == true { return }
                 usleep(20_000)

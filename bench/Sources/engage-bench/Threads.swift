@@ -14,11 +14,13 @@ func runThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     for i in 0..<count {
         let box = Unmanaged.passRetained(ThreadBody { body(i) }).toOpaque()
         var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { arg in
-            let body = Unmanaged<ThreadBody>.fromOpaque(arg!).takeRetainedValue()
-            body.run()
-            return nil
-        }, box)
+        let rc = pthread_create(
+            &thread, nil,
+            { arg in
+                let body = Unmanaged<ThreadBody>.fromOpaque(arg!).takeRetainedValue()
+                body.run()
+                return nil
+            }, box)
         precondition(rc == 0, "pthread_create failed (\(rc))")
         threads.append(thread)
     }

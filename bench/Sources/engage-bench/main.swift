@@ -8,6 +8,7 @@
 // size, then store-commit: decisions with commit on memory, SQLite and a Redis it starts). Medians over repeated samples on a monotonic clock, with min/max/p99; a table
 // on stdout and the same figures as JSON in PATH.
 import Engage
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -21,9 +22,12 @@ func printError(_ message: String) {
 }
 
 /// Every workload `--only` accepts, in the order a full run runs them.
-let workloads = ["json", "logic", "decide", "decide-history", "memory", "memory-history", "decide-commit", "load", "reject",
-                 "record", "store", "store-commit"]
-let usage = "usage: engage-bench [--json PATH] [--quick] [--only NAME[,NAME...]]\n"
+let workloads = [
+    "json", "logic", "decide", "decide-history", "memory", "memory-history", "decide-commit", "load", "reject",
+    "record", "store", "store-commit",
+]
+let usage =
+    "usage: engage-bench [--json PATH] [--quick] [--only NAME[,NAME...]]\n"
     + "  NAME: " + workloads.joined(separator: ", ")
     + " (record: the store's records/s only; store-commit: decisions with commit on memory, SQLite and Redis only; store: all of it)"
 
@@ -107,8 +111,9 @@ do {
     exit(1)
 }
 
-print("engage-bench: \(format(((ContinuousClock.now - started).nanoseconds / 1e8).rounded() / 10)) s; json: \(samples) samples per figure; "
-      + "logic: batches of 1,000 evaluations; decide, decide-commit: each decision timed alone; MB = 10^6 bytes")
+print(
+    "engage-bench: \(format(((ContinuousClock.now - started).nanoseconds / 1e8).rounded() / 10)) s; json: \(samples) samples per figure; "
+        + "logic: batches of 1,000 evaluations; decide, decide-commit: each decision timed alone; MB = 10^6 bytes")
 printTable(results)
 
 /// The results of an earlier run in `path`, for `--only`: a partial run adds its
@@ -121,11 +126,12 @@ func earlierResults(_ path: String) -> [JSON] {
 if let jsonPath {
     let names = Set(results.map(\.name))
     let kept = only == nil ? [] : earlierResults(jsonPath).filter { !names.contains($0["name"]?.stringValue ?? "") }
-    let doc: JSON = .object(JSONObject([
-        ("tool", "engage-bench"),
-        ("samples", .number(Double(samples))),
-        ("results", .array(kept + results.map(\.json))),
-    ]))
+    let doc: JSON = .object(
+        JSONObject([
+            ("tool", "engage-bench"),
+            ("samples", .number(Double(samples))),
+            ("results", .array(kept + results.map(\.json))),
+        ]))
     let bytes = JSONSerializer.bytes(doc, pretty: true) + [0x0A]
     guard let file = fopen(jsonPath, "wb") else {
         printError("engage-bench: cannot write \(jsonPath)")

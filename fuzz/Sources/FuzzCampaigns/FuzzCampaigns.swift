@@ -12,18 +12,20 @@
 import Engage
 import FuzzSupport
 
-private let seeds = SeedSet(texts: [
-    "campaigns/telco-full.json", "telco/campaigns.json", "go-gateway/campaigns.json", "campaigns/invalid.json",
-].map { [Seeds.example($0)] })
+private let seeds = SeedSet(
+    texts: [
+        "campaigns/telco-full.json", "telco/campaigns.json", "go-gateway/campaigns.json", "campaigns/invalid.json",
+    ].map { [Seeds.example($0)] })
 
 private let engine = FuzzEngine(campaigns: nil)
 
 /// Everything a rule or template in the examples reads, with consent for every purpose.
-private let user: JSON = Seeds.parse(#"""
-{"first_name": "Min", "age": 34, "plan": "LTE-S", "tenure_months": 26, "plan_locked": false,
- "contract_days_left": 12, "support_preference": "agent", "plan_includes_ott": true, "ott_linked": false,
- "ott_provider": "streamflix", "activated_at": 1795000000000}
-"""#)
+private let user: JSON = Seeds.parse(
+    #"""
+    {"first_name": "Min", "age": 34, "plan": "LTE-S", "tenure_months": 26, "plan_locked": false,
+     "contract_days_left": 12, "support_preference": "agent", "plan_includes_ott": true, "ott_linked": false,
+     "ott_provider": "streamflix", "activated_at": 1795000000000}
+    """#)
 
 private func request(event: String?, placement: String?, now: Int64? = nil) -> JSON {
     var members: [(String, JSON)] = [
@@ -55,8 +57,9 @@ public func fuzzCampaigns(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     // At the edges of the instants a request may name (0000-01-01, 9999-12-31), too: windows, calendars and
     // schedules computed there must neither trap nor fail the commit.
     for now: Int64? in [nil, -62_167_219_200_000, 253_402_300_799_999] {
-        engine.decide(json: request(event: events.first, placement: placements.first, now: now),
-                      "decide for an event and a placement at \(now.map(String.init) ?? "the fixed clock")")
+        engine.decide(
+            json: request(event: events.first, placement: placements.first, now: now),
+            "decide for an event and a placement at \(now.map(String.init) ?? "the fixed clock")")
     }
     engine.forget(["fuzz-campaigns"])
     return 0

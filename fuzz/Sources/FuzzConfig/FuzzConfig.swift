@@ -10,19 +10,25 @@
 import Engage
 import FuzzSupport
 
-private let seeds = SeedSet(texts: [
-    // Valid for this build: a fuzz run mutates documents that read, field by field.
-    [#"{"store": {"kind": "memory"}, "limits": {"max_request_bytes": 65536, "max_depth": 64}, "defaults": {"fixed_clock_ms": 1795150000000}}"#],
-    [#"{"$schema": "x", "store": {"kind": "sqlite", "path": "/tmp/engage-fuzz.db", "sync": "batch", "cache_users": 1000, "cache_ttl_ms": null}, "limits": {"max_depth": 16}}"#],
-    [#"{"store": {"kind": "sqlite", "path": "state.db", "sync": "always", "cache_users": 0, "cache_ttl_ms": 86400000}, "defaults": {"fixed_clock_ms": null}}"#],
-    [#"{"defaults": {"fixed_clock_ms": -62167219200000}, "limits": {"max_request_bytes": 1, "max_depth": 1024}}"#],
-    [#"{"limits": {"max_steps": 1, "history_retention": "1h"}, "defaults": {"time_zone": "+09:00"}}"#],
-    [#"{"store": {"kind": "redis", "address": "[::1]:6379", "key_prefix": "t:", "timeout_ms": 50, "pool_size": 8, "password": "pw", "database": 1}}"#],
-] + [
-    "callbacks.json", "memory.json", "sqlite.json", "redis.json", "invalid-empty-time-zone.json", "invalid-max-steps-zero.json",
-    "invalid-redis-without-port.json", "invalid-retention-unit.json", "invalid-sqlite-without-path.json",
-    "invalid-unknown-store.json",
-].map { [Seeds.example("config/" + $0)] })
+private let seeds = SeedSet(
+    texts: [
+        // Valid for this build: a fuzz run mutates documents that read, field by field.
+        [#"{"store": {"kind": "memory"}, "limits": {"max_request_bytes": 65536, "max_depth": 64}, "defaults": {"fixed_clock_ms": 1795150000000}}"#],
+        [
+            #"{"$schema": "x", "store": {"kind": "sqlite", "path": "/tmp/engage-fuzz.db", "sync": "batch", "cache_users": 1000, "cache_ttl_ms": null}, "limits": {"max_depth": 16}}"#
+        ],
+        [
+            #"{"store": {"kind": "sqlite", "path": "state.db", "sync": "always", "cache_users": 0, "cache_ttl_ms": 86400000}, "defaults": {"fixed_clock_ms": null}}"#
+        ],
+        [#"{"defaults": {"fixed_clock_ms": -62167219200000}, "limits": {"max_request_bytes": 1, "max_depth": 1024}}"#],
+        [#"{"limits": {"max_steps": 1, "history_retention": "1h"}, "defaults": {"time_zone": "+09:00"}}"#],
+        [#"{"store": {"kind": "redis", "address": "[::1]:6379", "key_prefix": "t:", "timeout_ms": 50, "pool_size": 8, "password": "pw", "database": 1}}"#],
+    ]
+        + [
+            "callbacks.json", "memory.json", "sqlite.json", "redis.json", "invalid-empty-time-zone.json", "invalid-max-steps-zero.json",
+            "invalid-redis-without-port.json", "invalid-retention-unit.json", "invalid-sqlite-without-path.json",
+            "invalid-unknown-store.json",
+        ].map { [Seeds.example("config/" + $0)] })
 
 private let engine = FuzzEngine()
 

@@ -27,16 +27,21 @@ private func split(_ request: JSON) -> [JSON] {
     ]
 }
 
-private let seeds = SeedSet([
-    "app-open-onboarding.json", "control-group-banner.json", "explain-agent-handoff.json",
-    "home-screen-slate.json", "plan-page-view.json",
-].map { split(Seeds.parse(Seeds.example("requests/" + $0))) } + [
-    // docs/decisions.md's context and question.
-    [Seeds.parse(#"{"user_id": "u42", "time_zone": "Asia/Seoul", "consent": {"marketing": true}, "channels": ["push"], "app": {"foreground": true}, "user": {"plan": "LTE-S"}}"#),
-     Seeds.parse(#"{"placements": ["app_home_popup"], "commit": false}"#)],
-    // A context that names its own question, asked an empty one.
-    [Seeds.parse(Seeds.example("requests/plan-page-view.json")), Seeds.parse("{}")],
-])
+private let seeds = SeedSet(
+    [
+        "app-open-onboarding.json", "control-group-banner.json", "explain-agent-handoff.json",
+        "home-screen-slate.json", "plan-page-view.json",
+    ].map { split(Seeds.parse(Seeds.example("requests/" + $0))) } + [
+        // docs/decisions.md's context and question.
+        [
+            Seeds.parse(
+                #"{"user_id": "u42", "time_zone": "Asia/Seoul", "consent": {"marketing": true}, "channels": ["push"], "app": {"foreground": true}, "user": {"plan": "LTE-S"}}"#
+            ),
+            Seeds.parse(#"{"placements": ["app_home_popup"], "commit": false}"#),
+        ],
+        // A context that names its own question, asked an empty one.
+        [Seeds.parse(Seeds.example("requests/plan-page-view.json")), Seeds.parse("{}")],
+    ])
 
 private let engine = FuzzEngine()
 

@@ -13,23 +13,26 @@
 import Engage
 import FuzzSupport
 
-private let seeds = SeedSet(texts: [
-    "app-open-onboarding.json", "control-group-banner.json", "explain-agent-handoff.json",
-    "home-screen-slate.json", "plan-page-view.json", "invalid-event-without-name.json",
-    "invalid-k-out-of-range.json", "invalid-missing-user-id.json", "invalid-no-event-or-placement.json",
-    "invalid-unknown-channel.json",
-].map { [Seeds.example("requests/" + $0)] } + [
-    // docs/decisions.md's request, committing.
-    [#"""
-    {"user_id": "u42", "time_zone": "Asia/Seoul", "now": 1795150000000,
-     "event": {"name": "page_view", "properties": {"page": "/plans"}},
-     "placements": ["app_home_popup"], "k": 1,
-     "consent": {"marketing": {"push": true, "sms": false}, "service": true},
-     "channels": ["push", "sms", "email"], "app": {"foreground": true},
-     "user": {"plan": "LTE-S", "first_name": "Min"},
-     "explain": false, "commit": true}
-    """#],
-])
+private let seeds = SeedSet(
+    texts: [
+        "app-open-onboarding.json", "control-group-banner.json", "explain-agent-handoff.json",
+        "home-screen-slate.json", "plan-page-view.json", "invalid-event-without-name.json",
+        "invalid-k-out-of-range.json", "invalid-missing-user-id.json", "invalid-no-event-or-placement.json",
+        "invalid-unknown-channel.json",
+    ].map { [Seeds.example("requests/" + $0)] } + [
+        // docs/decisions.md's request, committing.
+        [
+            #"""
+            {"user_id": "u42", "time_zone": "Asia/Seoul", "now": 1795150000000,
+             "event": {"name": "page_view", "properties": {"page": "/plans"}},
+             "placements": ["app_home_popup"], "k": 1,
+             "consent": {"marketing": {"push": true, "sms": false}, "service": true},
+             "channels": ["push", "sms", "email"], "app": {"foreground": true},
+             "user": {"plan": "LTE-S", "first_name": "Min"},
+             "explain": false, "commit": true}
+            """#
+        ]
+    ])
 
 private let engine = FuzzEngine()
 

@@ -36,7 +36,8 @@ private func checkRoundTrip(_ value: JSON) {
     }
     let pretty = JSONSerializer.bytes(value, pretty: true)
     guard case .success(let fromPretty) = pretty.withUnsafeBytes({ parse($0, .default) }),
-          fromPretty == value else {
+        fromPretty == value
+    else {
         fail("pretty text does not parse back equal: \(String(decoding: pretty, as: UTF8.self))")
     }
 }

@@ -15,22 +15,24 @@
 import Engage
 import FuzzSupport
 
-private let seeds = SeedSet(texts: [
-    "click.json", "conversation.json", "conversion.json", "dismissal.json", "event.json", "impression.json",
-    "invalid-impression-without-channel.json", "invalid-missing-user-id.json", "invalid-time-as-string.json",
-    "invalid-unknown-type.json",
-].map { [Seeds.example("records/" + $0)] } + [
-    [#"{"user_id": "sub-0733-8810", "type": "event", "name": "support_contact", "time": 1795149000000, "properties": {"channel": "phone"}}"#],
-    [#"{"user_id": "sub-0102-5567", "type": "event", "name": "add_to_cart", "properties": {"item_type": "plan"}}"#],
-])
+private let seeds = SeedSet(
+    texts: [
+        "click.json", "conversation.json", "conversion.json", "dismissal.json", "event.json", "impression.json",
+        "invalid-impression-without-channel.json", "invalid-missing-user-id.json", "invalid-time-as-string.json",
+        "invalid-unknown-type.json",
+    ].map { [Seeds.example("records/" + $0)] } + [
+        [#"{"user_id": "sub-0733-8810", "type": "event", "name": "support_contact", "time": 1795149000000, "properties": {"channel": "phone"}}"#],
+        [#"{"user_id": "sub-0102-5567", "type": "event", "name": "add_to_cart", "properties": {"item_type": "plan"}}"#],
+    ])
 
 private let engine = FuzzEngine()
 
-private let profile: JSON = Seeds.parse(#"""
-{"first_name": "Min", "age": 52, "plan": "LTE-S", "tenure_months": 26, "plan_locked": false,
- "contract_days_left": 12, "support_preference": "agent", "plan_includes_ott": true, "ott_linked": false,
- "ott_provider": "streamflix", "activated_at": 1795000000000}
-"""#)
+private let profile: JSON = Seeds.parse(
+    #"""
+    {"first_name": "Min", "age": 52, "plan": "LTE-S", "tenure_months": 26, "plan_locked": false,
+     "contract_days_left": 12, "support_preference": "agent", "plan_includes_ott": true, "ott_linked": false,
+     "ott_provider": "streamflix", "activated_at": 1795000000000}
+    """#)
 
 /// A request for `user` that reaches every campaign of the set it can.
 private func request(user: String, event: String, now: JSON?) -> JSON {

@@ -30,9 +30,12 @@ extension Cap {
     ///
     /// Complexity: O(1) for rolling and lifetime windows; a few binary searches over the
     /// zone's transitions for calendar windows. The label is joined only when read.
-    public func check(scope: CapScope, now: Int64, zone: ZoneRules, firstWeekday: Int = 1,
-                      label: String? = nil) -> CapCheck {
-        CapCheck(scope: scope, range: window.range(now: now, zone: zone, firstWeekday: firstWeekday),
-                 limit: count, labelPrefix: label ?? scope.label, windowLabel: window.label)
+    public func check(
+        scope: CapScope, now: Int64, zone: ZoneRules, firstWeekday: Int = 1,
+        label: String? = nil
+    ) -> CapCheck {
+        CapCheck(
+            scope: scope, range: window.range(now: now, zone: zone, firstWeekday: firstWeekday),
+            limit: count, labelPrefix: label ?? scope.label, windowLabel: window.label)
     }
 }

@@ -34,8 +34,9 @@ extension UserState {
     /// Complexity: O(exact times + folded hours) of the scope's ledger — at most the
     /// policy's `exactImpressions` plus the retained hours.
     public func usage(of check: CapCheck) -> CapUsage {
-        CapUsage(label: check.label, used: impressionCount(check.scope, in: check.range),
-                 limit: check.limit, range: check.range)
+        CapUsage(
+            label: check.label, used: impressionCount(check.scope, in: check.range),
+            limit: check.limit, range: check.range)
     }
 }
 

@@ -40,10 +40,10 @@ final class EventAggregateNode: Node, @unchecked Sendable {
         var keys: [String] = []
         switch node {
         case let v as VarNode:
-            guard let first = v.keys.first else { return nil }   // the whole properties object
+            guard let first = v.keys.first else { return nil } // the whole properties object
             keys.append(first.key)
         case is Literal, is CompareNode, is AndOrNode, is InNode, is TruthNode, is IfNode, is ArithmeticNode,
-             is CatNode, is ArrayNode:
+            is CatNode, is ArrayNode:
             break
         default:
             return nil
@@ -162,24 +162,26 @@ final class NowNode: Node, @unchecked Sendable {
 }
 
 func buildAggregate(_ kind: AggregateKind) -> OperatorSpec {
-    OperatorSpec(build: { (c: inout Compiler, operand: JSON, path: String) throws(LogicError) -> Node in
-        let args = try c.list(operand, kind.rawValue, path)
-        let shape: String
-        let range: ClosedRange<Int>
-        switch kind {
-        case .count: shape = "[event, window, filter?]"; range = 2...3
-        case .sum: shape = "[event, property, window, filter?]"; range = 3...4
-        case .last: shape = "[event, window?, filter?]"; range = 1...3
-        }
-        guard range.contains(args.count) else {
-            throw LogicError(.invalidArguments, path: path, "\"\(kind.rawValue)\" takes \(shape), found \(args.count) arguments")
-        }
-        if let name = args[0].constant, name.stringValue == nil {
-            throw LogicError(.invalidArguments, path: "\(path)[0]", "expected an event name (a string), found \(name.typeName)")
-        }
-        let w = kind == .sum ? 2 : 1
-        let window = args.count > w ? try WindowSpec.compile(args[w], path: "\(path)[\(w)]") : .all
-        return EventAggregateNode(kind: kind, event: args[0], property: kind == .sum ? args[1] : nil,
-                                  window: window, filter: args.count > w + 1 ? args[w + 1] : nil, path: path)
-    }, foldable: false)
+    OperatorSpec(
+        build: { (c: inout Compiler, operand: JSON, path: String) throws(LogicError) -> Node in
+            let args = try c.list(operand, kind.rawValue, path)
+            let shape: String
+            let range: ClosedRange<Int>
+            switch kind {
+            case .count: shape = "[event, window, filter?]"; range = 2...3
+            case .sum: shape = "[event, property, window, filter?]"; range = 3...4
+            case .last: shape = "[event, window?, filter?]"; range = 1...3
+            }
+            guard range.contains(args.count) else {
+                throw LogicError(.invalidArguments, path: path, "\"\(kind.rawValue)\" takes \(shape), found \(args.count) arguments")
+            }
+            if let name = args[0].constant, name.stringValue == nil {
+                throw LogicError(.invalidArguments, path: "\(path)[0]", "expected an event name (a string), found \(name.typeName)")
+            }
+            let w = kind == .sum ? 2 : 1
+            let window = args.count > w ? try WindowSpec.compile(args[w], path: "\(path)[\(w)]") : .all
+            return EventAggregateNode(
+                kind: kind, event: args[0], property: kind == .sum ? args[1] : nil,
+                window: window, filter: args.count > w + 1 ? args[w + 1] : nil, path: path)
+        }, foldable: false)
 }

@@ -5,9 +5,10 @@ let domainOperators: [String: OperatorSpec] = [
     "last_seen": buildAggregate(.last),
     "impressions": buildImpressionQuery(.count),
     "last_impression": buildImpressionQuery(.last),
-    "now": OperatorSpec(build: { (_: inout Compiler, _: JSON, path: String) throws(LogicError) -> Node in
-        NowNode(path: path)
-    }, foldable: false),
+    "now": OperatorSpec(
+        build: { (_: inout Compiler, _: JSON, path: String) throws(LogicError) -> Node in
+            NowNode(path: path)
+        }, foldable: false),
     "segment": segmentOperator,
     "rollout": rolloutOperator,
     "local_time": localTimeOperator(.time),

@@ -38,17 +38,18 @@ final class ImpressionNode: Node, @unchecked Sendable {
 }
 
 func buildImpressionQuery(_ query: ImpressionQuery) -> OperatorSpec {
-    OperatorSpec(build: { (c: inout Compiler, operand: JSON, path: String) throws(LogicError) -> Node in
-        let args = try c.list(operand, query.rawValue, path)
-        let range = query == .count ? 1...2 : 1...1
-        guard range.contains(args.count) else {
-            let shape = query == .count ? "[campaign, window?]" : "[campaign]"
-            throw LogicError(.invalidArguments, path: path, "\"\(query.rawValue)\" takes \(shape), found \(args.count) arguments")
-        }
-        if let id = args[0].constant, id.stringValue == nil {
-            throw LogicError(.invalidArguments, path: "\(path)[0]", "expected a campaign id (a string), found \(id.typeName)")
-        }
-        let window = args.count > 1 ? try WindowSpec.compile(args[1], path: "\(path)[1]") : .all
-        return ImpressionNode(query: query, campaign: args[0], window: window, path: path)
-    }, foldable: false)
+    OperatorSpec(
+        build: { (c: inout Compiler, operand: JSON, path: String) throws(LogicError) -> Node in
+            let args = try c.list(operand, query.rawValue, path)
+            let range = query == .count ? 1...2 : 1...1
+            guard range.contains(args.count) else {
+                let shape = query == .count ? "[campaign, window?]" : "[campaign]"
+                throw LogicError(.invalidArguments, path: path, "\"\(query.rawValue)\" takes \(shape), found \(args.count) arguments")
+            }
+            if let id = args[0].constant, id.stringValue == nil {
+                throw LogicError(.invalidArguments, path: "\(path)[0]", "expected a campaign id (a string), found \(id.typeName)")
+            }
+            let window = args.count > 1 ? try WindowSpec.compile(args[1], path: "\(path)[1]") : .all
+            return ImpressionNode(query: query, campaign: args[0], window: window, path: path)
+        }, foldable: false)
 }

@@ -25,8 +25,10 @@ final class LocalTimeNode: Node, @unchecked Sendable {
     let zoneNode: Node?
     let zones: ZoneCache
 
-    init(_ op: LocalTimeOp, from: Int = 0, to: Int = 0, fixedZone: ZoneRules?, zoneNode: Node?,
-         zones: ZoneCache, path: String) {
+    init(
+        _ op: LocalTimeOp, from: Int = 0, to: Int = 0, fixedZone: ZoneRules?, zoneNode: Node?,
+        zones: ZoneCache, path: String
+    ) {
         self.op = op
         self.from = from
         self.to = to
@@ -93,37 +95,39 @@ func minutesOfDay(_ text: String) -> Int? {
 }
 
 func localTimeOperator(_ op: LocalTimeOp) -> OperatorSpec {
-    OperatorSpec(build: { (c: inout Compiler, operand: JSON, path: String) throws(LogicError) -> Node in
-        let args = try c.listOrSingle(operand, path)
-        let fixed = op == .between ? 2 : 0
-        guard args.count == fixed || args.count == fixed + 1 else {
-            let shape = op == .between ? "[\"HH:MM\", \"HH:MM\", zone?]" : "[zone?]"
-            throw LogicError(.invalidArguments, path: path, "\"\(op.rawValue)\" takes \(shape), found \(args.count) arguments")
-        }
-        var range = (0, 0)
-        if op == .between {
-            var bounds: [Int] = []
-            for (i, a) in args.prefix(2).enumerated() {
-                guard case .string(let s)? = a.constant, let m = minutesOfDay(s) else {
-                    throw LogicError(.invalidArguments, path: "\(path)[\(i)]", "expected a time of day \"HH:MM\"")
+    OperatorSpec(
+        build: { (c: inout Compiler, operand: JSON, path: String) throws(LogicError) -> Node in
+            let args = try c.listOrSingle(operand, path)
+            let fixed = op == .between ? 2 : 0
+            guard args.count == fixed || args.count == fixed + 1 else {
+                let shape = op == .between ? "[\"HH:MM\", \"HH:MM\", zone?]" : "[zone?]"
+                throw LogicError(.invalidArguments, path: path, "\"\(op.rawValue)\" takes \(shape), found \(args.count) arguments")
+            }
+            var range = (0, 0)
+            if op == .between {
+                var bounds: [Int] = []
+                for (i, a) in args.prefix(2).enumerated() {
+                    guard case .string(let s)? = a.constant, let m = minutesOfDay(s) else {
+                        throw LogicError(.invalidArguments, path: "\(path)[\(i)]", "expected a time of day \"HH:MM\"")
+                    }
+                    bounds.append(m)
                 }
-                bounds.append(m)
+                range = (bounds[0], bounds[1])
             }
-            range = (bounds[0], bounds[1])
-        }
-        let zone = args.count > fixed ? args[fixed] : nil
-        var fixedZone: ZoneRules? = nil
-        if let z = zone?.constant {
-            guard case .string(let name) = z else {
-                throw LogicError(.invalidArguments, path: "\(path)[\(fixed)]", "a time zone is an IANA name, found \(z.typeName)")
+            let zone = args.count > fixed ? args[fixed] : nil
+            var fixedZone: ZoneRules? = nil
+            if let z = zone?.constant {
+                guard case .string(let name) = z else {
+                    throw LogicError(.invalidArguments, path: "\(path)[\(fixed)]", "a time zone is an IANA name, found \(z.typeName)")
+                }
+                do throws(TimeZoneError) {
+                    fixedZone = try c.options.zones.zone(named: name)
+                } catch {
+                    throw LogicError(.invalidArguments, path: "\(path)[\(fixed)]", "\(error)")
+                }
             }
-            do throws(TimeZoneError) {
-                fixedZone = try c.options.zones.zone(named: name)
-            } catch {
-                throw LogicError(.invalidArguments, path: "\(path)[\(fixed)]", "\(error)")
-            }
-        }
-        return LocalTimeNode(op, from: range.0, to: range.1, fixedZone: fixedZone,
-                             zoneNode: fixedZone == nil ? zone : nil, zones: c.options.zones, path: path)
-    }, foldable: false)
+            return LocalTimeNode(
+                op, from: range.0, to: range.1, fixedZone: fixedZone,
+                zoneNode: fixedZone == nil ? zone : nil, zones: c.options.zones, path: path)
+        }, foldable: false)
 }

@@ -36,24 +36,25 @@ final class RolloutNode: Node, @unchecked Sendable {
     override var children: [Node] { [salt, percent] + (id.map { [$0] } ?? []) }
 }
 
-let rolloutOperator = OperatorSpec(build: { (c: inout Compiler, operand: JSON, path: String) throws(LogicError) -> Node in
-    let args = try c.list(operand, "rollout", path)
-    guard args.count == 2 || args.count == 3 else {
-        throw LogicError(.invalidArguments, path: path, "\"rollout\" takes [salt, percent, id?], found \(args.count) arguments")
-    }
-    if let s = args[0].constant {
-        guard let salt = s.stringValue else {
-            throw LogicError(.invalidArguments, path: "\(path)[0]", "rollout salt must be a string, found \(s.typeName)")
+let rolloutOperator = OperatorSpec(
+    build: { (c: inout Compiler, operand: JSON, path: String) throws(LogicError) -> Node in
+        let args = try c.list(operand, "rollout", path)
+        guard args.count == 2 || args.count == 3 else {
+            throw LogicError(.invalidArguments, path: path, "\"rollout\" takes [salt, percent, id?], found \(args.count) arguments")
         }
-        // The key joins its fields with 0x00: such a salt would put nobody in the rollout.
-        if salt.utf8.contains(0) {
-            throw LogicError(.invalidArguments, path: "\(path)[0]", "rollout salt must not contain U+0000 (bucketing keys join their fields with 0x00)")
+        if let s = args[0].constant {
+            guard let salt = s.stringValue else {
+                throw LogicError(.invalidArguments, path: "\(path)[0]", "rollout salt must be a string, found \(s.typeName)")
+            }
+            // The key joins its fields with 0x00: such a salt would put nobody in the rollout.
+            if salt.utf8.contains(0) {
+                throw LogicError(.invalidArguments, path: "\(path)[0]", "rollout salt must not contain U+0000 (bucketing keys join their fields with 0x00)")
+            }
         }
-    }
-    if let p = args[1].constant {
-        guard case .number(let d) = p, d >= 0, d <= 100 else {
-            throw LogicError(.invalidArguments, path: "\(path)[1]", "rollout percent must be a number from 0 to 100, found \(describe(p))")
+        if let p = args[1].constant {
+            guard case .number(let d) = p, d >= 0, d <= 100 else {
+                throw LogicError(.invalidArguments, path: "\(path)[1]", "rollout percent must be a number from 0 to 100, found \(describe(p))")
+            }
         }
-    }
-    return RolloutNode(salt: args[0], percent: args[1], id: args.count == 3 ? args[2] : nil, path: path)
-}, foldable: false)
+        return RolloutNode(salt: args[0], percent: args[1], id: args.count == 3 ? args[2] : nil, path: path)
+    }, foldable: false)

@@ -27,15 +27,19 @@ public struct SegmentTable: Sendable {
 
     /// Compiles `definitions` and reports every bad segment; the table holds the
     /// segments that compiled.
-    public static func build(_ definitions: [String: JSON],
-                             options: CompileOptions = .default) -> (SegmentTable, [LogicError]) {
+    public static func build(
+        _ definitions: [String: JSON],
+        options: CompileOptions = .default
+    ) -> (SegmentTable, [LogicError]) {
         var work = CompileWork(limit: .max)
         return build(definitions, options: options, work: &work)
     }
 
     /// As ``build(_:options:)``, taking the compile work from a campaign set's budget.
-    static func build(_ definitions: [String: JSON], options: CompileOptions,
-                      work: inout CompileWork) -> (SegmentTable, [LogicError]) {
+    static func build(
+        _ definitions: [String: JSON], options: CompileOptions,
+        work: inout CompileWork
+    ) -> (SegmentTable, [LogicError]) {
         var compiler = Compiler(options: options)
         compiler.workLeft = work.left
         compiler.workLimit = work.limit
@@ -119,14 +123,15 @@ final class SegmentNode: Node, @unchecked Sendable {
     override var readsScopes: Bool { body.readsScopes }
 }
 
-let segmentOperator = OperatorSpec(build: { (c: inout Compiler, operand: JSON, path: String) throws(LogicError) -> Node in
-    var nameValue = operand
-    if case .array(let a) = operand, a.count == 1 { nameValue = a[0] }
-    guard case .string(let name) = nameValue else {
-        throw LogicError(.invalidArguments, path: path, "\"segment\" takes a segment name (a string), found \(nameValue.typeName)")
-    }
-    return SegmentNode(name: name, body: try c.compileSegment(name, path: path), path: path)
-}, foldable: false)
+let segmentOperator = OperatorSpec(
+    build: { (c: inout Compiler, operand: JSON, path: String) throws(LogicError) -> Node in
+        var nameValue = operand
+        if case .array(let a) = operand, a.count == 1 { nameValue = a[0] }
+        guard case .string(let name) = nameValue else {
+            throw LogicError(.invalidArguments, path: path, "\"segment\" takes a segment name (a string), found \(nameValue.typeName)")
+        }
+        return SegmentNode(name: name, body: try c.compileSegment(name, path: path), path: path)
+    }, foldable: false)
 
 /// Compile work a campaign set may still spend: nodes compiled plus steps spent folding
 /// constants, over every rule and segment of the set.

@@ -37,8 +37,9 @@ final class ArithmeticNode: Node, @unchecked Sendable {
         case .subtract, .divide, .modulo, .min, .max:
             let needed = op == .modulo ? 2 : 1
             guard values.count >= needed else {
-                throw LogicError(.invalidArguments, at: self,
-                                 "\"\(op.rawValue)\" needs at least \(needed) argument\(needed == 1 ? "" : "s")")
+                throw LogicError(
+                    .invalidArguments, at: self,
+                    "\"\(op.rawValue)\" needs at least \(needed) argument\(needed == 1 ? "" : "s")")
             }
             var acc = try number(values[0])
             if values.count == 1 {

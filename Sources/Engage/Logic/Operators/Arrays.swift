@@ -18,8 +18,9 @@ final class MergeNode: Node, @unchecked Sendable {
         for v in try args.values(&env) {
             if case .array(let a) = v { out.append(contentsOf: a) } else { out.append(v) }
             if out.count > env.limits.maxArrayLength {
-                throw LogicError(.limitExceeded, at: self,
-                                 "merge result longer than \(env.limits.maxArrayLength) elements")
+                throw LogicError(
+                    .limitExceeded, at: self,
+                    "merge result longer than \(env.limits.maxArrayLength) elements")
             }
         }
         try env.charge(out.count / 16, at: self)

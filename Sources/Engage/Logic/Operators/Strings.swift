@@ -12,8 +12,9 @@ final class CatNode: Node, @unchecked Sendable {
         try env.charge(at: self)
         var out = ""
         for v in try args.values(&env) where !stringValue(v, into: &out, limit: env.limits.maxStringBytes) {
-            throw LogicError(.limitExceeded, at: self,
-                             "cat result longer than \(env.limits.maxStringBytes) bytes")
+            throw LogicError(
+                .limitExceeded, at: self,
+                "cat result longer than \(env.limits.maxStringBytes) bytes")
         }
         return .string(out)
     }

@@ -13,16 +13,21 @@ do {
     try engine.load(bytes: [UInt8](try Data(contentsOf: setURL)))
 
     for hoursAgo in [30, 20, 10] as [Int64] {
-        try engine.record(userID: "u42", .behaviour(HistoryEvent(
-            name: "page_view", time: now - hoursAgo * 3_600_000, properties: ["page": "/plans"])))
+        try engine.record(
+            userID: "u42",
+            .behaviour(
+                HistoryEvent(
+                    name: "page_view", time: now - hoursAgo * 3_600_000, properties: ["page": "/plans"])))
     }
-    let request = try DecisionRequest(json: JSONParser.parse(#"""
-        {"user_id": "u42", "time_zone": "Asia/Seoul",
-         "event": {"name": "page_view", "properties": {"page": "/plans"}},
-         "placements": ["app_home_popup"], "consent": {"marketing": true}, "app": {"foreground": true},
-         "user": {"age": 30, "plan": "LTE-S", "tenure_months": 12, "first_name": "Min"},
-         "offer": {"plan": "5G-M", "value": 3}, "scores": {"plan_propensity": 0.5}}
-        """#))
+    let request = try DecisionRequest(
+        json: JSONParser.parse(
+            #"""
+            {"user_id": "u42", "time_zone": "Asia/Seoul",
+             "event": {"name": "page_view", "properties": {"page": "/plans"}},
+             "placements": ["app_home_popup"], "consent": {"marketing": true}, "app": {"foreground": true},
+             "user": {"age": 30, "plan": "LTE-S", "tenure_months": 12, "first_name": "Min"},
+             "offer": {"plan": "5G-M", "value": 3}, "scores": {"plan_propensity": 0.5}}
+            """#))
     let first = try engine.decide(request)
     guard let message = first.messages.first else {
         print("swift-app: FAIL — expected a message, got \(first.json)")
