@@ -51,9 +51,10 @@ FOLDERS = {
 }
 # example folders that hold something other than schema documents
 # Folders of example programs (and rule samples), not JSON documents of a format.
-NOT_SCHEMA_FOLDERS = {"logic", "swift-app", "c-host", "go-gateway", "nginx", "telco"}
+NOT_SCHEMA_FOLDERS = {"logic", "swift-app", "c-host", "go-gateway", "gateway-tests", "nginx", "telco"}
 # documents of a format inside those folders
-SINGLE_DOCUMENTS = {"telco/campaigns.json": "campaign-set.schema.json"}
+SINGLE_DOCUMENTS = {"telco/campaigns.json": "campaign-set.schema.json",
+                    "gateway-tests/campaigns.json": "campaign-set.schema.json"}
 
 
 def where(error) -> str:
