@@ -135,6 +135,17 @@ struct BehaviourSeries: Sendable, Equatable {
         return pairs.isEmpty ? .null : .object(JSONObject(pairs))
     }
 
+    /// The indexes of the oldest and newest hours whose newest event is in
+    /// `from...through`, or nil when none is.
+    func hours(from: Int64, through: Int64) -> (oldest: Int, newest: Int)? {
+        var newest = hours.count - 1
+        while newest >= 0, hours[newest].last > through { newest -= 1 }
+        guard newest >= 0, hours[newest].last >= from else { return nil }
+        var oldest = newest
+        while oldest > 0, hours[oldest - 1].last >= from { oldest -= 1 }
+        return (oldest, newest)
+    }
+
     mutating func prune(before cutoff: Int64) {
         var drop = 0
         while drop < hours.count, hours[drop].last < cutoff { drop += 1 }

@@ -75,11 +75,7 @@ extension UserState: EventHistory {
         var answers: [(values: [JSON?], answer: FilterAnswer)] = []
         for series in behaviour where series.name == name {
             let hours = series.hours
-            var newest = hours.count - 1
-            while newest >= 0, hours[newest].last > through { newest -= 1 }
-            guard newest >= 0, hours[newest].last >= from else { continue }
-            var oldest = newest
-            while oldest > 0, hours[oldest - 1].last >= from { oldest -= 1 }
+            guard let (oldest, newest) = series.hours(from: from, through: through) else { continue }
             if !filterReads.contains(where: { series.numericKeys.contains($0) }) {
                 let values = filterReads.map { key in series.dimensions.first { $0.key == key }?.value }
                 let known = answers.first { $0.values == values }?.answer
@@ -115,11 +111,7 @@ extension UserState: EventHistory {
         var layout: JSONObject? = nil
         for series in behaviour where series.name == name {
             let hours = series.hours
-            var newest = hours.count - 1
-            while newest >= 0, hours[newest].last > through { newest -= 1 }
-            guard newest >= 0, hours[newest].last >= from else { continue }
-            var oldest = newest
-            while oldest > 0, hours[oldest - 1].last >= from { oldest -= 1 }
+            guard let (oldest, newest) = series.hours(from: from, through: through) else { continue }
             if series.numericKeys.contains(key) {
                 let template = series.propertiesTemplate
                 for h in stride(from: newest, through: oldest, by: -1)
