@@ -4,6 +4,8 @@
 //
 // Targets are split where a dependency direction must hold:
 //   Engage       — the pure-Swift core (no Foundation); the only public Swift API.
+//                  Hooks its sibling targets need (the C layer, the stores, the scenario
+//                  tools, the CLI) are `package`, not `public` (tools version ≥ 5.9).
 //   EngageSQLite — the embedded durable store (Debian's libsqlite3, through CSQLite).
 //   EngageRedis  — the fleet store on a Redis server (Debian's libhiredis, through CHiredis).
 //   EngageStores — Engine.open(config:): opens whichever store a config names (above

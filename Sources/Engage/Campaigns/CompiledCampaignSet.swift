@@ -141,11 +141,11 @@ public struct CompiledCampaignSet: Sendable {
     public func campaigns(forPlacement placement: String) -> [Int] { byPlacement[placement] ?? [] }
 
     /// The index of the campaign with id `id`. O(1) expected.
-    public func index(ofCampaign id: String) -> Int? { byID[id] }
+    package func index(ofCampaign id: String) -> Int? { byID[id] }
 
     /// The zone for `choice`: a named zone of the set, or `userZone` (falling back to
     /// the set's default zone) for `.user`.
-    public func zone(for choice: ZoneChoice, userZone: ZoneRules? = nil) -> ZoneRules {
+    package func zone(for choice: ZoneChoice, userZone: ZoneRules? = nil) -> ZoneRules {
         switch choice {
         case .user: return userZone ?? defaultZone
         case .named(let name): return zones[name] ?? defaultZone
@@ -175,9 +175,9 @@ public final class CompiledCampaign: Sendable {
     public let score: Rule?
     /// The schedule's zone when it names one; nil when the schedule reads the user's
     /// zone or there is no schedule.
-    public let scheduleZone: ZoneRules?
+    package let scheduleZone: ZoneRules?
     /// Sum of the variants' weights (0 when there are no variants).
-    public let totalVariantWeight: Int
+    package let totalVariantWeight: Int
     /// Payload templates, compiled at load: per channel, and per variant and channel
     /// with the variant's overrides merged in.
     let templates: [TemplateKey: PayloadTemplate]

@@ -97,8 +97,8 @@ struct TimeTextError: Error {
 
 /// Milliseconds since the Unix epoch of an RFC 3339 timestamp
 /// (`2026-11-02T10:00:00+09:00`), or integer milliseconds as text; nil with `problem`
-/// set when it is neither. For tools (the CLI's `--at`, `--start`).
-public func parseInstant(_ text: String, problem: inout String) -> Int64? {
+/// set when it is neither. For tools (the CLI's `--at`, `--start`): `package`, not API.
+package func parseInstant(_ text: String, problem: inout String) -> Int64? {
     if let ms = Int64(text) {
         guard Instant.range.contains(ms) else {
             problem = "\(ms) is outside the instants accepted (\(Instant.earliest) to \(Instant.latest): years 0000 to 9999)"

@@ -1,6 +1,7 @@
 /// Deterministic assignment of users to buckets — for variants, holdouts, the global
 /// control group and percentage rollouts — specified at the byte level so every host
-/// and binding assigns the same user the same way (docs/bucketing.md).
+/// and binding assigns the same user the same way (docs/bucketing.md). The engine's
+/// own (`package`, not API): decisions carry the assignments it makes.
 ///
 /// Version 1:
 /// - **key**: the UTF-8 bytes of the fields, joined by a single 0x00 byte. A field
@@ -19,14 +20,14 @@
 ///
 /// The campaign set carries `bucketing_version`; a future version is a new function
 /// here, never a silent change to this one. Vectors: Tests/vectors/bucketing.json.
-public enum Bucketing {
+package enum Bucketing {
     /// The versions this library implements.
-    public static let supportedVersions: ClosedRange<Int> = 1...1
+    package static let supportedVersions: ClosedRange<Int> = 1...1
     /// Buckets per assignment.
-    public static let bucketCount = 10_000
+    package static let bucketCount = 10_000
 
     /// MurmurHash3 x86_32 of `bytes` with `seed`.
-    public static func murmur3(_ bytes: some Collection<UInt8>, seed: UInt32 = 0) -> UInt32 {
+    package static func murmur3(_ bytes: some Collection<UInt8>, seed: UInt32 = 0) -> UInt32 {
         let c1: UInt32 = 0xCC9E_2D51, c2: UInt32 = 0x1B87_3593
         var h = seed
         var block: UInt32 = 0
@@ -72,42 +73,42 @@ public enum Bucketing {
     }
 
     /// The bucket of `fields` in `0..<10000`, or nil when a field contains U+0000.
-    public static func bucket(_ fields: [String]) -> Int? {
+    package static func bucket(_ fields: [String]) -> Int? {
         guard let k = key(fields) else { return nil }
         return Int((UInt64(murmur3(k)) &* UInt64(bucketCount)) >> 32)
     }
 
     /// The number of buckets a percentage covers (0.01% resolution).
-    public static func threshold(percent: Double) -> Int {
+    package static func threshold(percent: Double) -> Int {
         guard percent.isFinite, percent > 0 else { return 0 }
         guard percent < 100 else { return bucketCount }
         return min(bucketCount, max(0, Int((percent * 100 + 0.5).rounded(.down))))
     }
 
     /// Whether `fields` fall in the first `percent` of buckets.
-    public static func isIn(_ fields: [String], percent: Double) -> Bool {
+    package static func isIn(_ fields: [String], percent: Double) -> Bool {
         guard let b = bucket(fields) else { return false }
         return b < threshold(percent: percent)
     }
 
     /// Whether `userID` is in a `percent` rollout salted with `salt`.
-    public static func inRollout(salt: String, percent: Double, userID: String) -> Bool {
+    package static func inRollout(salt: String, percent: Double, userID: String) -> Bool {
         isIn(["rollout", salt, userID], percent: percent)
     }
 
     /// Whether `userID` is in campaign `campaignID`'s holdout of `percent`.
-    public static func inHoldout(campaignID: String, salt: String, percent: Double, userID: String) -> Bool {
+    package static func inHoldout(campaignID: String, salt: String, percent: Double, userID: String) -> Bool {
         isIn(["holdout", salt, campaignID, userID], percent: percent)
     }
 
     /// Whether `userID` is in the global control group of `percent`.
-    public static func inControl(salt: String, percent: Double, userID: String) -> Bool {
+    package static func inControl(salt: String, percent: Double, userID: String) -> Bool {
         isIn(["control", salt, userID], percent: percent)
     }
 
     /// The index of the variant `userID` gets among `weights` (non-negative, positive
     /// sum), or nil when the weights are unusable or the ids contain U+0000.
-    public static func variant(campaignID: String, salt: String, weights: [Double], userID: String) -> Int? {
+    package static func variant(campaignID: String, salt: String, weights: [Double], userID: String) -> Int? {
         guard !weights.isEmpty, weights.allSatisfy({ $0.isFinite && $0 >= 0 }) else { return nil }
         let total = weights.reduce(0, +)
         guard total > 0, total.isFinite, let b = bucket(["variant", salt, campaignID, userID]) else { return nil }

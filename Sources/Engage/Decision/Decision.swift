@@ -102,8 +102,9 @@ public struct Decision: Sendable {
     }
 
     /// The compact text of ``json``, written straight into bytes: the same bytes as
-    /// `JSONSerializer.bytes(json)`, without building the tree (what the C ABI returns).
-    public var jsonBytes: [UInt8] {
+    /// `JSONSerializer.bytes(json)`, without building the tree. Hook for the C layer
+    /// (what the C ABI returns); Swift callers use ``json``.
+    package var jsonBytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         func key(_ literal: StaticString) {

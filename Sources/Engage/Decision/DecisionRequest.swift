@@ -50,8 +50,8 @@ public struct DecisionRequest: Sendable {
     /// With `explain`: whether traces carry their detail text (default true). False
     /// keeps reason codes and cap scopes, and details only for the channel and
     /// quiet-hours steps — for tools that tally reasons over many decisions (the
-    /// simulator), at a fraction of the cost. Not a JSON member.
-    public var explainDetails: Bool = true
+    /// simulator), at a fraction of the cost. Not a JSON member; `package`, not API.
+    package var explainDetails: Bool = true
     /// The request as sent: what rules and placeholders read.
     public var data: JSON
 

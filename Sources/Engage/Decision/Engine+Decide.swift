@@ -74,9 +74,10 @@ extension Engine {
         return try decide(request)
     }
 
-    /// Counts a request a host layer refused before it reached the engine (too big,
-    /// not JSON), so `failed_requests` in ``stats()`` covers every failed call.
-    public func countFailedRequest() { metrics.failed() }
+    /// Hook for the C layer (`package`, not API): counts a request a host layer refused
+    /// before it reached the engine (too big, not JSON), so `failed_requests` in
+    /// ``stats()`` covers every failed call.
+    package func countFailedRequest() { metrics.failed() }
 
     /// Like ``decide(_:)`` with `explain` set: every campaign's trace is returned.
     public func explain(_ request: DecisionRequest) throws(DecisionError) -> Decision {

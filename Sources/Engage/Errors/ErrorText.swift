@@ -30,15 +30,15 @@ public enum ErrorText {
     }
 
     /// A name or value to quote in an error: whole when short, else cut with its length.
-    public static func name(_ text: String) -> String {
+    package static func name(_ text: String) -> String {
         cut(text, limit: maxNameBytes, keep: keptNameBytes)
     }
 
     /// `"name"`, cut as ``name(_:)``.
-    public static func quoted(_ text: String) -> String { "\"\(name(text))\"" }
+    package static func quoted(_ text: String) -> String { "\"\(name(text))\"" }
 
     /// How a found value is shown: `"abc"`, `12`, `true`, `null`, `an array`, `an object`.
-    public static func shown(_ v: JSON) -> String {
+    package static func shown(_ v: JSON) -> String {
         switch v {
         case .string(let s): return quoted(s)
         case .number, .bool, .null: return v.description
@@ -48,7 +48,7 @@ public enum ErrorText {
     }
 
     /// A path or message bounded to ``maxBytes``.
-    public static func bounded(_ text: String) -> String {
+    package static func bounded(_ text: String) -> String {
         cut(text, limit: maxBytes, keep: maxBytes - 64)
     }
 }

@@ -26,8 +26,8 @@ public struct Impression: Sendable, Hashable {
     }
 
     /// Every cap scope this impression counts in: its campaign, channel, purpose and
-    /// each (distinct) tag.
-    public var scopes: [CapScope] {
+    /// each (distinct) tag. The engine's and the stores' (`package`, not API).
+    package var scopes: [CapScope] {
         var result: [CapScope] = [.campaign(campaignID), .channel(channel), .purpose(purpose)]
         for tag in tags where !result.contains(.tag(tag)) { result.append(.tag(tag)) }
         return result
@@ -123,6 +123,7 @@ public struct RetentionPolicy: Sendable, Hashable {
         self.maxCampaigns = min(max(maxCampaigns, 1), 65_536)
     }
 
-    /// The oldest time kept when the newest known time is `newest`.
-    public func cutoff(newest: Int64) -> Int64 { newest - retention } // both bounded: no overflow
+    /// The oldest time kept when the newest known time is `newest`. For the stores
+    /// (`package`, not API).
+    package func cutoff(newest: Int64) -> Int64 { newest - retention } // both bounded: no overflow
 }

@@ -32,8 +32,9 @@ public struct UserState: Sendable, Equatable {
     }
 
     /// True when nothing is left that any decision could read: no retained history and
-    /// no lifetime impression total. A store may drop such a user.
-    public var isPrunable: Bool {
+    /// no lifetime impression total. A store may drop such a user. For the stores
+    /// (`package`, not API).
+    package var isPrunable: Bool {
         isEmpty
             || (campaigns.isEmpty && behaviour.isEmpty && conversations.isEmpty
                 && ledgers.allSatisfy { $0.isIdle && $0.total == 0 })

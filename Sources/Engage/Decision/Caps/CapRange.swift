@@ -10,14 +10,15 @@
 //               `firstWeekday` (ISO 1 = Monday … 7 = Sunday, default Monday).
 //   lifetime    every impression ever recorded (the never-pruned lifetime total).
 
-/// Turns cap windows into the half-open ranges of impression times that count.
-public enum CapRange {
+/// Turns cap windows into the half-open ranges of impression times that count. The
+/// engine's own arithmetic (`package`, not API): Swift callers use ``CapWindow/range(now:zone:firstWeekday:)``.
+package enum CapRange {
     /// Every impression ever recorded.
-    public static let lifetime: Range<Int64> = Int64.min..<Int64.max
+    package static let lifetime: Range<Int64> = Int64.min..<Int64.max
 
     /// The rolling window of `milliseconds` ending at `now`: `now − milliseconds` and
     /// later (including impressions stamped after `now`).
-    public static func rolling(milliseconds: Int64, now: Int64) -> Range<Int64> {
+    package static func rolling(milliseconds: Int64, now: Int64) -> Range<Int64> {
         let (start, overflow) = now.subtractingReportingOverflow(max(milliseconds, 0))
         return (overflow ? Int64.min : start)..<Int64.max
     }
@@ -26,7 +27,7 @@ public enum CapRange {
     /// `firstWeekday` (ISO: 1 = Monday … 7 = Sunday; others taken modulo 7).
     ///
     /// Complexity: a few binary searches over the zone's transitions; no allocation.
-    public static func calendar(_ unit: CalendarUnit, now: Int64, zone: ZoneRules, firstWeekday: Int = 1) -> Range<Int64> {
+    package static func calendar(_ unit: CalendarUnit, now: Int64, zone: ZoneRules, firstWeekday: Int = 1) -> Range<Int64> {
         let seconds = zone.calendarWindow(unit, containingUTC: floorDiv(now, 1000), firstWeekday: firstWeekday)
         let start = milliseconds(seconds.lowerBound)
         return start..<max(start, milliseconds(seconds.upperBound))

@@ -1,21 +1,21 @@
 /// How much of a cap a user has used: what the caps step decides on and what an
-/// explanation prints (`cap campaign/1d: 1 of 1 used`).
+/// explanation prints (`cap campaign/1d: 1 of 1 used`). The engine's own (`package`, not API).
 ///
 /// What counts (docs/caps.md): impressions on every channel, in-app included, in one
 /// ledger per scope. A click or a dismissal adds nothing (the impression it followed
 /// already counted); holdout and control assignments show nothing and are never
 /// recorded as impressions.
-public struct CapUsage: Sendable, Hashable, CustomStringConvertible {
+package struct CapUsage: Sendable, Hashable, CustomStringConvertible {
     /// The cap as explanations name it, e.g. `campaign/1d`, `purpose:marketing/day`.
-    public let label: String
+    package let label: String
     /// Impressions already in the window.
-    public let used: Int
+    package let used: Int
     /// Impressions the cap allows in the window.
-    public let limit: Int
+    package let limit: Int
     /// The impression times that count (ms, half-open).
-    public let range: Range<Int64>
+    package let range: Range<Int64>
 
-    public init(label: String, used: Int, limit: Int, range: Range<Int64>) {
+    package init(label: String, used: Int, limit: Int, range: Range<Int64>) {
         self.label = label
         self.used = used
         self.limit = limit
@@ -23,9 +23,9 @@ public struct CapUsage: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// True when one more impression fits (`used < limit`).
-    public var allowed: Bool { used < limit }
+    package var allowed: Bool { used < limit }
 
-    public var description: String { "cap \(label): \(used) of \(limit) used" }
+    package var description: String { "cap \(label): \(used) of \(limit) used" }
 }
 
 extension UserState {
@@ -33,7 +33,7 @@ extension UserState {
     ///
     /// Complexity: O(exact times + folded hours) of the scope's ledger — at most the
     /// policy's `exactImpressions` plus the retained hours.
-    public func usage(of check: CapCheck) -> CapUsage {
+    package func usage(of check: CapCheck) -> CapUsage {
         CapUsage(
             label: check.label, used: impressionCount(check.scope, in: check.range),
             limit: check.limit, range: check.range)
@@ -43,7 +43,7 @@ extension UserState {
 extension CapScope {
     /// The scope as cap labels write it: `campaign` (the campaign is the one being
     /// explained), `tag:retention`, `channel:sms`, `purpose:marketing`, `all`.
-    public var label: String {
+    package var label: String {
         switch self {
         case .campaign: return "campaign"
         case .all: return "all"
