@@ -11,6 +11,7 @@ SQLite store (nginx: 4 workers sharing the file), campaigns.json and an admin to
 import json
 import sys
 import threading
+import time
 
 from harness import (ADMIN_TOKEN, Failure, Gateway, Upstream, check, engage_headers, metric,
                      page, parse_prometheus, request, run_tests)
@@ -192,6 +193,11 @@ def test_erase_and_export(run):
     check(len(shown) == 1 and shown[0]["total"] == 1, "the capped nudge in the export: %r" % x["impressions"])
     r = request(run.port, "DELETE", "/engage/users/cap-u1", AUTH)
     check(r.status == 200, "erase %d: %s" % (r.status, r.body))
+    if run.gw.kind == "nginx":
+        # Workers share one SQLite file; a worker other than the one that erased may
+        # serve its cached copy for up to cache_ttl_ms (default 1 s, docs/state.md)
+        # before it reads the file again. After that, every worker sees the erasure.
+        time.sleep(1.3)
     r = request(run.port, "GET", "/engage/users/cap-u1", AUTH)
     check(r.status == 200 and r.json()["impressions"] == [], "after erase: %s" % r.body[:300])
     # Erased on every worker: the nudge is shown again, once.
