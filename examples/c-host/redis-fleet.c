@@ -423,13 +423,14 @@ static int export_u(engage_engine *e, unsigned char *kept) {
             total = json_object_get_int(t);
             if (strcmp(json_object_get_string(scope), "campaign") || !json_object_object_get_ex(l, "name", &name) ||
                 strcmp(json_object_get_string(name), "s")) continue;
-            long long at[2048];
+            /* One time per impression kept: at most one per decision of the fleet. */
+            static long long at[ALL_K];
             int count = 0;
             if (json_object_object_get_ex(l, "recent", &times))
-                for (size_t j = 0; j < json_object_array_length(times) && count < 2048; j++)
+                for (size_t j = 0; j < json_object_array_length(times) && count < ALL_K; j++)
                     at[count++] = json_object_get_int64(json_object_array_get_idx(times, j));
             if (json_object_object_get_ex(l, "hours", &hours))
-                for (size_t j = 0; j < json_object_array_length(hours) && count < 2048; j++) {
+                for (size_t j = 0; j < json_object_array_length(hours) && count < ALL_K; j++) {
                     json_object *h = json_object_array_get_idx(hours, j), *start, *c;
                     if (!json_object_object_get_ex(h, "start", &start) || !json_object_object_get_ex(h, "count", &c) ||
                         json_object_get_int(c) != 1) { bad++; continue; }
