@@ -27,7 +27,21 @@ enum BucketingVectors {
             #expect(hex == c["key_hex"]?.stringValue)
             #expect(Double(Bucketing.murmur3(key)) == c["murmur3"]?.doubleValue)
             #expect(Bucketing.bucket(fields) == c["bucket"]?.intValue)
+            // The pre-salted path (prefix hashed at load, the last field added per
+            // decision) gives the same bucket for every split of the key.
+            for cut in 0..<fields.count {
+                let prefix = try #require(Bucketing.prefix(Array(fields[..<cut])))
+                var rest = prefix
+                for (i, f) in fields[cut...].dropLast().enumerated() {
+                    let added = rest.add(field: f)
+                    #expect(added, "field \(cut + i)")
+                    rest.add(0)
+                }
+                #expect(Bucketing.bucket(rest, userID: fields.last ?? "") == c["bucket"]?.intValue)
+            }
         }
+        #expect(Bucketing.prefix(["variant", "a\u{0}b"]) == nil)
+        #expect(Bucketing.prefix(["variant"]).flatMap { Bucketing.bucket($0, userID: "u\u{0}") } == nil)
     }
 
     @Test func holdoutControlAndVariantsMatchTheVectors() throws {

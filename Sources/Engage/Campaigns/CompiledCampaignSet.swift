@@ -45,6 +45,8 @@ public struct CompiledCampaignSet: Sendable {
     let channelCost: [Double]
     /// Identical rules share a slot: a decision evaluates each once.
     let ruleSlots: RuleSlots
+    /// The caps each campaign and channel must pass, resolved at load.
+    let capSpecs: CapSpecTable
 
     init(
         set: CampaignSet, campaigns: [CompiledCampaign], segments: SegmentTable,
@@ -89,6 +91,7 @@ public struct CompiledCampaignSet: Sendable {
         for (ch, cost) in set.policies.channelCosts { costs[ch.ordinal] = cost }
         channelCost = costs
         ruleSlots = RuleSlots(campaigns)
+        capSpecs = CapSpecTable(campaigns, set.policies)
     }
 
     /// Validates and compiles a parsed campaign-set document.
@@ -181,6 +184,14 @@ public final class CompiledCampaign: Sendable {
     /// Payload templates, compiled at load: per channel, and per variant and channel
     /// with the variant's overrides merged in.
     let templates: [TemplateKey: PayloadTemplate]
+    /// The bucketing keys' fixed prefixes hashed once (docs/bucketing.md): a decision
+    /// adds only the user id. Nil when the salt or id contains U+0000 (never bucketed).
+    package let holdoutKey: Bucketing.Murmur3?
+    package let variantKey: Bucketing.Murmur3?
+    /// The holdout's share in buckets, and each variant's upper bucket bound (nil when
+    /// the campaign has no usable variant weights).
+    package let holdoutThreshold: Int
+    package let variantBounds: [Int]?
 
     init(
         campaign: Campaign, index: Int, audience: Rule?, exclusion: Rule?, triggers: [CompiledEventRule],
@@ -197,6 +208,10 @@ public final class CompiledCampaign: Sendable {
         self.scheduleZone = scheduleZone
         self.totalVariantWeight = totalVariantWeight
         self.templates = templates
+        holdoutKey = Bucketing.prefix(["holdout", campaign.salt, campaign.id])
+        variantKey = Bucketing.prefix(["variant", campaign.salt, campaign.id])
+        holdoutThreshold = Bucketing.threshold(percent: campaign.holdoutPercent)
+        variantBounds = Bucketing.variantBounds(campaign.variants.map { Double($0.weight) })
     }
 }
 

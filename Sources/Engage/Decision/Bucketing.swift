@@ -28,34 +28,80 @@ package enum Bucketing {
 
     /// MurmurHash3 x86_32 of `bytes` with `seed`.
     package static func murmur3(_ bytes: some Collection<UInt8>, seed: UInt32 = 0) -> UInt32 {
-        let c1: UInt32 = 0xCC9E_2D51, c2: UInt32 = 0x1B87_3593
-        var h = seed
-        var block: UInt32 = 0
-        var n = 0
-        for b in bytes {
+        var m = Murmur3(seed: seed)
+        for b in bytes { m.add(b) }
+        return m.hash
+    }
+
+    /// MurmurHash3 x86_32 fed a byte at a time: a key's fixed prefix (purpose, salt,
+    /// campaign) is hashed once at load and each decision adds only the user id.
+    package struct Murmur3: Sendable {
+        private var h: UInt32
+        private var block: UInt32 = 0
+        private var n = 0
+
+        package init(seed: UInt32 = 0) { h = seed }
+
+        @inline(__always)
+        package mutating func add(_ b: UInt8) {
             block |= UInt32(b) << (8 * UInt32(n & 3))
             n &+= 1
             if n & 3 == 0 {
-                var k = block &* c1
-                k = (k << 15) | (k >> 17)
-                h ^= k &* c2
+                h ^= Self.mix(block)
                 h = (h << 13) | (h >> 19)
                 h = h &* 5 &+ 0xE654_6B64
                 block = 0
             }
         }
-        if n & 3 != 0 {
-            var k = block &* c1
-            k = (k << 15) | (k >> 17)
-            h ^= k &* c2
+
+        /// Adds `field`'s UTF-8 bytes; false (and nothing added) when it contains U+0000.
+        package mutating func add(field: String) -> Bool {
+            var copy = self
+            for b in field.utf8 {
+                if b == 0 { return false }
+                copy.add(b)
+            }
+            self = copy
+            return true
         }
-        h ^= UInt32(truncatingIfNeeded: n)
-        h ^= h >> 16
-        h = h &* 0x85EB_CA6B
-        h ^= h >> 13
-        h = h &* 0xC2B2_AE35
-        h ^= h >> 16
-        return h
+
+        @inline(__always)
+        private static func mix(_ block: UInt32) -> UInt32 {
+            var k = block &* 0xCC9E_2D51
+            k = (k << 15) | (k >> 17)
+            return k &* 0x1B87_3593
+        }
+
+        /// The hash of the bytes added so far.
+        package var hash: UInt32 {
+            var h = self.h
+            if n & 3 != 0 { h ^= Self.mix(block) }
+            h ^= UInt32(truncatingIfNeeded: n)
+            h ^= h >> 16
+            h = h &* 0x85EB_CA6B
+            h ^= h >> 13
+            h = h &* 0xC2B2_AE35
+            h ^= h >> 16
+            return h
+        }
+    }
+
+    /// The hash state of `fields` joined by 0x00 and followed by the 0x00 that precedes
+    /// the user id, or nil when a field contains U+0000.
+    package static func prefix(_ fields: [String]) -> Murmur3? {
+        var m = Murmur3()
+        for f in fields {
+            guard m.add(field: f) else { return nil }
+            m.add(0)
+        }
+        return m
+    }
+
+    /// The bucket of `prefix` followed by `userID`, or nil when the id contains U+0000.
+    package static func bucket(_ prefix: Murmur3, userID: String) -> Int? {
+        var m = prefix
+        guard m.add(field: userID) else { return nil }
+        return Int((UInt64(m.hash) &* UInt64(bucketCount)) >> 32)
     }
 
     /// The key bytes of `fields`, or nil when a field contains U+0000.
@@ -109,17 +155,25 @@ package enum Bucketing {
     /// The index of the variant `userID` gets among `weights` (non-negative, positive
     /// sum), or nil when the weights are unusable or the ids contain U+0000.
     package static func variant(campaignID: String, salt: String, weights: [Double], userID: String) -> Int? {
+        guard let bounds = variantBounds(weights), let b = bucket(["variant", salt, campaignID, userID]) else { return nil }
+        return variant(bucket: b, bounds: bounds)
+    }
+
+    /// Each variant's upper bucket bound for `weights` (the last is 10000), or nil when
+    /// the weights are unusable (empty, negative, not finite, zero sum).
+    package static func variantBounds(_ weights: [Double]) -> [Int]? {
         guard !weights.isEmpty, weights.allSatisfy({ $0.isFinite && $0 >= 0 }) else { return nil }
         let total = weights.reduce(0, +)
-        guard total > 0, total.isFinite, let b = bucket(["variant", salt, campaignID, userID]) else { return nil }
+        guard total > 0, total.isFinite else { return nil }
         var cumulative = 0.0
-        for (i, w) in weights.enumerated() {
-            cumulative += w
-            let bound =
-                i == weights.count - 1
-                ? bucketCount : Int((cumulative / total * Double(bucketCount) + 0.5).rounded(.down))
-            if b < bound { return i }
+        return weights.indices.map { i in
+            cumulative += weights[i]
+            return i == weights.count - 1 ? bucketCount : Int((cumulative / total * Double(bucketCount) + 0.5).rounded(.down))
         }
-        return weights.count - 1
+    }
+
+    /// The first variant whose bound exceeds `bucket`.
+    package static func variant(bucket b: Int, bounds: [Int]) -> Int {
+        bounds.firstIndex { b < $0 } ?? bounds.count - 1
     }
 }

@@ -112,10 +112,11 @@ private struct Candidate {
     let compiled: CompiledCampaign
     var campaign: Campaign { compiled.campaign }
     let score: Double
-    let slots: [String?]
+    /// Whether the request's event triggered it (it may then fill the event's slot,
+    /// after the requested placements it has: ``DecisionRun/slot(for:filled:)``).
+    let triggered: Bool
     let channel: Channel
     let cost: Double
-    let skipped: [ChannelSkip]
 }
 
 /// Why a channel was skipped, kept as values: the text is written only for the messages
@@ -314,10 +315,9 @@ struct DecisionRun {
             return nil
         }
         // Trigger / placement.
-        var slots: [String?] = []
-        for p in request.placements where compiled.campaign.placements.contains(p) { slots.append(p) }
+        let placed = request.placements.contains { compiled.campaign.placements.contains($0) }
+        var matched = false
         if let event = request.eventName {
-            var matched = false
             let triggerSlots = set.ruleSlots.campaigns[i].triggers
             for (k, t) in compiled.triggers.enumerated() where t.event == event {
                 guard let filter = t.filter else { matched = true; break }
@@ -336,10 +336,8 @@ struct DecisionRun {
                     return nil
                 }
             }
-            // An event-triggered message fills a requested placement first, if any.
-            if matched { slots.append(nil) }
         }
-        guard !slots.isEmpty else {
+        guard placed || matched else {
             let eventName = request.eventName
             drop(i, .trigger, eventName.map { "event \($0) does not match" } ?? "placements do not match")
             return nil
@@ -391,49 +389,15 @@ struct DecisionRun {
             return nil
         }
         // Campaign, tag and global caps.
-        if let (full, used) = firstFullCap(compiled) {
+        if let (full, used) = firstFull(set.capSpecs.campaign[i]) {
             drop(i, .cap, "cap \(full.label): \(used) of \(full.limit) used", cap: full.scope)
             return nil
         }
         // Quiet hours, reachability, channel consent and caps, cost.
-        var best: (channel: Channel, cost: Double)? = nil
-        var skipped: [ChannelSkip] = []
-        var quietOnly = true
-        for message in compiled.campaign.channels {
-            let ch = message.channel
-            if let q = quietPolicy(for: compiled.campaign.purpose, ch) {
-                skipped.append(.quiet(ch, policy: q))
-                continue
-            }
-            quietOnly = false
-            if ch == .inApp ? !request.foreground : reachableMask & (1 << UInt8(ch.ordinal)) == 0 {
-                skipped.append(ch == .inApp ? .notForeground : .unreachable(ch))
-                continue
-            }
-            guard consents(compiled.campaign.purpose, ch) else {
-                skipped.append(.noConsent(ch, compiled.campaign.purpose))
-                continue
-            }
-            if let (full, used) = firstFullChannelCap(ch) {
-                skipped.append(.cap(ch, full, used: used))
-                continue
-            }
-            var cost = set.channelCost[ch.ordinal]
-            if ch == .whatsapp, state.isConversationOpen(channel: ch.rawValue, at: now) { cost = 0 }
-            if let previous = best {
-                if cost < previous.cost {
-                    skipped.append(.costsMore(previous.channel, than: ch))
-                    best = (ch, cost)
-                } else {
-                    skipped.append(.costsMore(ch, than: previous.channel))
-                }
-            } else {
-                best = (ch, cost)
-            }
-        }
-        guard let chosen = best else {
-            let reason: ReasonCode = quietOnly && !compiled.campaign.channels.isEmpty ? .quietHours : .channel
-            let detail = request.explain ? skipped.map { "\($0.channel.rawValue): \(skipText($0))" }.joined(separator: "; ") : ""
+        let choice = chooseChannel(compiled, keepSkips: request.explain)
+        guard let chosen = choice.best else {
+            let reason: ReasonCode = choice.quietOnly && !compiled.campaign.channels.isEmpty ? .quietHours : .channel
+            let detail = request.explain ? choice.skipped.map { "\($0.channel.rawValue): \(skipText($0))" }.joined(separator: "; ") : ""
             drop(i, reason, detail.isEmpty ? "no channels" : detail)
             return nil
         }
@@ -449,9 +413,62 @@ struct DecisionRun {
                 return nil
             }
         }
-        return Candidate(
-            index: i, compiled: compiled, score: score, slots: slots, channel: chosen.channel,
-            cost: chosen.cost, skipped: skipped)
+        return Candidate(index: i, compiled: compiled, score: score, triggered: matched, channel: chosen.channel, cost: chosen.cost)
+    }
+
+    /// The cheapest channel `compiled` can go out on now (quiet hours, reachability,
+    /// channel consent and caps, cost), and — with `keepSkips`, for explanations and the
+    /// messages shown — why each other channel was passed over. Reads only what the
+    /// decision has read, so a second call answers as the first.
+    private mutating func chooseChannel(
+        _ compiled: CompiledCampaign, keepSkips: Bool
+    ) -> (best: (channel: Channel, cost: Double)?, skipped: [ChannelSkip], quietOnly: Bool) {
+        var best: (channel: Channel, cost: Double)? = nil
+        var skipped: [ChannelSkip] = []
+        var quietOnly = true
+        func skip(_ s: @autoclosure () -> ChannelSkip) { if keepSkips { skipped.append(s()) } }
+        for message in compiled.campaign.channels {
+            let ch = message.channel
+            if let q = quietPolicy(for: compiled.campaign.purpose, ch) {
+                skip(.quiet(ch, policy: q))
+                continue
+            }
+            quietOnly = false
+            if ch == .inApp ? !request.foreground : reachableMask & (1 << UInt8(ch.ordinal)) == 0 {
+                skip(ch == .inApp ? .notForeground : .unreachable(ch))
+                continue
+            }
+            guard consents(compiled.campaign.purpose, ch) else {
+                skip(.noConsent(ch, compiled.campaign.purpose))
+                continue
+            }
+            if let (full, used) = firstFull(set.capSpecs.channel[ch.ordinal]) {
+                skip(.cap(ch, full, used: used))
+                continue
+            }
+            var cost = set.channelCost[ch.ordinal]
+            if ch == .whatsapp, state.isConversationOpen(channel: ch.rawValue, at: now) { cost = 0 }
+            if let previous = best {
+                if cost < previous.cost {
+                    skip(.costsMore(previous.channel, than: ch))
+                    best = (ch, cost)
+                } else {
+                    skip(.costsMore(ch, than: previous.channel))
+                }
+            } else {
+                best = (ch, cost)
+            }
+        }
+        return (best, skipped, quietOnly)
+    }
+
+    /// The slot a candidate fills next: the first requested placement it has with room,
+    /// then (when the event triggered it) the event's slot (nil); nil when all are full.
+    private func slot(for candidate: Candidate, filled: SlotFill) -> String?? {
+        let placements = candidate.campaign.placements
+        for p in request.placements where filled.count(p) < request.k && placements.contains(p) { return .some(p) }
+        if candidate.triggered, filled.count(nil) < request.k { return .some(nil) }
+        return nil
     }
 
     private func scheduleProblem(_ s: Schedule, _ fixed: ZoneRules?) -> String? {
@@ -565,23 +582,11 @@ struct DecisionRun {
         return consentCache[k] == 2
     }
 
-    /// `global`, `global marketing`…: literals, so no decision allocates them.
-    private static func globalLabel(_ purpose: Purpose?) -> String {
-        switch purpose {
-        case nil: return "global"
-        case .marketing?: return "global marketing"
-        case .service?: return "global service"
-        case .transactional?: return "global transactional"
-        }
-    }
-
-    /// A cap resolved against now and the user's zone (semantics: docs/caps.md).
-    /// A cap resolved at `now`. Calendar windows (the same for every campaign of a
-    /// decision) are resolved once per unit; the label's parts are joined only if read.
-    private mutating func check(_ scope: CapScope, _ cap: Cap, _ label: String, _ name: String = "") -> CapCheck {
+    /// A cap resolved at `now`; the label's parts are joined only if read.
+    private mutating func check(_ spec: CapSpec) -> CapCheck {
         CapCheck(
-            scope: scope, range: capRange(cap), limit: cap.count, labelPrefix: label, labelName: name,
-            windowLabel: cap.window.label)
+            scope: spec.scope, range: capRange(spec.cap), limit: spec.cap.count, labelPrefix: spec.labelPrefix,
+            labelName: spec.labelName, windowLabel: spec.cap.window.label)
     }
 
     /// A cap's window resolved at `now`; calendar windows once per unit per decision.
@@ -597,80 +602,35 @@ struct DecisionRun {
     }
 
     /// The caps a message of `compiled` on `channel` must pass, in the order a commit
-    /// re-checks them: the campaign's, its tags', the global ones for its purpose, then
-    /// the channel's (``StateCommit``). Built only for messages that reach arbitration.
+    /// re-checks them (``CapSpecTable``). Built only for messages that reach arbitration.
     private mutating func capChecks(_ compiled: CompiledCampaign, channel: Channel) -> [CapCheck] {
-        let c = compiled.campaign, policies = set.set.policies
+        let own = set.capSpecs.campaign[compiled.index], channelSpecs = set.capSpecs.channel[channel.ordinal]
         var checks: [CapCheck] = []
-        for cap in c.caps { checks.append(check(.campaign(c.id), cap, "campaign")) }
-        for tc in policies.tagCaps where c.tags.contains(tc.tag) {
-            checks.append(check(.tag(tc.tag), tc.cap, "tag", tc.tag))
-        }
-        for gc in policies.globalCaps where gc.purpose == nil || gc.purpose == c.purpose {
-            checks.append(check(Self.scope(gc), gc.cap, Self.globalLabel(gc.purpose)))
-        }
-        for cc in policies.channelCaps where cc.channel == channel {
-            checks.append(check(.channel(channel.rawValue), cc.cap, "channel", channel.rawValue))
-        }
+        checks.reserveCapacity(own.count + channelSpecs.count)
+        for spec in own { checks.append(check(spec)) }
+        for spec in channelSpecs { checks.append(check(spec)) }
         return checks
     }
 
-    /// The first of the campaign, tag and global caps of `compiled` that the state read
-    /// has filled, with its count. A tag or global cap is counted once per decision
-    /// (``capUsed``), however many campaigns it applies to.
-    private mutating func firstFullCap(_ compiled: CompiledCampaign) -> (CapCheck, Int)? {
-        let c = compiled.campaign, policies = set.set.policies
-        for cap in c.caps {
-            let scope = CapScope.campaign(c.id)
-            let used = state.impressionCount(scope, in: capRange(cap))
-            if used >= cap.count { return (check(scope, cap, "campaign"), used) }
-        }
-        for (k, tc) in policies.tagCaps.enumerated() where c.tags.contains(tc.tag) {
-            let used = policyCapUsed(.tag(k)) { .tag(tc.tag) }
-            if used >= tc.cap.count { return (check(.tag(tc.tag), tc.cap, "tag", tc.tag), used) }
-        }
-        for (k, gc) in policies.globalCaps.enumerated() where gc.purpose == nil || gc.purpose == c.purpose {
-            let used = policyCapUsed(.global(k)) { Self.scope(gc) }
-            if used >= gc.cap.count { return (check(Self.scope(gc), gc.cap, Self.globalLabel(gc.purpose)), used) }
+    /// The first of `specs` that the state read has filled, with its count.
+    private mutating func firstFull(_ specs: [CapSpec]) -> (CapCheck, Int)? {
+        for spec in specs {
+            let used = self.used(spec)
+            if used >= spec.cap.count { return (check(spec), used) }
         }
         return nil
     }
 
-    /// The first cap of `channel` the state read has filled, with its count.
-    private mutating func firstFullChannelCap(_ channel: Channel) -> (CapCheck, Int)? {
-        for (k, cc) in set.set.policies.channelCaps.enumerated() where cc.channel == channel {
-            let used = policyCapUsed(.channel(k)) { .channel(channel.rawValue) }
-            if used >= cc.cap.count { return (check(.channel(channel.rawValue), cc.cap, "channel", channel.rawValue), used) }
-        }
-        return nil
-    }
-
-    /// A policy cap: the `k`th tag, global or channel cap of the set's policies.
-    private enum PolicyCap {
-        case tag(Int), global(Int), channel(Int)
-    }
-
-    /// Impressions the state read holds in a policy cap's scope and window, counted
-    /// once per decision.
-    private mutating func policyCapUsed(_ which: PolicyCap, _ scope: () -> CapScope) -> Int {
-        let policies = set.set.policies
-        let (slot, cap): (Int, Cap)
-        switch which {
-        case .tag(let k): (slot, cap) = (k, policies.tagCaps[k].cap)
-        case .global(let k): (slot, cap) = (policies.tagCaps.count + k, policies.globalCaps[k].cap)
-        case .channel(let k): (slot, cap) = (policies.tagCaps.count + policies.globalCaps.count + k, policies.channelCaps[k].cap)
-        }
-        if capUsed.isEmpty {
-            capUsed = [Int](repeating: -1, count: policies.tagCaps.count + policies.globalCaps.count + policies.channelCaps.count)
-        }
-        if capUsed[slot] >= 0 { return capUsed[slot] }
-        let used = state.impressionCount(scope(), in: capRange(cap))
-        capUsed[slot] = used
+    /// Impressions the state read holds in `spec`'s scope and window. A policy cap (tag,
+    /// global, channel) is counted once per decision, however many campaigns it
+    /// applies to.
+    private mutating func used(_ spec: CapSpec) -> Int {
+        guard spec.policySlot >= 0 else { return state.impressionCount(spec.scope, in: capRange(spec.cap)) }
+        if capUsed.isEmpty { capUsed = [Int](repeating: -1, count: set.capSpecs.policySlots) }
+        if capUsed[spec.policySlot] >= 0 { return capUsed[spec.policySlot] }
+        let used = state.impressionCount(spec.scope, in: capRange(spec.cap))
+        capUsed[spec.policySlot] = used
         return used
-    }
-
-    private static func scope(_ gc: PurposeCap) -> CapScope {
-        gc.purpose.map { .purpose($0.rawValue) } ?? .all
     }
 
     // MARK: - Allocation
@@ -754,7 +714,7 @@ struct DecisionRun {
                 drop(candidate.index, .capRace, "cap \(full.label): \(lost.used) of \(full.limit) used by a concurrent decision")
                 continue
             }
-            guard let slot = candidate.slots.first(where: { filled.count($0) < request.k }) else {
+            guard let slot = slot(for: candidate, filled: filled) else {
                 drop(candidate.index, .arbitration, "slots already filled by higher-ranked campaigns")
                 continue
             }
@@ -764,9 +724,7 @@ struct DecisionRun {
             }
             let variant = chooseVariant(compiled)
             if inControl
-                || (compiled.campaign.holdoutPercent > 0
-                    && Bucketing.inHoldout(
-                        campaignID: compiled.campaign.id, salt: compiled.campaign.salt, percent: compiled.campaign.holdoutPercent, userID: request.userID))
+                || (compiled.holdoutThreshold > 0 && bucket(compiled.holdoutKey).map { $0 < compiled.holdoutThreshold } == true)
             {
                 let group: ReasonCode = inControl ? .control : .holdout
                 plan.assignments.append(Decision.Assignment(campaignID: compiled.campaign.id, group: group, variant: variant?.id))
@@ -857,7 +815,7 @@ struct DecisionRun {
                         campaignID: c.id, placement: p.slot, variant: p.variant?.id,
                         channel: candidate.channel, cost: candidate.cost, payload: p.payload,
                         priority: c.priority, score: compiledScore(candidate),
-                        skippedChannels: candidate.skipped.map { ($0.channel, skipText($0)) }))
+                        skippedChannels: chooseChannel(candidate.compiled, keepSkips: true).skipped.map { ($0.channel, skipText($0)) }))
                 exposure(c, group: .selected, variant: p.variant?.id, channel: candidate.channel, slot: p.slot)
             }
         }
@@ -899,15 +857,14 @@ struct DecisionRun {
 
     private func chooseVariant(_ compiled: CompiledCampaign) -> Variant? {
         let variants = compiled.campaign.variants
-        guard !variants.isEmpty else { return nil }
-        let weights = variants.map { Double($0.weight) }
-        guard
-            let i = Bucketing.variant(
-                campaignID: compiled.campaign.id, salt: compiled.campaign.salt, weights: weights,
-                userID: request.userID),
-            i < variants.count
-        else { return nil }
-        return variants[i]
+        guard let bounds = compiled.variantBounds, let b = bucket(compiled.variantKey) else { return nil }
+        let i = Bucketing.variant(bucket: b, bounds: bounds)
+        return i < variants.count ? variants[i] : nil
+    }
+
+    /// The user's bucket under a campaign's key (nil: the key or the id holds U+0000).
+    private func bucket(_ key: Bucketing.Murmur3?) -> Int? {
+        key.flatMap { Bucketing.bucket($0, userID: request.userID) }
     }
 
     /// The most text one rendered payload may hold.
