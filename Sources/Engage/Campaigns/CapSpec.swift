@@ -1,7 +1,9 @@
 /// One cap as a decision checks it: its scope, limit and window, the parts of its label,
 /// and where its count is kept. Built once at load (``CapSpecTable``), so a decision
-/// neither matches tags to tag caps nor builds a scope per campaign.
-struct CapSpec: Sendable {
+/// neither matches tags to tag caps nor builds a scope per campaign. A class: a decision
+/// walks these by reference (a struct of strings would be copied, field by field, at
+/// every step).
+final class CapSpec: Sendable {
     let scope: CapScope
     let cap: Cap
     /// The scope's part of the label (`campaign`, `tag` + `plans`): see ``CapCheck/label``.
@@ -11,6 +13,14 @@ struct CapSpec: Sendable {
     /// channel caps, in the policies' order); -1 for a campaign's own cap, counted per
     /// campaign.
     let policySlot: Int
+
+    init(scope: CapScope, cap: Cap, labelPrefix: String, labelName: String, policySlot: Int) {
+        self.scope = scope
+        self.cap = cap
+        self.labelPrefix = labelPrefix
+        self.labelName = labelName
+        self.policySlot = policySlot
+    }
 }
 
 /// Every cap of a set resolved to the caps each campaign and channel must pass, in the

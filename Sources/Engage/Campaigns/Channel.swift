@@ -25,6 +25,9 @@ extension Channel {
         }
     }
 
+    /// `1 << ordinal`: a set of channels as one byte.
+    var bit: UInt8 { 1 << UInt8(ordinal) }
+
     /// By position, not by raw value: a raw-valued enum otherwise hashes its String.
     public func hash(into hasher: inout Hasher) { hasher.combine(ordinal) }
 }

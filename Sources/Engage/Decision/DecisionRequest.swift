@@ -30,7 +30,13 @@ public struct DecisionRequest: Sendable {
     /// Messages wanted per placement (top-k), 1…100.
     public var k: Int
     /// Channels the user can be reached on besides in-app. Nil means every channel.
-    public var reachable: Set<Channel>?
+    public var reachable: Set<Channel>? {
+        get { reachableMask.map { mask in Set(Channel.allCases.filter { mask & $0.bit != 0 }) } }
+        set { reachableMask = newValue.map { $0.reduce(0) { $0 | $1.bit } } }
+    }
+    /// ``reachable`` as one bit per ``Channel/ordinal`` (nil: every channel): what a
+    /// decision reads, with no set built or hashed.
+    package var reachableMask: UInt8?
     /// Whether the app is in the foreground (in-app messages need it).
     public var foreground: Bool
     /// Consent as sent: `{"marketing": true | false | {"push": true, ...}, ...}`.
@@ -132,18 +138,18 @@ public struct DecisionRequest: Sendable {
         case let v?: throw DecisionError(.invalidRequest, path: "k", "expected an integer from 1 to 100, found \(describe(v))")
         }
         switch o("channels") {
-        case nil, .null?: reachable = nil
+        case nil, .null?: reachableMask = nil
         case .array(let a)?:
-            var set = Set<Channel>()
+            var mask: UInt8 = 0
             for (i, v) in a.enumerated() {
                 guard case .string(let s) = v, let c = Channel(rawValue: s) else {
                     throw DecisionError(
                         .invalidRequest, path: "channels[\(i)]",
                         "unknown channel \(describe(v)) (expected \(Channel.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
-                set.insert(c)
+                mask |= c.bit
             }
-            reachable = set
+            reachableMask = mask
         case let v?: throw DecisionError(.invalidRequest, path: "channels", "expected an array, found \(v.typeName)")
         }
         switch o("app")?["foreground"] {

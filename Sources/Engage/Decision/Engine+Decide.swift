@@ -112,6 +112,10 @@ private struct Candidate {
     let compiled: CompiledCampaign
     var campaign: Campaign { compiled.campaign }
     let score: Double
+    /// Arbitration's keys besides the score: the campaign's priority and its id's rank
+    /// (``CompiledCampaignSet/idRank``).
+    let priority: Int
+    let rank: Int
     /// Whether the request's event triggered it (it may then fill the event's slot,
     /// after the requested placements it has: ``DecisionRun/slot(for:filled:)``).
     let triggered: Bool
@@ -221,17 +225,11 @@ struct DecisionRun {
         if let event { loadedState.apply(event, policy: engine.store.policy) }
         state = loadedState
         eventRecord = event
-        if let reachable = request.reachable {
-            var mask: UInt8 = 0
-            for ch in reachable { mask |= 1 << UInt8(ch.ordinal) }
-            reachableMask = mask
-        } else {
-            reachableMask = 0xFF
-        }
+        reachableMask = request.reachableMask ?? 0xFF
         suppressed = set.set.policies.suppression.contains(request.userID)
         context = EvaluationContext(now: now, userID: request.userID, timeZone: zoneName, history: state)
         var withMemo = context
-        withMemo.segmentMemo = SegmentMemo()
+        withMemo.segmentMemo = SegmentMemo(segments: set.segments.ordinals)
         requestContext = withMemo
         local = zone.localTime(atUTC: Self.seconds(now))
         memo = RuleMemo(set.ruleSlots)
@@ -263,43 +261,38 @@ struct DecisionRun {
     // MARK: - Run
 
     mutating func execute() throws(DecisionError) -> Decision {
-        var candidateIndexes: [Int] = []
-        // Campaigns already taken, one bit each (no hashing of indexes).
-        var seen = [UInt64](repeating: 0, count: (set.campaigns.count + 63) / 64)
-        func take(_ i: Int) -> Bool {
-            let (word, bit) = (i / 64, UInt64(1) << UInt64(i % 64))
-            guard word < seen.count, seen[word] & bit == 0 else { return false }
-            seen[word] |= bit
-            return true
+        // The campaigns the event or a placement can apply, one bit each: walked in
+        // document order with no sort, no index list and no hashing of indexes.
+        var taken = [UInt64](repeating: 0, count: (set.campaigns.count + 63) / 64)
+        func take(_ list: [Int]?) {
+            for i in list ?? [] where i >= 0 && i / 64 < taken.count { taken[i / 64] |= 1 << UInt64(i % 64) }
         }
-        if let event = request.eventName {
-            for i in set.byEvent[event] ?? [] where take(i) { candidateIndexes.append(i) }
-        }
-        for p in request.placements {
-            for i in set.byPlacement[p] ?? [] where take(i) { candidateIndexes.append(i) }
-        }
+        if let event = request.eventName { take(set.byEvent[event]) }
+        for p in request.placements { take(set.byPlacement[p]) }
         if request.explain {
-            for c in set.campaigns where take(c.index) {
+            for c in set.campaigns where taken[c.index / 64] & (1 << UInt64(c.index % 64)) == 0 {
                 traces[c.index] = CampaignTrace(
                     campaignID: c.campaign.id, reason: .trigger,
                     detail: "not triggered by this event or placement")
             }
         }
         var eligible: [Candidate] = []
-        for i in candidateIndexes.sorted() {
-            if let c = evaluate(set.campaigns[i]) { eligible.append(c) }
+        for (w, word) in taken.enumerated() {
+            var bits = word
+            while bits != 0 {
+                let i = w * 64 + bits.trailingZeroBitCount
+                bits &= bits &- 1
+                if let c = evaluate(set.campaigns[i]) { eligible.append(c) }
+            }
         }
-        // Arbitration: priority, then score, then campaign id (stable and documented).
-        // Sorted as small keys (the id as its precomputed rank), then the candidates
-        // put in that order once: no candidate is moved or string compared per step.
-        let keys = eligible.map { (priority: $0.compiled.campaign.priority, score: $0.score, rank: set.idRank[$0.index]) }
-        let order = keys.indices.sorted { i, j in
-            let a = keys[i], b = keys[j]
+        // Arbitration: priority, then score, then campaign id (stable and documented),
+        // the id as its precomputed rank: no string is compared.
+        eligible.sort { a, b in
             if a.priority != b.priority { return a.priority > b.priority }
             if a.score != b.score { return a.score > b.score }
             return a.rank < b.rank
         }
-        return try allocate(order.map { eligible[$0] })
+        return try allocate(eligible)
     }
 
     // MARK: - Eligibility
@@ -413,7 +406,9 @@ struct DecisionRun {
                 return nil
             }
         }
-        return Candidate(index: i, compiled: compiled, score: score, triggered: matched, channel: chosen.channel, cost: chosen.cost)
+        return Candidate(
+            index: i, compiled: compiled, score: score, priority: compiled.campaign.priority, rank: set.idRank[i], triggered: matched,
+            channel: chosen.channel, cost: chosen.cost)
     }
 
     /// The cheapest channel `compiled` can go out on now (quiet hours, reachability,
@@ -434,7 +429,7 @@ struct DecisionRun {
                 continue
             }
             quietOnly = false
-            if ch == .inApp ? !request.foreground : reachableMask & (1 << UInt8(ch.ordinal)) == 0 {
+            if ch == .inApp ? !request.foreground : reachableMask & ch.bit == 0 {
                 skip(ch == .inApp ? .notForeground : .unreachable(ch))
                 continue
             }

@@ -56,9 +56,13 @@ struct Compiler {
     /// Definitions being compiled into a ``SegmentTable``, and those that failed.
     var pendingSegments: [String: JSON] = [:]
     var failedSegments: Set<String> = []
+    /// The ordinal the next compiled segment gets: after those of the table the options
+    /// build on.
+    var nextSegmentOrdinal: Int
 
     init(options: CompileOptions) {
         self.options = options
+        self.nextSegmentOrdinal = options.segments.ordinals
         self.maxDepth = max(1, min(options.maxDepth, CompileOptions.depthCeiling))
     }
 

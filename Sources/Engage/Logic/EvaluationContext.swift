@@ -82,5 +82,17 @@ public struct EvaluationContext: Sendable {
 /// Segment results of one decision. Used by one thread at a time (a decision runs on
 /// the thread that asked for it).
 final class SegmentMemo: @unchecked Sendable {
-    var values: [String: Bool] = [:]
+    /// By ``SegmentRoot/ordinal``: 0 not yet evaluated, 1 false, 2 true.
+    private var values: [UInt8]
+
+    init(segments: Int = 0) { values = [UInt8](repeating: 0, count: max(0, segments)) }
+
+    subscript(_ ordinal: Int) -> Bool? {
+        get { ordinal < values.count && values[ordinal] != 0 ? values[ordinal] == 2 : nil }
+        set {
+            guard ordinal >= 0 else { return }
+            if ordinal >= values.count { values.append(contentsOf: repeatElement(0, count: ordinal + 1 - values.count)) }
+            values[ordinal] = newValue.map { $0 ? 2 : 1 } ?? 0
+        }
+    }
 }

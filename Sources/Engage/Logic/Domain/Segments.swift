@@ -7,11 +7,17 @@
 /// the same data and context and yields its truthiness.
 public struct SegmentTable: Sendable {
     let nodes: [String: Node]
+    /// One past the highest ``SegmentRoot/ordinal`` of this table's segments and of the
+    /// tables it was built on: a decision's ``SegmentMemo`` indexes by ordinal.
+    let ordinals: Int
 
     /// A table with no segments.
-    public static let empty = SegmentTable(nodes: [:])
+    public static let empty = SegmentTable(nodes: [:], ordinals: 0)
 
-    init(nodes: [String: Node]) { self.nodes = nodes }
+    init(nodes: [String: Node], ordinals: Int) {
+        self.nodes = nodes
+        self.ordinals = ordinals
+    }
 
     /// The defined names, sorted.
     public var names: [String] { nodes.keys.sorted() }
@@ -55,7 +61,7 @@ public struct SegmentTable: Sendable {
                 compiler.segmentChain.removeAll()
             }
         }
-        return (SegmentTable(nodes: compiler.segmentNodes), errors)
+        return (SegmentTable(nodes: compiler.segmentNodes, ordinals: compiler.nextSegmentOrdinal), errors)
     }
 }
 
@@ -75,7 +81,8 @@ extension Compiler {
             throw LogicError(.invalidRule, path: path, "segments reference each other in a cycle: \(cycle)")
         }
         segmentChain.append(name)
-        let node = SegmentRoot(try compile(definition, path: "segments.\(ErrorText.name(name))"))
+        let node = SegmentRoot(try compile(definition, path: "segments.\(ErrorText.name(name))"), ordinal: nextSegmentOrdinal)
+        nextSegmentOrdinal += 1
         segmentChain.removeLast()
         segmentNodes[name] = node
         return node
@@ -88,9 +95,12 @@ extension Compiler {
 /// segments that each use the next twice — or a walk of a large segment per reference.
 final class SegmentRoot: Node, @unchecked Sendable {
     let body: Node
+    /// Dense and unique among the segments a rule can reach (``SegmentTable/ordinals``).
+    let ordinal: Int
     private let bodyReadsScopes: Bool
-    init(_ body: Node) {
+    init(_ body: Node, ordinal: Int) {
         self.body = body
+        self.ordinal = ordinal
         self.bodyReadsScopes = body.readsScopes
         super.init(path: body.path)
     }
@@ -103,18 +113,21 @@ final class SegmentRoot: Node, @unchecked Sendable {
 final class SegmentNode: Node, @unchecked Sendable {
     let name: String
     let body: Node
+    /// The segment's ``SegmentRoot/ordinal`` (-1: not memoised).
+    let ordinal: Int
     init(name: String, body: Node, path: String) {
         self.name = name
         self.body = body
+        self.ordinal = (body as? SegmentRoot)?.ordinal ?? -1
         super.init(path: path)
     }
     override func eval(_ env: inout Env) throws(LogicError) -> JSON {
         try env.charge(at: self)
         // At the data's own scope a segment's value is fixed for the whole decision.
-        if env.outer.isEmpty, let memo = env.context.segmentMemo {
-            if let known = memo.values[name] { return .bool(known) }
+        if env.outer.isEmpty, ordinal >= 0, let memo = env.context.segmentMemo {
+            if let known = memo[ordinal] { return .bool(known) }
             let value = isTruthy(try body.eval(&env))
-            memo.values[name] = value
+            memo[ordinal] = value
             return .bool(value)
         }
         return .bool(isTruthy(try body.eval(&env)))
