@@ -109,4 +109,83 @@ private func selected(_ d: Decision) -> [String] { d.messages.map(\.campaignID) 
         #expect(e.stats()["failed_requests"] == 8)
         #expect(e.stats()["decisions"] == 0)
     }
+
+    /// A question reads only its own members over the context's (read once): for random
+    /// contexts and questions, valid and not, the request — or the error, with its path
+    /// and text — is the one a whole read of the merged document gives.
+    @Test func aQuestionReadsAsTheMergedRequest() throws {
+        let pool: [(String, [String])] = [
+            ("time_zone", [#""Asia/Seoul""#, #""UTC""#, "7", "null"]),
+            ("now", ["1795176000000", #""2026-11-20T10:00:00Z""#, #""soon""#, "null"]),
+            ("event", [#"{"name": "page_view", "properties": {"page": "/plans"}}"#, #"{"name": "x"}"#, #"{"properties": {}}"#, "null", "3"]),
+            ("placement", [#""home""#, #""""#, "1"]),
+            ("placements", [#"["home"]"#, #"["banner", "home", "banner"]"#, "[]", #"[1]"#, "null", #""home""#]),
+            ("k", ["1", "2", "0", "1.5", "null"]),
+            ("channels", [#"["push"]"#, #"["sms", "email"]"#, #"["pager"]"#, "null", "{}"]),
+            ("app", [#"{"foreground": true}"#, #"{"foreground": 1}"#, "{}", "null"]),
+            ("consent", [#"{"marketing": true}"#, "false", "null"]),
+            ("commit", ["false", "true", "0"]),
+            ("record_event", ["false", #""no""#]),
+            ("explain", ["true", "null"]),
+            ("user", [#"{"plan": "LTE-S"}"#, "[]"]),
+            ("consnet", ["{}"]),
+            ("user_id", [#""u2""#]),
+        ]
+        var rng = SplitMix(seed: 15)
+        func document(_ members: Int, withUser: Bool) -> String {
+            var parts: [String] = withUser ? [#""user_id": "u1""#] : []
+            var used = Set<String>()
+            for _ in 0..<members {
+                let (key, values) = pool[Int(rng.next() % UInt64(pool.count))]
+                if key == "user_id" || !used.insert(key).inserted { continue }
+                parts.append("\"\(key)\": \(values[Int(rng.next() % UInt64(values.count))])")
+            }
+            return "{" + parts.joined(separator: ", ") + "}"
+        }
+        func outcome(_ body: () throws(DecisionError) -> DecisionRequest) -> String {
+            do throws(DecisionError) {
+                let r = try body()
+                return [
+                    r.userID, "\(r.now as Any)", "\(r.timeZone as Any)", "\(r.eventName as Any)", JSONSerializer.string(r.eventProperties),
+                    "\(r.placements)", "\(r.k)", "\(r.reachableMask as Any)", "\(r.foreground)", JSONSerializer.string(r.consent),
+                    "\(r.commit) \(r.recordEvent) \(r.explain)", JSONSerializer.string(r.data),
+                ].joined(separator: " | ")
+            } catch {
+                return "error \(error.code) \(error.path): \(error.message)"
+            }
+        }
+        var compared = 0, refused = 0
+        for round in 0..<3_000 {
+            let contextText = document(Int(rng.next() % 6), withUser: true)
+            guard let context = try? DecisionContext(json: JSONParser.parse(contextText)) else { continue }
+            let questionText = round % 50 == 0 ? "{}" : document(1 + Int(rng.next() % 4), withUser: round % 97 == 0)
+            guard case .object(let c) = try JSONParser.parse(contextText), case .object(let q) = try JSONParser.parse(questionText) else {
+                Issue.record("fixtures are objects"); return
+            }
+            var pairs = Array(c.map { ($0.key, $0.value) })
+            for (k, v) in q {
+                if let i = pairs.firstIndex(where: { $0.0 == k }) { pairs[i].1 = v } else { pairs.append((k, v)) }
+            }
+            let merged = JSON.object(JSONObject(pairs))
+            let viaContext = outcome { () throws(DecisionError) in try context.request(.object(q)) }
+            let whole = q["user_id"] != nil ? viaContext : outcome { () throws(DecisionError) in try DecisionRequest(json: merged) }
+            #expect(viaContext == whole, "context \(contextText) question \(questionText)")
+            compared += 1
+            if viaContext.hasPrefix("error") { refused += 1 }
+        }
+        #expect(compared > 1_000 && refused > 100 && refused < compared - 100)
+    }
+}
+
+/// SplitMix64, for reproducible random documents.
+private struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

@@ -46,7 +46,15 @@ public struct DecisionContext: Sendable {
             }, data: json)
         userID = probe.userID
         members = o
+        base = probe
+        placementsUnread = !hasQuestion
     }
+
+    /// The context's members as read (checked once); a question reads only its own
+    /// members over them (``DecisionRequest/merging(_:members:data:placementsUnread:)``).
+    private let base: DecisionRequest
+    /// The base's placements are the stand-in of a context without a question.
+    private let placementsUnread: Bool
 
     /// The request for `question` (a JSON object) asked in this context.
     ///
@@ -59,7 +67,10 @@ public struct DecisionContext: Sendable {
         if q["user_id"] != nil {
             throw DecisionError(.invalidRequest, path: "user_id", "set by the context; a question cannot change it")
         }
-        if q.isEmpty { return try DecisionRequest(members: { members[$0] }, data: .object(members)) }
+        if q.isEmpty {
+            let members = self.members
+            return try base.merging(q, members: { members[$0] }, data: .object(members), placementsUnread: placementsUnread)
+        }
         var keys = members.keys
         var values = members.values
         for (key, value) in q {
@@ -71,6 +82,6 @@ public struct DecisionContext: Sendable {
             }
         }
         let merged = JSONObject(keys: keys, values: values)
-        return try DecisionRequest(members: { merged[$0] }, data: .object(merged))
+        return try base.merging(q, members: { merged[$0] }, data: .object(merged), placementsUnread: placementsUnread)
     }
 }

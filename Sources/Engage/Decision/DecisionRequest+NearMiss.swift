@@ -85,13 +85,16 @@ extension DecisionRequest {
     /// a reserved member.
     static func checkNearMisses(_ data: JSON) throws(DecisionError) {
         guard case .object(let o) = data else { return }
-        for (key, _) in o {
-            if let meant = nearMiss(key) {
-                throw DecisionError(
-                    .invalidRequest, path: ErrorText.name(key),
-                    "unknown request member \(ErrorText.quoted(key)) (did you mean \"\(meant)\"? Members this close to a reserved one are refused rather than read as data: rename or nest the data, e.g. under \"user\")"
-                )
-            }
+        for (key, _) in o { try checkNearMiss(key) }
+    }
+
+    /// Refuses `key` when it is a near miss of a reserved member.
+    static func checkNearMiss(_ key: String) throws(DecisionError) {
+        if let meant = nearMiss(key) {
+            throw DecisionError(
+                .invalidRequest, path: ErrorText.name(key),
+                "unknown request member \(ErrorText.quoted(key)) (did you mean \"\(meant)\"? Members this close to a reserved one are refused rather than read as data: rename or nest the data, e.g. under \"user\")"
+            )
         }
     }
 }

@@ -72,6 +72,42 @@ public struct DecisionRequest: Sendable {
     /// Reads a request from its members (`members(key)` is the value of a top-level
     /// key, nil when absent); `data` is what rules and placeholders read.
     init(members o: (String) -> JSON?, data json: JSON) throws(DecisionError) {
+        userID = ""
+        eventProperties = .null
+        placements = []
+        k = 1
+        foreground = false
+        consent = .null
+        commit = true
+        recordEvent = true
+        explain = false
+        data = json
+        try read(o, only: nil)
+        try Self.checkNearMisses(json)
+    }
+
+    /// This request with `question`'s members read over it: `members` is the merged
+    /// lookup (the question's member, else this request's), `data` the merged document.
+    /// Only the members the question sends are read again — this request's were checked
+    /// when it was read — with the checks, errors and their order of a whole read.
+    /// `placementsUnread`: this request's placements were a stand-in (a context without
+    /// a question), so they are read whatever the question sends.
+    func merging(
+        _ question: JSONObject, members o: (String) -> JSON?, data json: JSON, placementsUnread: Bool
+    ) throws(DecisionError) -> DecisionRequest {
+        var merged = self
+        merged.data = json
+        try merged.read(o) { key in
+            key == "placements" ? placementsUnread || question["placement"] != nil || question["placements"] != nil : question[key] != nil
+        }
+        for (key, _) in question { try Self.checkNearMiss(key) }
+        return merged
+    }
+
+    /// Reads the members `only` names (nil: all), in the order a whole read checks them;
+    /// `placement` and `placements` are read together, under the name `placements`.
+    private mutating func read(_ o: (String) -> JSON?, only: ((String) -> Bool)?) throws(DecisionError) {
+        func wants(_ key: String) -> Bool { only?(key) ?? true }
         func string(_ key: String, required: Bool = false) throws(DecisionError) -> String? {
             switch o(key) {
             case nil, .null?:
@@ -84,9 +120,36 @@ public struct DecisionRequest: Sendable {
                 throw DecisionError(.invalidRequest, path: key, "expected a string, found \(v.typeName)")
             }
         }
-        userID = try string("user_id", required: true) ?? ""
-        timeZone = try string("time_zone")
-        switch o("now") {
+        if wants("user_id") { userID = try string("user_id", required: true) ?? "" }
+        if wants("time_zone") { timeZone = try string("time_zone") }
+        if wants("now") { try readNow(o("now")) }
+        if wants("event") { try readEvent(o("event")) }
+        if wants("placements") {
+            try readPlacements(string("placement"), o("placements"))
+            if eventName == nil && placements.isEmpty {
+                throw DecisionError(.invalidRequest, path: "", "a request names an event or at least one placement")
+            }
+        } else if wants("event"), eventName == nil && placements.isEmpty {
+            throw DecisionError(.invalidRequest, path: "", "a request names an event or at least one placement")
+        }
+        if wants("k") { try readK(o("k")) }
+        if wants("channels") { try readChannels(o("channels")) }
+        if wants("app") { try readApp(o("app")) }
+        if wants("consent") { try readConsent(o("consent")) }
+        func flag(_ key: String, _ fallback: Bool) throws(DecisionError) -> Bool {
+            switch o(key) {
+            case nil, .null?: return fallback
+            case .bool(let b)?: return b
+            case let v?: throw DecisionError(.invalidRequest, path: key, "expected a boolean, found \(v.typeName)")
+            }
+        }
+        if wants("commit") { commit = try flag("commit", true) }
+        if wants("record_event") { recordEvent = try flag("record_event", true) }
+        if wants("explain") { explain = try flag("explain", false) }
+    }
+
+    private mutating func readNow(_ value: JSON?) throws(DecisionError) {
+        switch value {
         case nil, .null?: now = nil
         case let v?:
             guard let ms = Instant.milliseconds(v) else {
@@ -94,9 +157,12 @@ public struct DecisionRequest: Sendable {
             }
             now = ms
         }
+    }
+
+    private mutating func readEvent(_ value: JSON?) throws(DecisionError) {
         eventName = nil
         eventProperties = .null
-        if let event = o("event"), !event.isNull {
+        if let event = value, !event.isNull {
             guard case .object(let e) = event else {
                 throw DecisionError(.invalidRequest, path: "event", "expected {\"name\": string, \"properties\": object}, found \(ErrorText.shown(event))")
             }
@@ -113,9 +179,12 @@ public struct DecisionRequest: Sendable {
             case let v?: throw DecisionError(.invalidRequest, path: "event.properties", "expected an object, found \(v.typeName)")
             }
         }
+    }
+
+    private mutating func readPlacements(_ single: String?, _ value: JSON?) throws(DecisionError) {
         var placements: [String] = []
-        if let p = try string("placement") { placements.append(p) }
-        switch o("placements") {
+        if let p = single { placements.append(p) }
+        switch value {
         case nil, .null?: break
         case .array(let a)?:
             for (i, v) in a.enumerated() {
@@ -129,15 +198,18 @@ public struct DecisionRequest: Sendable {
         case let v?: throw DecisionError(.invalidRequest, path: "placements", "expected an array, found \(v.typeName)")
         }
         self.placements = placements
-        if eventName == nil && placements.isEmpty {
-            throw DecisionError(.invalidRequest, path: "", "a request names an event or at least one placement")
-        }
-        switch o("k") {
+    }
+
+    private mutating func readK(_ value: JSON?) throws(DecisionError) {
+        switch value {
         case nil, .null?: k = 1
         case .number(let d)? where d >= 1 && d <= 100 && d.rounded(.towardZero) == d: k = Int(d)
         case let v?: throw DecisionError(.invalidRequest, path: "k", "expected an integer from 1 to 100, found \(describe(v))")
         }
-        switch o("channels") {
+    }
+
+    private mutating func readChannels(_ value: JSON?) throws(DecisionError) {
+        switch value {
         case nil, .null?: reachableMask = nil
         case .array(let a)?:
             var mask: UInt8 = 0
@@ -152,27 +224,21 @@ public struct DecisionRequest: Sendable {
             reachableMask = mask
         case let v?: throw DecisionError(.invalidRequest, path: "channels", "expected an array, found \(v.typeName)")
         }
-        switch o("app")?["foreground"] {
+    }
+
+    private mutating func readApp(_ value: JSON?) throws(DecisionError) {
+        switch value?["foreground"] {
         case nil, .null?: foreground = false
         case .bool(let b)?: foreground = b
         case let v?: throw DecisionError(.invalidRequest, path: "app.foreground", "expected a boolean, found \(v.typeName)")
         }
-        consent = o("consent") ?? .null
+    }
+
+    private mutating func readConsent(_ value: JSON?) throws(DecisionError) {
+        consent = value ?? .null
         if !consent.isNull, consent.objectValue == nil {
             throw DecisionError(.invalidRequest, path: "consent", "expected an object, found \(consent.typeName)")
         }
-        func flag(_ key: String, _ fallback: Bool) throws(DecisionError) -> Bool {
-            switch o(key) {
-            case nil, .null?: return fallback
-            case .bool(let b)?: return b
-            case let v?: throw DecisionError(.invalidRequest, path: key, "expected a boolean, found \(v.typeName)")
-            }
-        }
-        commit = try flag("commit", true)
-        recordEvent = try flag("record_event", true)
-        explain = try flag("explain", false)
-        try Self.checkNearMisses(json)
-        data = json
     }
 
     /// Ids and names: 1–256 UTF-8 bytes, no NUL (which bucketing keys cannot carry).
