@@ -131,7 +131,7 @@ private func selected(_ d: Decision) -> [String] { d.messages.map(\.campaignID) 
             ("consnet", ["{}"]),
             ("user_id", [#""u2""#]),
         ]
-        var rng = SplitMix(seed: 15)
+        var rng = SeededGenerator(seed: 15)
         func document(_ members: Int, withUser: Bool) -> String {
             var parts: [String] = withUser ? [#""user_id": "u1""#] : []
             var used = Set<String>()
@@ -174,18 +174,5 @@ private func selected(_ d: Decision) -> [String] { d.messages.map(\.campaignID) 
             if viaContext.hasPrefix("error") { refused += 1 }
         }
         #expect(compared > 1_000 && refused > 100 && refused < compared - 100)
-    }
-}
-
-/// SplitMix64, for reproducible random documents.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

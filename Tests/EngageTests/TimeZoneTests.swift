@@ -376,7 +376,7 @@ private func makeTZif(
         guard case .success(let ny) = ZoneFileReader.contents(atPath: "/usr/share/zoneinfo/America/New_York", maxBytes: 1 << 20) else {
             Issue.record("cannot read New_York"); return
         }
-        var rng = SplitMix(seed: 42)
+        var rng = SeededGenerator(seed: 42)
         var parsed = 0
         for _ in 0..<3_000 {
             var bytes = ny
@@ -483,18 +483,5 @@ private func makeTZif(
         #expect(ok)
         #expect(cache.loadedZones.count == names.count)
         for name in names { #expect(cache.cachedZone(named: name) != nil) }
-    }
-}
-
-/// A tiny deterministic generator for the corruption test.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
