@@ -192,6 +192,9 @@ public final class CompiledCampaign: Sendable {
     /// the campaign has no usable variant weights).
     package let holdoutThreshold: Int
     package let variantBounds: [Int]?
+    /// The campaign's channels in document order, as plain values (the channel
+    /// messages carry their payloads: walking them moves reference counts).
+    let channelOrder: [Channel]
 
     init(
         campaign: Campaign, index: Int, audience: Rule?, exclusion: Rule?, triggers: [CompiledEventRule],
@@ -212,6 +215,7 @@ public final class CompiledCampaign: Sendable {
         variantKey = Bucketing.prefix(["variant", campaign.salt, campaign.id])
         holdoutThreshold = Bucketing.threshold(percent: campaign.holdoutPercent)
         variantBounds = Bucketing.variantBounds(campaign.variants.map { Double($0.weight) })
+        channelOrder = campaign.channels.map(\.channel)
     }
 }
 

@@ -389,7 +389,7 @@ struct DecisionRun {
         // Quiet hours, reachability, channel consent and caps, cost.
         let choice = chooseChannel(compiled, keepSkips: request.explain)
         guard let chosen = choice.best else {
-            let reason: ReasonCode = choice.quietOnly && !compiled.campaign.channels.isEmpty ? .quietHours : .channel
+            let reason: ReasonCode = choice.quietOnly && !compiled.channelOrder.isEmpty ? .quietHours : .channel
             let detail = request.explain ? choice.skipped.map { "\($0.channel.rawValue): \(skipText($0))" }.joined(separator: "; ") : ""
             drop(i, reason, detail.isEmpty ? "no channels" : detail)
             return nil
@@ -422,8 +422,7 @@ struct DecisionRun {
         var skipped: [ChannelSkip] = []
         var quietOnly = true
         func skip(_ s: @autoclosure () -> ChannelSkip) { if keepSkips { skipped.append(s()) } }
-        for message in compiled.campaign.channels {
-            let ch = message.channel
+        for ch in compiled.channelOrder {
             if let q = quietPolicy(for: compiled.campaign.purpose, ch) {
                 skip(.quiet(ch, policy: q))
                 continue
