@@ -16,82 +16,112 @@
 /// indexes; no pairwise comparison of campaigns). The value is immutable and `Sendable`:
 /// one instance serves any number of concurrent decisions.
 public struct CompiledCampaignSet: Sendable {
+    /// Everything in one immutable object: a decision copies the set by one reference,
+    /// not field by field.
+    private final class Storage: Sendable {
+        let set: CampaignSet
+        let campaigns: [CompiledCampaign]
+        let segments: SegmentTable
+        let zones: [String: ZoneRules]
+        let defaultZone: ZoneRules
+        let warnings: [CampaignSetError]
+        let warningsTruncated: Bool
+        let byEvent: [String: [Int]]
+        let byPlacement: [String: [Int]]
+        let byID: [String: Int]
+        let idRank: [Int]
+        let channelCost: [Double]
+        let ruleSlots: RuleSlots
+        let capSpecs: CapSpecTable
+
+        init(
+            set: CampaignSet, campaigns: [CompiledCampaign], segments: SegmentTable, zones: [String: ZoneRules],
+            defaultZone: ZoneRules, warnings: [CampaignSetError], warningsTruncated: Bool
+        ) {
+            self.set = set
+            self.warnings = warnings
+            self.warningsTruncated = warningsTruncated
+            self.campaigns = campaigns
+            self.segments = segments
+            self.zones = zones
+            self.defaultZone = defaultZone
+            var byEvent: [String: [Int]] = [:]
+            var byPlacement: [String: [Int]] = [:]
+            var byID: [String: Int] = [:]
+            byID.reserveCapacity(campaigns.count)
+            for (i, c) in campaigns.enumerated() {
+                byID[c.campaign.id] = i
+                var seenEvents: [String] = []
+                for t in c.triggers where !seenEvents.contains(t.event) {
+                    seenEvents.append(t.event)
+                    byEvent[t.event, default: []].append(i)
+                }
+                for p in c.campaign.placements { byPlacement[p, default: []].append(i) }
+            }
+            // Arbitration order: priority first, then document order.
+            let order: (Int, Int) -> Bool = { a, b in
+                let pa = campaigns[a].campaign.priority, pb = campaigns[b].campaign.priority
+                return pa != pb ? pa > pb : a < b
+            }
+            self.byEvent = byEvent.mapValues { $0.sorted(by: order) }
+            self.byPlacement = byPlacement.mapValues { $0.sorted(by: order) }
+            self.byID = byID
+            var rank = [Int](repeating: 0, count: campaigns.count)
+            let byIDOrder = campaigns.indices.sorted {
+                campaigns[$0].campaign.id.utf8.lexicographicallyPrecedes(campaigns[$1].campaign.id.utf8)
+            }
+            for (r, i) in byIDOrder.enumerated() { rank[i] = r }
+            idRank = rank
+            var costs = [Double](repeating: 0, count: Channel.allCases.count)
+            for (ch, cost) in set.policies.channelCosts { costs[ch.ordinal] = cost }
+            channelCost = costs
+            ruleSlots = RuleSlots(campaigns)
+            capSpecs = CapSpecTable(campaigns, set.policies)
+        }
+    }
+
+    private let storage: Storage
+
     /// The set as validated (plain data: rules as JSON, windows parsed).
-    public let set: CampaignSet
+    public var set: CampaignSet { storage.set }
     /// The campaigns in document order, each with its compiled rules.
-    public let campaigns: [CompiledCampaign]
+    public var campaigns: [CompiledCampaign] { storage.campaigns }
     /// The set's named segments, compiled; every campaign rule refers to these.
-    public let segments: SegmentTable
+    public var segments: SegmentTable { storage.segments }
     /// Every zone the set names (default zone, schedules, quiet hours), by name.
-    public let zones: [String: ZoneRules]
+    public var zones: [String: ZoneRules] { storage.zones }
     /// The set's default time zone, loaded.
-    public let defaultZone: ZoneRules
+    public var defaultZone: ZoneRules { storage.defaultZone }
     /// Findings that did not fail the load, in the shape of problems (path, code,
     /// message): without an `events` vocabulary, an event or property name used only
     /// once that is a near miss of another; an exclusion group only one campaign has
     /// that is a near miss of another. At most ``CampaignSetOptions/maxProblems``.
-    public let warnings: [CampaignSetError]
+    public var warnings: [CampaignSetError] { storage.warnings }
     /// True when ``warnings`` may be incomplete: the list reached its cap, or the
     /// search for near misses reached its work bound.
-    public let warningsTruncated: Bool
+    public var warningsTruncated: Bool { storage.warningsTruncated }
 
-    let byEvent: [String: [Int]]
-    let byPlacement: [String: [Int]]
-    let byID: [String: Int]
+    var byEvent: [String: [Int]] { storage.byEvent }
+    var byPlacement: [String: [Int]] { storage.byPlacement }
+    var byID: [String: Int] { storage.byID }
     /// Each campaign's position in UTF-8 byte order of ids (arbitration's last key), so
     /// a decision compares integers, not strings.
-    let idRank: [Int]
+    var idRank: [Int] { storage.idRank }
     /// `policies.channel_costs` by ``Channel/ordinal``.
-    let channelCost: [Double]
+    var channelCost: [Double] { storage.channelCost }
     /// Identical rules share a slot: a decision evaluates each once.
-    let ruleSlots: RuleSlots
+    var ruleSlots: RuleSlots { storage.ruleSlots }
     /// The caps each campaign and channel must pass, resolved at load.
-    let capSpecs: CapSpecTable
+    var capSpecs: CapSpecTable { storage.capSpecs }
 
     init(
         set: CampaignSet, campaigns: [CompiledCampaign], segments: SegmentTable,
         zones: [String: ZoneRules], defaultZone: ZoneRules,
         warnings: [CampaignSetError] = [], warningsTruncated: Bool = false
     ) {
-        self.set = set
-        self.warnings = warnings
-        self.warningsTruncated = warningsTruncated
-        self.campaigns = campaigns
-        self.segments = segments
-        self.zones = zones
-        self.defaultZone = defaultZone
-        var byEvent: [String: [Int]] = [:]
-        var byPlacement: [String: [Int]] = [:]
-        var byID: [String: Int] = [:]
-        byID.reserveCapacity(campaigns.count)
-        for (i, c) in campaigns.enumerated() {
-            byID[c.campaign.id] = i
-            var seenEvents: [String] = []
-            for t in c.triggers where !seenEvents.contains(t.event) {
-                seenEvents.append(t.event)
-                byEvent[t.event, default: []].append(i)
-            }
-            for p in c.campaign.placements { byPlacement[p, default: []].append(i) }
-        }
-        // Arbitration order: priority first, then document order.
-        let order: (Int, Int) -> Bool = { a, b in
-            let pa = campaigns[a].campaign.priority, pb = campaigns[b].campaign.priority
-            return pa != pb ? pa > pb : a < b
-        }
-        self.byEvent = byEvent.mapValues { $0.sorted(by: order) }
-        self.byPlacement = byPlacement.mapValues { $0.sorted(by: order) }
-        self.byID = byID
-        var rank = [Int](repeating: 0, count: campaigns.count)
-        let byIDOrder = campaigns.indices.sorted {
-            campaigns[$0].campaign.id.utf8.lexicographicallyPrecedes(campaigns[$1].campaign.id.utf8)
-        }
-        for (r, i) in byIDOrder.enumerated() { rank[i] = r }
-        idRank = rank
-        var costs = [Double](repeating: 0, count: Channel.allCases.count)
-        for (ch, cost) in set.policies.channelCosts { costs[ch.ordinal] = cost }
-        channelCost = costs
-        ruleSlots = RuleSlots(campaigns)
-        capSpecs = CapSpecTable(campaigns, set.policies)
+        storage = Storage(
+            set: set, campaigns: campaigns, segments: segments, zones: zones, defaultZone: defaultZone, warnings: warnings,
+            warningsTruncated: warningsTruncated)
     }
 
     /// Validates and compiles a parsed campaign-set document.
