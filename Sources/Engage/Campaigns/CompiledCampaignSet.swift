@@ -225,6 +225,22 @@ public final class CompiledCampaign: Sendable {
     /// The campaign's channels in document order, as plain values (the channel
     /// messages carry their payloads: walking them moves reference counts).
     let channelOrder: [Channel]
+    /// ``templates`` by position: `(variant index + 1) × channels + channel ordinal`
+    /// (variant index -1: the campaign's own payloads), so a decision finds a template
+    /// without hashing the variant's id.
+    private let templateTable: [PayloadTemplate?]
+
+    /// The template for variant `variant` (an index into the campaign's variants; nil:
+    /// none) on `channel`, falling back to the campaign's own payload for the channel.
+    func template(variant: Int?, channel: Channel) -> PayloadTemplate? {
+        let width = Channel.allCases.count
+        if let v = variant, v >= 0, (v + 1) * width + channel.ordinal < templateTable.count,
+            let t = templateTable[(v + 1) * width + channel.ordinal]
+        {
+            return t
+        }
+        return channel.ordinal < templateTable.count ? templateTable[channel.ordinal] : nil
+    }
 
     init(
         campaign: Campaign, index: Int, audience: Rule?, exclusion: Rule?, triggers: [CompiledEventRule],
@@ -246,6 +262,9 @@ public final class CompiledCampaign: Sendable {
         holdoutThreshold = Bucketing.threshold(percent: campaign.holdoutPercent)
         variantBounds = Bucketing.variantBounds(campaign.variants.map { Double($0.weight) })
         channelOrder = campaign.channels.map(\.channel)
+        templateTable = ([nil] + campaign.variants.map { Optional($0.id) }).flatMap { variant in
+            Channel.allCases.map { templates[TemplateKey(variant: variant, channel: $0)] }
+        }
     }
 }
 

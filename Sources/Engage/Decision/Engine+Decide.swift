@@ -716,7 +716,8 @@ struct DecisionRun {
                 drop(candidate.index, .arbitration, "exclusion group \(group) already used")
                 continue
             }
-            let variant = chooseVariant(compiled)
+            let variantIndex = chooseVariant(compiled)
+            let variant = variantIndex.map { compiled.campaign.variants[$0] }
             if inControl
                 || (compiled.holdoutThreshold > 0 && bucket(compiled.holdoutKey).map { $0 < compiled.holdoutThreshold } == true)
             {
@@ -730,8 +731,7 @@ struct DecisionRun {
                 continue
             }
             guard
-                let template = compiled.templates[TemplateKey(variant: variant?.id, channel: candidate.channel)]
-                    ?? compiled.templates[TemplateKey(variant: nil, channel: candidate.channel)]
+                let template = compiled.template(variant: variantIndex, channel: candidate.channel)
             else { continue }
             let payload: JSON
             do throws(TemplateRenderError) {
@@ -849,11 +849,11 @@ struct DecisionRun {
         set.campaigns[c.index].score == nil ? nil : c.score
     }
 
-    private func chooseVariant(_ compiled: CompiledCampaign) -> Variant? {
-        let variants = compiled.campaign.variants
+    /// The index of the variant the user gets, or nil (no variants, or unbucketable).
+    private func chooseVariant(_ compiled: CompiledCampaign) -> Int? {
         guard let bounds = compiled.variantBounds, let b = bucket(compiled.variantKey) else { return nil }
         let i = Bucketing.variant(bucket: b, bounds: bounds)
-        return i < variants.count ? variants[i] : nil
+        return i < compiled.campaign.variants.count ? i : nil
     }
 
     /// The user's bucket under a campaign's key (nil: the key or the id holds U+0000).
