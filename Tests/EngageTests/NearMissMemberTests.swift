@@ -83,4 +83,42 @@ private func error(_ text: String) -> DecisionError? {
             #expect(got == osa(a, b), "\(String(decoding: a, as: UTF8.self)) / \(String(decoding: b, as: UTF8.self))")
         }
     }
+
+    /// `nearMiss` (a length filter, then a prefix scan per member) answers as the plain
+    /// scan of every reserved member with the edit distance does, for keys one or two
+    /// edits from each reserved member (letters of both cases, `_`, `-`, digits, punctuation).
+    @Test func nearMissAnswersAsAScanOfEveryMember() {
+        func reference(_ key: String) -> String? {
+            let lowered = key.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+            guard lowered.count <= 16, !DecisionRequest.reservedMembers.contains(key) else { return nil }
+            for reserved in DecisionRequest.reservedMembers {
+                let d = lowered.withUnsafeBytes { x in Array(reserved.utf8).withUnsafeBytes { y in DecisionRequest.editsWithinOne(x, y) } }
+                if d == 0 || (d == 1 && lowered.count >= 3) { return reserved }
+            }
+            return nil
+        }
+        var rng = SeededGenerator(seed: 15)
+        let alphabet = Array("aeiouxyzAEKX_-1!?".utf8)
+        var flagged = 0
+        for _ in 0..<20_000 {
+            var b = Array((DecisionRequest.reservedMembers.randomElement(using: &rng) ?? "k").utf8)
+            for _ in 0..<Int.random(in: 1...2, using: &rng) {
+                let c = alphabet.randomElement(using: &rng) ?? 0x61
+                switch Int.random(in: 0..<4, using: &rng) {
+                case 0: b.insert(c, at: Int.random(in: 0...b.count, using: &rng))
+                case 1 where b.count > 1: b.remove(at: Int.random(in: 0..<b.count, using: &rng))
+                case 2 where !b.isEmpty: b[Int.random(in: 0..<b.count, using: &rng)] = c
+                case 3 where b.count > 1:
+                    let k = Int.random(in: 0..<(b.count - 1), using: &rng)
+                    b.swapAt(k, k + 1)
+                default: break
+                }
+            }
+            let key = String(decoding: b, as: UTF8.self)
+            let expected = reference(key)
+            #expect(DecisionRequest.nearMiss(key) == expected, "\(key)")
+            if expected != nil { flagged += 1 }
+        }
+        #expect(flagged > 5_000)
+    }
 }
