@@ -24,7 +24,9 @@ public struct JSONObject: @unchecked Sendable { // _Storage is immutable once bu
     struct _Member {
         let key: String
         let hash: UInt64
-        let value: JSON
+        /// `var` only for the parser, which pushes a member when its key is read and
+        /// sets the value when it is complete; a built object never changes it.
+        var value: JSON
     }
 
     struct _Header {
@@ -109,13 +111,18 @@ public struct JSONObject: @unchecked Sendable { // _Storage is immutable once bu
     @inline(__always)
     static func keyHash(_ key: String) -> UInt64 {
         var utf8 = key
-        return utf8.withUTF8 { bytes in
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-            h ^= h >> 29
-            h = h &* 0xbf58_476d_1ce4_e5b9
-            return h ^ (h >> 32)
-        }
+        return utf8.withUTF8 { keyHash(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// ``keyHash(_:)`` of a key given as its UTF-8 bytes (the parser hashes a key
+    /// straight from the document).
+    @inline(__always)
+    static func keyHash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        h ^= h >> 29
+        h = h &* 0xbf58_476d_1ce4_e5b9
+        return h ^ (h >> 32)
     }
 
     /// What building a table found.
@@ -196,12 +203,26 @@ public struct JSONObject: @unchecked Sendable { // _Storage is immutable once bu
                 v += 1
             }
         }
-        // Duplicates are rare: found by hash (bytes only on a hash match), and only then
-        // the members are rebuilt, the last value winning at the first position.
-        if storage.index() {
-            _storage = storage
+        _storage = JSONObject.indexed(storage)
+    }
+
+    /// `count` members moved from `members` (which are left uninitialised), keys hashed,
+    /// duplicate keys resolved as described on the type: the parser's constructor, with
+    /// no array per object and no retain or release per member.
+    init(moving members: UnsafeMutablePointer<_Member>, count: Int) {
+        if count <= 0 {
+            _storage = JSONObject.emptyStorage
             return
         }
+        let storage = _Storage.make(count: count) { $0.moveInitialize(from: members, count: count) }
+        _storage = JSONObject.indexed(storage)
+    }
+
+    /// `storage` indexed, or, when two members share a key, a copy with one member per
+    /// key. Duplicates are rare: found by hash (bytes only on a hash match), and only
+    /// then the members are rebuilt, the last value winning at the first position.
+    private static func indexed(_ storage: _Storage) -> _Storage {
+        if storage.index() { return storage }
         var position: [_ByteKey: Int] = [:]
         var k2: [String] = []
         var v2: [JSON] = []
@@ -222,7 +243,7 @@ public struct JSONObject: @unchecked Sendable { // _Storage is immutable once bu
             }
         }
         _ = distinct.index()
-        _storage = distinct
+        return distinct
     }
 
     /// An object with `template`'s keys, in its order, and `values` (one per key): the
