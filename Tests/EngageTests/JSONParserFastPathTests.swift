@@ -99,6 +99,37 @@ import Testing
         }
     }
 
+    @Test func duplicatesFoundAtEveryPositionAroundTheScanLimit() throws {
+        // Objects of n members whose last key repeats the first (or, escaped, the one
+        // before it): small ones are checked as keys arrive, large ones by the table.
+        for n in 2...(JSONObject.linearLimit + 3) {
+            for repeated in [0, n - 2] {
+                var members = (0..<(n - 1)).map { #""k\#($0)":\#($0)"# }
+                members.append(#""k\#(repeated)":"again""#)
+                let o = try #require(JSONParser.parse("{" + members.joined(separator: ",") + "}").objectValue)
+                #expect(o.count == n - 1)
+                #expect(o.keys == (0..<(n - 1)).map { "k\($0)" })
+                #expect(o["k\(repeated)"] == "again")
+            }
+        }
+    }
+
+    @Test func keyHashOfAWholeLastWordEqualsTheByteByByteHash() {
+        // The parser hashes a key in the document reading its last word whole; every
+        // length and alignment gives the hash a String's bytes give.
+        let text = Array("the_quick_brown_fox_jumps_over_the_lazy_dog_0123456789".utf8)
+        text.withUnsafeBytes { all in
+            for start in 0..<8 {
+                for n in 0...24 {
+                    let key = UnsafeRawBufferPointer(rebasing: all[start..<(start + n)])
+                    let expected = JSONObject.keyHash(String(decoding: key, as: UTF8.self))
+                    #expect(JSONObject.keyHash(key, readable: all.count - start) == expected)
+                    #expect(JSONObject.keyHash(key) == expected)
+                }
+            }
+        }
+    }
+
     @Test func manyMembersAndDeepNestingGrowTheStacks() throws {
         // 300 open members across nested containers (the stack starts at 64 or fewer)
         // and 100 levels (frames start at 16), every value where it was written.

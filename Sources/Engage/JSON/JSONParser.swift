@@ -144,11 +144,10 @@ struct _JSONParser: ~Copyable {
                     return value
                 }
                 let frame = frames[frameCount &- 1]
-                if frame.isObject {
-                    stack[stackCount &- 1].value = value
-                } else {
-                    push(Member(key: "", hash: 0, value: value))
-                }
+                // The value moves to the stack (swapped with the member's `null`): no
+                // retain and release of it.
+                if !frame.isObject { push(Member(key: "", hash: 0, value: .null)) }
+                swap(&stack[stackCount &- 1].value, &value)
                 skipWhitespace()
                 guard pos < end else {
                     throw error(
@@ -185,6 +184,7 @@ struct _JSONParser: ~Copyable {
 
     /// Parses a scalar or an empty container and returns it; for a non-empty container,
     /// opens a frame, consumes through the first key and colon (objects) and returns nil.
+    @inline(__always)
     private mutating func parseValueStart() throws(JSONParseError) -> JSON? {
         skipWhitespace()
         guard pos < end else { throw error(.syntax, "expected a value, found end of input") }
@@ -227,12 +227,17 @@ struct _JSONParser: ~Copyable {
     }
 
     /// Reads a key and its colon and pushes the member, its value still `null`.
+    @inline(__always)
     private mutating func parseKeyAndColon() throws(JSONParseError) {
         guard pos < end, base[pos] == quote else {
             throw error(.syntax, "expected a string key, found \(found())")
         }
+        let keyStart = pos &+ 1
         let bytes = try scanString()
-        push(Member(key: makeString(bytes), hash: JSONObject.keyHash(UnsafeRawBufferPointer(bytes)), value: .null))
+        // Unescaped keys lie in the document, so the hash may read the whole 8-byte
+        // word holding the key's last bytes when the document goes on that far.
+        let readable = bytes.baseAddress == base + keyStart ? end &- keyStart : bytes.count
+        push(Member(key: makeString(bytes), hash: JSONObject.keyHash(UnsafeRawBufferPointer(bytes), readable: readable), value: .null))
         skipWhitespace()
         guard pos < end, base[pos] == colon else {
             throw error(.syntax, "expected ':' after an object key, found \(found())")
@@ -295,14 +300,28 @@ struct _JSONParser: ~Copyable {
     private mutating func skipWhitespace() {
         while pos < end {
             let c = base[pos]
-            guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return }
+            // Above the space: no whitespace (the usual case, one comparison).
+            guard c <= 0x20, c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return }
             pos += 1
         }
     }
 
+    /// Consumes `word` (`true`, `false` or `null`: four bytes or more).
     private mutating func expectLiteral(_ word: StaticString) throws(JSONParseError) {
         let n = word.utf8CodeUnitCount
         let w = word.utf8Start
+        // The usual case: the first four bytes in one comparison, then the rest.
+        if n >= 4, end - pos >= n,
+            UnsafeRawPointer(base + pos).loadUnaligned(as: UInt32.self) == UnsafeRawPointer(w).loadUnaligned(as: UInt32.self)
+        {
+            var i = 4
+            while i < n, base[pos + i] == w[i] { i += 1 }
+            if i == n {
+                pos += n
+                return
+            }
+        }
+        // Byte by byte, to name the first byte that differs.
         for i in 0..<n {
             guard pos + i < end, base[pos + i] == w[i] else {
                 pos += i
@@ -426,6 +445,7 @@ struct _JSONParser: ~Copyable {
     /// Scans and validates the string whose opening quote is at `pos`, leaving `pos`
     /// after the closing quote. Returns its unescaped UTF-8: a view of the document when
     /// the string has no escapes, else of `scratch` (valid until the next string).
+    @inline(__always)
     private mutating func scanString() throws(JSONParseError) -> UnsafeBufferPointer<UInt8> {
         pos += 1 // opening quote
         let start = pos
@@ -457,8 +477,13 @@ struct _JSONParser: ~Copyable {
             pos = start
             throw stringTooLong()
         }
-        // Slow path, byte by byte: UTF-8 validated in place; the bytes are copied to
-        // `scratch` only from the first escape on.
+        return try scanStringSlowly(start: start, from: i)
+    }
+
+    /// The rest of the string that opened at `start` from `i`, byte by byte: UTF-8
+    /// validated in place; the bytes are copied to `scratch` only from the first
+    /// escape on.
+    private mutating func scanStringSlowly(start: Int, from i: Int) throws(JSONParseError) -> UnsafeBufferPointer<UInt8> {
         var copying = false
         scratchCount = 0
         pos = i
