@@ -24,41 +24,64 @@ public struct JSONObject: @unchecked Sendable { // _Storage is immutable once bu
     struct _Member {
         let key: String
         let hash: UInt64
-        let value: JSON
+        /// `var` only for the parser, which pushes a member when its key is read and
+        /// sets the value when it is complete; a built object never changes it.
+        var value: JSON
     }
 
     struct _Header {
         var count: Int
-        /// Large objects: an open-addressing table of member index + 1 (0 = empty),
-        /// capacity a power of two at least twice the member count; nil when small, or
-        /// when keys collide so much that probing would be slow (then `fallback`).
-        var slots: [Int32]?
+        /// Large objects: the size of the open-addressing table of member index + 1
+        /// (0 = empty) allocated after the members, a power of two at least twice the
+        /// member count; 0 when small, or when keys collide so much that probing would
+        /// be slow (then `fallback`).
+        var slotCount: Int
         /// Large objects whose keys defeat the table (crafted collisions): Swift's
         /// seeded hashing instead.
         var fallback: [_ByteKey: Int]?
     }
 
-    /// The members in one allocation (header and members tail-allocated): building an
-    /// object costs one malloc, not one per array. Immutable once built (so the object
-    /// is `Sendable`; ManagedBuffer itself is not).
+    /// The members in one allocation (header, members and a large object's table
+    /// tail-allocated): building an object costs one malloc, not one per array.
+    /// Immutable once built (so the object is `Sendable`; ManagedBuffer itself is not).
     final class _Storage: ManagedBuffer<_Header, _Member> {
         deinit {
-            _ = withUnsafeMutablePointers { header, members in members.deinitialize(count: header.pointee.count) }
+            // Member by member, so the compiler destroys each in line (deinitialize(count:)
+            // goes through the runtime's generic array destroy).
+            withUnsafeMutablePointers { header, members in
+                for i in 0..<header.pointee.count { _ = (members + i).move() }
+            }
         }
 
         /// An object of `count` members written by `fill` (which must initialise
-        /// exactly `count`), with no lookup table yet.
+        /// exactly `count`), with room for its lookup table but none built yet.
         static func make(count: Int, _ fill: (UnsafeMutablePointer<_Member>) -> Void) -> _Storage {
-            let buffer = _Storage.create(minimumCapacity: count) { _ in _Header(count: 0, slots: nil, fallback: nil) }
+            let slots = JSONObject.slotCount(members: count)
+            let stride = MemoryLayout<_Member>.stride
+            let room = count + (slots * MemoryLayout<Int32>.stride + stride - 1) / stride
+            let buffer = _Storage.create(minimumCapacity: room) { _ in _Header(count: 0, slotCount: 0, fallback: nil) }
             let storage = unsafeDowncast(buffer, to: _Storage.self)
             storage.withUnsafeMutablePointers { header, members in
                 fill(members)
                 header.pointee.count = count
+                if slots > 0 {
+                    UnsafeMutableRawPointer(members + count).bindMemory(to: Int32.self, capacity: slots)
+                        .initialize(repeating: 0, count: slots)
+                    header.pointee.slotCount = slots
+                }
             }
             return storage
         }
 
-        var count: Int { header.count }
+        /// The table's slots (`header.slotCount` of them), after the `count` members.
+        @inline(__always)
+        static func slots(_ members: UnsafeMutablePointer<_Member>, count: Int) -> UnsafeMutablePointer<Int32> {
+            UnsafeMutableRawPointer(members + count).assumingMemoryBound(to: Int32.self)
+        }
+
+        /// Through the header's pointer: `header` itself is a class property, checked
+        /// for exclusive access at run time on every read.
+        var count: Int { withUnsafeMutablePointerToHeader { $0.pointee.count } }
 
         @inline(__always)
         func withMembers<R>(_ body: (UnsafeBufferPointer<_Member>) throws -> R) rethrows -> R {
@@ -82,19 +105,25 @@ public struct JSONObject: @unchecked Sendable { // _Storage is immutable once bu
                     return true
                 }
             }
-            switch withMembers({ JSONObject.table($0) }) {
-            case .table(let slots):
-                header.slots = slots
+            let build: TableBuild = withUnsafeMutablePointers { header, members in
+                let slotCount = header.pointee.slotCount
+                guard slotCount > 0 else { return .collisions }
+                return JSONObject.table(
+                    UnsafeBufferPointer(start: members, count: n), into: _Storage.slots(members, count: n), slotCount: slotCount)
+            }
+            switch build {
+            case .table:
                 return true
             case .duplicate:
                 return false
             case .collisions:
+                withUnsafeMutablePointerToHeader { $0.pointee.slotCount = 0 }
                 var seen = [_ByteKey: Int](minimumCapacity: n)
                 let distinct = withMembers { m in
                     for i in 0..<n where seen.updateValue(i, forKey: _ByteKey(m[i].key)) != nil { return false }
                     return true
                 }
-                if distinct { header.fallback = seen }
+                if distinct { withUnsafeMutablePointerToHeader { $0.pointee.fallback = seen } }
                 return distinct
             }
         }
@@ -104,23 +133,59 @@ public struct JSONObject: @unchecked Sendable { // _Storage is immutable once bu
     /// seeded hashing, so crafted keys cannot make lookups or construction quadratic.
     static let maxProbe = 32
 
-    /// FNV-1a over the key's UTF-8, with a final avalanche: fast for the short keys of
-    /// requests and rules. Not seeded — `maxProbe` bounds what collisions can cost.
+    /// A hash of the key's UTF-8, eight bytes at a time, with a final avalanche: fast
+    /// for the short keys of requests and rules. Not seeded — `maxProbe` bounds what
+    /// collisions can cost. Never stored: only this process compares these hashes.
     @inline(__always)
     static func keyHash(_ key: String) -> UInt64 {
         var utf8 = key
-        return utf8.withUTF8 { bytes in
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return utf8.withUTF8 { keyHash(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// ``keyHash(_:)`` of a key given as its UTF-8 bytes (the parser hashes a key
+    /// straight from the document).
+    @inline(__always)
+    static func keyHash(_ bytes: UnsafeRawBufferPointer) -> UInt64 { keyHash(bytes, readable: bytes.count) }
+
+    /// ``keyHash(_:)`` of `bytes`, whose start the caller may read `readable` bytes
+    /// from (at least `bytes.count`): a last partial word is loaded whole and masked
+    /// when that stays within them.
+    @inline(__always)
+    static func keyHash(_ bytes: UnsafeRawBufferPointer, readable: Int) -> UInt64 {
+        let n = bytes.count
+        let k: UInt64 = 0xbf58_476d_1ce4_e5b9
+        // Each step is a bijection of `h` for a given word, so keys of one length that
+        // differ in one word never collide before the avalanche.
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(truncatingIfNeeded: n)
+        var i = 0
+        while i &+ 8 <= n {
+            h = (h ^ UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))) &* k
             h ^= h >> 29
-            h = h &* 0xbf58_476d_1ce4_e5b9
-            return h ^ (h >> 32)
+            i &+= 8
         }
+        if i < n {
+            var tail: UInt64 = 0
+            if i &+ 8 <= readable, let start = bytes.baseAddress {
+                let word = UInt64(littleEndian: (start + i).loadUnaligned(as: UInt64.self))
+                tail = word & ((1 &<< UInt64(truncatingIfNeeded: (n &- i) &* 8)) &- 1)
+            } else {
+                var shift: UInt64 = 0
+                while i < n {
+                    tail |= UInt64(bytes[i]) &<< shift
+                    shift &+= 8
+                    i &+= 1
+                }
+            }
+            h = (h ^ tail) &* k
+        }
+        h ^= h >> 32
+        h = h &* 0x94d0_49bb_1331_11eb
+        return h ^ (h >> 29)
     }
 
     /// What building a table found.
     enum TableBuild {
-        case table([Int32])
+        case table
         /// Two members share a key (by bytes).
         case duplicate
         /// Some probe sequence would exceed `maxProbe`.
@@ -130,16 +195,29 @@ public struct JSONObject: @unchecked Sendable { // _Storage is immutable once bu
     /// The table for `keys` with the given `hashes` (tests choose colliding hashes).
     static func table(_ keys: [String], _ hashes: [UInt64]) -> TableBuild {
         let members = zip(keys, hashes).map { _Member(key: $0, hash: $1, value: .null) }
-        return members.withUnsafeBufferPointer { table($0) }
+        let slotCount = JSONObject.slotCount(members: Swift.max(members.count, linearLimit + 1))
+        var slots = [Int32](repeating: 0, count: slotCount)
+        return members.withUnsafeBufferPointer { m in
+            slots.withUnsafeMutableBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return .collisions }
+                return table(m, into: base, slotCount: slotCount)
+            }
+        }
     }
 
-    /// The open-addressing table for `members`.
-    static func table(_ members: UnsafeBufferPointer<_Member>) -> TableBuild {
-        guard members.count < Int(Int32.max) / 4 else { return .collisions }
+    /// The size of the lookup table of an object of `members` members: 0 (none) up to
+    /// ``linearLimit``, else a power of two at least twice the count.
+    static func slotCount(members: Int) -> Int {
+        guard members > linearLimit, members < Int(Int32.max) / 4 else { return 0 }
         var capacity = 16
-        while capacity < members.count * 2 { capacity <<= 1 }
-        let mask = capacity - 1
-        var slots = [Int32](repeating: 0, count: capacity)
+        while capacity < members * 2 { capacity <<= 1 }
+        return capacity
+    }
+
+    /// Fills the open-addressing table for `members`: `slotCount` zeroed slots (a power
+    /// of two) at `slots`.
+    static func table(_ members: UnsafeBufferPointer<_Member>, into slots: UnsafeMutablePointer<Int32>, slotCount: Int) -> TableBuild {
+        let mask = slotCount - 1
         for i in 0..<members.count {
             let h = members[i].hash
             var s = Int(truncatingIfNeeded: h) & mask
@@ -153,7 +231,7 @@ public struct JSONObject: @unchecked Sendable { // _Storage is immutable once bu
             }
             slots[s] = Int32(i + 1)
         }
-        return .table(slots)
+        return .table
     }
 
     let _storage: _Storage
@@ -196,12 +274,26 @@ public struct JSONObject: @unchecked Sendable { // _Storage is immutable once bu
                 v += 1
             }
         }
-        // Duplicates are rare: found by hash (bytes only on a hash match), and only then
-        // the members are rebuilt, the last value winning at the first position.
-        if storage.index() {
-            _storage = storage
+        _storage = JSONObject.indexed(storage)
+    }
+
+    /// `count` members (their keys' hashes computed) moved from `members`, which are left
+    /// uninitialised; duplicate keys resolved as described on the type. The parser's
+    /// constructor: no array per object, no retain or release per member.
+    init(moving members: UnsafeMutablePointer<_Member>, count: Int) {
+        if count <= 0 {
+            _storage = JSONObject.emptyStorage
             return
         }
+        let storage = _Storage.make(count: count) { $0.moveInitialize(from: members, count: count) }
+        _storage = JSONObject.indexed(storage)
+    }
+
+    /// `storage` indexed, or, when two members share a key, a copy with one member per
+    /// key. Duplicates are rare: found by hash (bytes only on a hash match), and only
+    /// then the members are rebuilt, the last value winning at the first position.
+    private static func indexed(_ storage: _Storage) -> _Storage {
+        if storage.index() { return storage }
         var position: [_ByteKey: Int] = [:]
         var k2: [String] = []
         var v2: [JSON] = []
@@ -222,7 +314,7 @@ public struct JSONObject: @unchecked Sendable { // _Storage is immutable once bu
             }
         }
         _ = distinct.index()
-        _storage = distinct
+        return distinct
     }
 
     /// An object with `template`'s keys, in its order, and `values` (one per key): the
@@ -237,13 +329,21 @@ public struct JSONObject: @unchecked Sendable { // _Storage is immutable once bu
             self.init(keys: template.keys, values: padded)
             return
         }
-        let storage = t.withMembers { m in
-            _Storage.make(count: m.count) { members in
-                for i in 0..<m.count { (members + i).initialize(to: _Member(key: m[i].key, hash: m[i].hash, value: values[i])) }
+        let storage = t.withUnsafeMutablePointers { header, m in
+            let n = header.pointee.count
+            let copy = _Storage.make(count: n) { members in
+                for i in 0..<n { (members + i).initialize(to: _Member(key: m[i].key, hash: m[i].hash, value: values[i])) }
             }
+            copy.withUnsafeMutablePointers { copyHeader, members in
+                // The same count, so the same table size; a template that fell back has
+                // none (slotCount 0) and its dictionary is shared.
+                let slotCount = header.pointee.slotCount
+                _Storage.slots(members, count: n).update(from: _Storage.slots(m, count: n), count: slotCount)
+                copyHeader.pointee.slotCount = slotCount
+                copyHeader.pointee.fallback = header.pointee.fallback
+            }
+            return copy
         }
-        storage.header.slots = t.header.slots
-        storage.header.fallback = t.header.fallback
         self.init(storage: storage)
     }
 
@@ -293,8 +393,10 @@ extension JSONObject._Storage {
                 if ascii { return m.key.utf8.count == key.utf8.count && m.key == key }
                 return _ByteKey.equal(m.key, key)
             }
-            if let slots = header.pointee.slots {
-                let mask = slots.count - 1
+            let slotCount = header.pointee.slotCount
+            if slotCount > 0 {
+                let slots = JSONObject._Storage.slots(members, count: header.pointee.count)
+                let mask = slotCount - 1
                 var s = Int(truncatingIfNeeded: hash) & mask
                 var probes = 0
                 while probes <= JSONObject.maxProbe {

@@ -76,12 +76,18 @@ private let exactPowersOfTen: [Double] = [
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ]
 
-struct _JSONParser {
+/// The parser's state for one document. Open containers keep their members on one
+/// stack (array elements with an empty key), moved into the finished object or array
+/// when it closes: no array per container, no retain or release per member. Owns its
+/// buffers, so it is not copyable.
+struct _JSONParser: ~Copyable {
     private struct Frame {
         var isObject: Bool
-        var valueStart: Int
-        var keyStart: Int
+        /// Where the container's members start on `stack`.
+        var start: Int
     }
+
+    typealias Member = JSONObject._Member
 
     let base: UnsafePointer<UInt8>
     let end: Int
@@ -89,19 +95,36 @@ struct _JSONParser {
     let maxDepth: Int
     var pos = 0
     var elements = 0
-    /// Unescaped string bytes; reused so a string with escapes costs no per-character
-    /// allocation.
-    var scratch: [UInt8] = []
-    /// Values of every open container, flattened; a frame remembers where its own start.
-    private var values: [JSON] = []
-    private var keys: [String] = []
-    private var frames: [Frame] = []
+    /// Members of every open container, flattened: an object's member is pushed when
+    /// its key is read (value `null`) and gets its value when that is complete.
+    private var stack: UnsafeMutablePointer<Member>
+    private var stackCount = 0
+    private var stackCapacity: Int
+    private var frames: UnsafeMutablePointer<Frame>
+    private var frameCount = 0
+    private var frameCapacity: Int
+    /// Unescaped bytes of a string with escapes; reused, allocated at the first escape.
+    private var scratch: UnsafeMutablePointer<UInt8>?
+    private var scratchCount = 0
+    private var scratchCapacity = 0
 
     init(base: UnsafePointer<UInt8>, count: Int, limits: JSONLimits) {
         self.base = base
         self.end = count
         self.limits = limits
         self.maxDepth = limits.effectiveDepth
+        // Enough for a request-sized document without growing.
+        stackCapacity = min(64, count / 8 + 4)
+        stack = .allocate(capacity: stackCapacity)
+        frameCapacity = 16
+        frames = .allocate(capacity: frameCapacity)
+    }
+
+    deinit {
+        stack.deinitialize(count: stackCount)
+        stack.deallocate()
+        frames.deallocate()
+        scratch?.deallocate()
     }
 
     // MARK: - Structure
@@ -113,14 +136,18 @@ struct _JSONParser {
             // Climb: attach the finished value to its container, closing containers
             // as their terminators arrive.
             while true {
-                guard let frame = frames.last else {
+                guard frameCount > 0 else {
                     skipWhitespace()
                     if pos != end {
                         throw error(.syntax, "expected end of input after the top-level value, found \(found())")
                     }
                     return value
                 }
-                values.append(value)
+                let frame = frames[frameCount &- 1]
+                // The value moves to the stack (swapped with the member's `null`): no
+                // retain and release of it.
+                if !frame.isObject { push(Member(key: "", hash: 0, value: .null)) }
+                swap(&stack[stackCount &- 1].value, &value)
                 skipWhitespace()
                 guard pos < end else {
                     throw error(
@@ -157,6 +184,7 @@ struct _JSONParser {
 
     /// Parses a scalar or an empty container and returns it; for a non-empty container,
     /// opens a frame, consumes through the first key and colon (objects) and returns nil.
+    @inline(__always)
     private mutating func parseValueStart() throws(JSONParseError) -> JSON? {
         skipWhitespace()
         guard pos < end else { throw error(.syntax, "expected a value, found end of input") }
@@ -167,9 +195,9 @@ struct _JSONParser {
         let c = base[pos]
         switch c {
         case quote:
-            return .string(try parseString())
+            return .string(makeString(try scanString()))
         case openBrace, openBracket:
-            if frames.count >= maxDepth {
+            if frameCount >= maxDepth {
                 throw error(.limit, "nesting deeper than \(maxDepth) levels")
             }
             pos += 1
@@ -179,7 +207,7 @@ struct _JSONParser {
                 pos += 1
                 return isObject ? .object(JSONObject()) : .array([])
             }
-            frames.append(Frame(isObject: isObject, valueStart: values.count, keyStart: keys.count))
+            pushFrame(Frame(isObject: isObject, start: stackCount))
             if isObject { try parseKeyAndColon() }
             return nil
         case 0x74: // t
@@ -198,11 +226,18 @@ struct _JSONParser {
         }
     }
 
+    /// Reads a key and its colon and pushes the member, its value still `null`.
+    @inline(__always)
     private mutating func parseKeyAndColon() throws(JSONParseError) {
         guard pos < end, base[pos] == quote else {
             throw error(.syntax, "expected a string key, found \(found())")
         }
-        keys.append(try parseString())
+        let keyStart = pos &+ 1
+        let bytes = try scanString()
+        // Unescaped keys lie in the document, so the hash may read the whole 8-byte
+        // word holding the key's last bytes when the document goes on that far.
+        let readable = bytes.baseAddress == base + keyStart ? end &- keyStart : bytes.count
+        push(Member(key: makeString(bytes), hash: JSONObject.keyHash(UnsafeRawBufferPointer(bytes), readable: readable), value: .null))
         skipWhitespace()
         guard pos < end, base[pos] == colon else {
             throw error(.syntax, "expected ':' after an object key, found \(found())")
@@ -211,18 +246,52 @@ struct _JSONParser {
     }
 
     private mutating func closeArray(_ frame: Frame) -> JSON {
-        frames.removeLast()
-        let array = Array(values[frame.valueStart...])
-        values.removeSubrange(frame.valueStart...)
+        frameCount &-= 1
+        let n = stackCount &- frame.start
+        let members = stack + frame.start
+        let array = [JSON](unsafeUninitializedCapacity: n) { buffer, initialized in
+            guard let out = buffer.baseAddress else { return }
+            for i in 0..<n { (out + i).initialize(to: (members + i).move().value) }
+            initialized = n
+        }
+        stackCount = frame.start
         return .array(array)
     }
 
     private mutating func closeObject(_ frame: Frame) -> JSON {
-        frames.removeLast()
-        let object = JSONObject(keys: keys[frame.keyStart...], values: values[frame.valueStart...])
-        values.removeSubrange(frame.valueStart...)
-        keys.removeSubrange(frame.keyStart...)
+        frameCount &-= 1
+        let object = JSONObject(moving: stack + frame.start, count: stackCount &- frame.start)
+        stackCount = frame.start
         return .object(object)
+    }
+
+    @inline(__always)
+    private mutating func push(_ member: consuming Member) {
+        if stackCount == stackCapacity { growStack() }
+        (stack + stackCount).initialize(to: member)
+        stackCount &+= 1
+    }
+
+    private mutating func growStack() {
+        let capacity = stackCapacity * 2
+        let grown = UnsafeMutablePointer<Member>.allocate(capacity: capacity)
+        grown.moveInitialize(from: stack, count: stackCount)
+        stack.deallocate()
+        stack = grown
+        stackCapacity = capacity
+    }
+
+    private mutating func pushFrame(_ frame: Frame) {
+        if frameCount == frameCapacity {
+            let capacity = frameCapacity * 2
+            let grown = UnsafeMutablePointer<Frame>.allocate(capacity: capacity)
+            grown.moveInitialize(from: frames, count: frameCount)
+            frames.deallocate()
+            frames = grown
+            frameCapacity = capacity
+        }
+        (frames + frameCount).initialize(to: frame)
+        frameCount &+= 1
     }
 
     // MARK: - Tokens
@@ -231,14 +300,28 @@ struct _JSONParser {
     private mutating func skipWhitespace() {
         while pos < end {
             let c = base[pos]
-            guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return }
+            // Above the space: no whitespace (the usual case, one comparison).
+            guard c <= 0x20, c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return }
             pos += 1
         }
     }
 
+    /// Consumes `word` (`true`, `false` or `null`: four bytes or more).
     private mutating func expectLiteral(_ word: StaticString) throws(JSONParseError) {
         let n = word.utf8CodeUnitCount
         let w = word.utf8Start
+        // The usual case: the first four bytes in one comparison, then the rest.
+        if n >= 4, end - pos >= n,
+            UnsafeRawPointer(base + pos).loadUnaligned(as: UInt32.self) == UnsafeRawPointer(w).loadUnaligned(as: UInt32.self)
+        {
+            var i = 4
+            while i < n, base[pos + i] == w[i] { i += 1 }
+            if i == n {
+                pos += n
+                return
+            }
+        }
+        // Byte by byte, to name the first byte that differs.
         for i in 0..<n {
             guard pos + i < end, base[pos + i] == w[i] else {
                 pos += i
@@ -339,20 +422,53 @@ struct _JSONParser {
 
     // MARK: - Strings
 
-    private mutating func parseString() throws(JSONParseError) -> String {
+    /// A string from validated UTF-8 (one copy; no heap for up to 15 bytes).
+    @inline(__always)
+    private func makeString(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: bytes.count) { out in
+            guard let to = out.baseAddress, let from = bytes.baseAddress else { return 0 }
+            to.initialize(from: from, count: bytes.count)
+            return bytes.count
+        }
+    }
+
+    /// The bytes among eight (little-endian) that end a plain run: a quote, a backslash,
+    /// a control character or a non-ASCII byte. Only the lowest flagged byte is exact
+    /// (a borrow can flag bytes above it), which is all the caller reads.
+    @inline(__always)
+    private static func specialBytes(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        let q = w ^ (ones &* UInt64(quote)), s = w ^ (ones &* UInt64(backslash))
+        return (w | ((q &- ones) & ~q) | ((s &- ones) & ~s) | ((w &- ones &* 0x20) & ~w)) & high
+    }
+
+    /// Scans and validates the string whose opening quote is at `pos`, leaving `pos`
+    /// after the closing quote. Returns its unescaped UTF-8: a view of the document when
+    /// the string has no escapes, else of `scratch` (valid until the next string).
+    @inline(__always)
+    private mutating func scanString() throws(JSONParseError) -> UnsafeBufferPointer<UInt8> {
         pos += 1 // opening quote
         let start = pos
         var i = pos
-        // Fast path: printable ASCII without escapes needs no copy and no validation.
-        // It stops one byte past the length limit, so an over-long string is rejected
-        // without scanning (or, unterminated, copying) the rest of the document.
+        // Fast path: printable ASCII without escapes needs no copy and no validation,
+        // eight bytes at a time. It stops one byte past the length limit, so an
+        // over-long string is rejected without scanning the rest of the document.
         let limit = max(0, limits.maxStringBytes)
         let stop = end - start > limit ? start + limit + 1 : end
+        while i &+ 8 <= stop {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+            let special = _JSONParser.specialBytes(word)
+            if special != 0 {
+                i &+= special.trailingZeroBitCount >> 3
+                break
+            }
+            i &+= 8
+        }
         while i < stop {
             let b = base[i]
             if b == quote {
                 pos = i + 1
-                return String(decoding: UnsafeBufferPointer(start: base + start, count: i - start), as: UTF8.self)
+                return UnsafeBufferPointer(start: base + start, count: i - start)
             }
             if b == backslash || b < 0x20 || b >= 0x80 { break }
             i += 1
@@ -361,8 +477,15 @@ struct _JSONParser {
             pos = start
             throw stringTooLong()
         }
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: UnsafeBufferPointer(start: base + start, count: i - start))
+        return try scanStringSlowly(start: start, from: i)
+    }
+
+    /// The rest of the string that opened at `start` from `i`, byte by byte: UTF-8
+    /// validated in place; the bytes are copied to `scratch` only from the first
+    /// escape on.
+    private mutating func scanStringSlowly(start: Int, from i: Int) throws(JSONParseError) -> UnsafeBufferPointer<UInt8> {
+        var copying = false
+        scratchCount = 0
         pos = i
         while true {
             guard pos < end else {
@@ -371,23 +494,55 @@ struct _JSONParser {
             let b = base[pos]
             if b == quote {
                 pos += 1
-                break
+                if copying, let s = scratch { return UnsafeBufferPointer(start: s, count: scratchCount) }
+                return UnsafeBufferPointer(start: base + start, count: pos - 1 - start)
             }
             if b == backslash {
+                if !copying {
+                    appendScratch(base + start, pos - start)
+                    copying = true
+                }
                 try parseEscape()
             } else if b < 0x20 {
                 throw error(.syntax, "unescaped control character U+00\(hex2(b)) in a string (expected it escaped, e.g. \\u00\(hex2(b)))")
             } else if b < 0x80 {
-                scratch.append(b)
+                if copying { appendScratch(base + pos, 1) }
                 pos += 1
             } else {
                 let n = try utf8SequenceLength(at: pos)
-                scratch.append(contentsOf: UnsafeBufferPointer(start: base + pos, count: n))
+                if copying { appendScratch(base + pos, n) }
                 pos += n
             }
-            if scratch.count > limits.maxStringBytes { throw stringTooLong() }
+            if (copying ? scratchCount : pos - start) > limits.maxStringBytes { throw stringTooLong() }
         }
-        return String(decoding: scratch, as: UTF8.self)
+    }
+
+    /// Appends `count` bytes at `bytes` to `scratch`.
+    private mutating func appendScratch(_ bytes: UnsafePointer<UInt8>, _ count: Int) {
+        let needed = scratchCount + count
+        let to: UnsafeMutablePointer<UInt8>
+        if let s = scratch, needed <= scratchCapacity {
+            to = s
+        } else {
+            var capacity = max(64, scratchCapacity)
+            while capacity < needed { capacity *= 2 }
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+            if let s = scratch {
+                grown.initialize(from: s, count: scratchCount)
+                s.deallocate()
+            }
+            scratch = grown
+            scratchCapacity = capacity
+            to = grown
+        }
+        (to + scratchCount).initialize(from: bytes, count: count)
+        scratchCount = needed
+    }
+
+    /// Appends one byte to `scratch`.
+    @inline(__always)
+    private mutating func appendScratch(_ byte: UInt8) {
+        withUnsafePointer(to: byte) { appendScratch($0, 1) }
     }
 
     private func stringTooLong() -> JSONParseError {
@@ -402,12 +557,12 @@ struct _JSONParser {
         }
         let c = base[pos + 1]
         switch c {
-        case quote, backslash, slash: scratch.append(c)
-        case 0x62: scratch.append(0x08) // b
-        case 0x66: scratch.append(0x0C) // f
-        case 0x6E: scratch.append(0x0A) // n
-        case 0x72: scratch.append(0x0D) // r
-        case 0x74: scratch.append(0x09) // t
+        case quote, backslash, slash: appendScratch(c)
+        case 0x62: appendScratch(0x08) // b
+        case 0x66: appendScratch(0x0C) // f
+        case 0x6E: appendScratch(0x0A) // n
+        case 0x72: appendScratch(0x0D) // r
+        case 0x74: appendScratch(0x09) // t
         case 0x75: // u
             pos += 2
             let unit = try hex4()
@@ -456,19 +611,19 @@ struct _JSONParser {
 
     private mutating func appendUTF8(_ s: UInt32) {
         if s < 0x80 {
-            scratch.append(UInt8(s))
+            appendScratch(UInt8(s))
         } else if s < 0x800 {
-            scratch.append(UInt8(0xC0 | s >> 6))
-            scratch.append(UInt8(0x80 | s & 0x3F))
+            appendScratch(UInt8(0xC0 | s >> 6))
+            appendScratch(UInt8(0x80 | s & 0x3F))
         } else if s < 0x10000 {
-            scratch.append(UInt8(0xE0 | s >> 12))
-            scratch.append(UInt8(0x80 | s >> 6 & 0x3F))
-            scratch.append(UInt8(0x80 | s & 0x3F))
+            appendScratch(UInt8(0xE0 | s >> 12))
+            appendScratch(UInt8(0x80 | s >> 6 & 0x3F))
+            appendScratch(UInt8(0x80 | s & 0x3F))
         } else {
-            scratch.append(UInt8(0xF0 | s >> 18))
-            scratch.append(UInt8(0x80 | s >> 12 & 0x3F))
-            scratch.append(UInt8(0x80 | s >> 6 & 0x3F))
-            scratch.append(UInt8(0x80 | s & 0x3F))
+            appendScratch(UInt8(0xF0 | s >> 18))
+            appendScratch(UInt8(0x80 | s >> 12 & 0x3F))
+            appendScratch(UInt8(0x80 | s >> 6 & 0x3F))
+            appendScratch(UInt8(0x80 | s & 0x3F))
         }
     }
 
