@@ -107,9 +107,7 @@ public struct Decision: Sendable {
     package var jsonBytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
-        func key(_ literal: StaticString) {
-            out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
-        }
+        func key(_ literal: StaticString) { JSONSerializer.writeLiteral(literal, into: &out) }
         func string(_ s: String) { JSONSerializer.writeString(s, into: &out) }
         key(#"{"user_id":"#)
         string(userID)

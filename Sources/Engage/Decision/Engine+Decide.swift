@@ -866,15 +866,10 @@ struct DecisionRun {
     static let maxPayloadBytes = 64 * 1024
 
     private func exposure(_ c: Campaign, group: ReasonCode, variant: String?, channel: Channel?, slot: String?) {
-        var fields: [(String, JSON)] = [
-            ("user_id", .string(request.userID)), ("time", .number(Double(now))),
-            ("campaign", .string(c.id)), ("group", .string(group == .selected ? "treatment" : group.rawValue)),
-        ]
-        if let variant { fields.append(("variant", .string(variant))) }
-        if let channel { fields.append(("channel", .string(channel.rawValue))) }
-        if let slot { fields.append(("placement", .string(slot))) }
-        if let e = request.eventName { fields.append(("event", .string(e))) }
-        engine.exposures.append(userID: request.userID, .object(JSONObject(fields)))
+        engine.exposures.append(
+            ExposureRecord(
+                userID: request.userID, time: now, campaignID: c.id, group: group, variant: variant, channel: channel,
+                placement: slot, event: request.eventName))
     }
 }
 
