@@ -20,36 +20,38 @@ struct ExposureRecord {
     /// The request's event, when it carried one.
     var event: String?
 
-    /// Appends the record's compact JSON text to `out`.
+    /// Appends the record's compact JSON text to `out`, in one copy (``JSONTextCursor``).
     func write(into out: inout [UInt8]) {
-        JSONSerializer.writeLiteral(#"{"user_id":"#, into: &out)
-        JSONSerializer.writeString(userID, into: &out)
-        JSONSerializer.writeLiteral(#","time":"#, into: &out)
-        JSONSerializer.writeNumber(Double(time), into: &out)
-        JSONSerializer.writeLiteral(#","campaign":"#, into: &out)
-        JSONSerializer.writeString(campaignID, into: &out)
-        if group == .selected {
-            JSONSerializer.writeLiteral(#","group":"treatment""#, into: &out)
-        } else {
-            JSONSerializer.writeLiteral(#","group":"#, into: &out)
-            JSONSerializer.writeString(group.rawValue, into: &out)
+        JSONSerializer.writeChunked(into: &out) { w in
+            w.literal(#"{"user_id":"#)
+            w.string(userID)
+            w.literal(#","time":"#)
+            w.number(Double(time))
+            w.literal(#","campaign":"#)
+            w.string(campaignID)
+            if group == .selected {
+                w.literal(#","group":"treatment""#)
+            } else {
+                w.literal(#","group":"#)
+                w.string(group.rawValue)
+            }
+            if let variant {
+                w.literal(#","variant":"#)
+                w.string(variant)
+            }
+            if let channel {
+                w.literal(#","channel":"#)
+                w.string(channel.rawValue)
+            }
+            if let placement {
+                w.literal(#","placement":"#)
+                w.string(placement)
+            }
+            if let event {
+                w.literal(#","event":"#)
+                w.string(event)
+            }
+            w.literal("}")
         }
-        if let variant {
-            JSONSerializer.writeLiteral(#","variant":"#, into: &out)
-            JSONSerializer.writeString(variant, into: &out)
-        }
-        if let channel {
-            JSONSerializer.writeLiteral(#","channel":"#, into: &out)
-            JSONSerializer.writeString(channel.rawValue, into: &out)
-        }
-        if let placement {
-            JSONSerializer.writeLiteral(#","placement":"#, into: &out)
-            JSONSerializer.writeString(placement, into: &out)
-        }
-        if let event {
-            JSONSerializer.writeLiteral(#","event":"#, into: &out)
-            JSONSerializer.writeString(event, into: &out)
-        }
-        out.append(0x7D)
     }
 }
