@@ -95,6 +95,13 @@ private func record(_ user: String, _ n: Int) -> ExposureRecord {
         for r in records[10_000...] { drained.append(r) }
         #expect(drained.count == 9999)
         #expect(text(drained.drain(max: .max)) == arrayText(Array(records[5001...])))
+
+        // A burst past the room an emptied queue keeps (its buffers are let go), then more.
+        let big = (0..<600).map { record(String(repeating: "u", count: 2000) + "\($0)", $0) }
+        for r in big { drained.append(r) }
+        #expect(text(drained.drain(max: .max)) == arrayText(big))
+        drained.append(records[0])
+        #expect(text(drained.drain(max: .max)) == arrayText([records[0]]))
     }
 
     @Test func erasureRemovesOnlyTheUsersRecords() {

@@ -8,7 +8,8 @@ import Synchronization
 /// decision that made it (``ExposureRecord``) with a comma before it, so that a run of
 /// queued records between brackets is the JSON array a drain returns: a drain copies
 /// one span, it does not parse or serialize. After a drain that empties the queue the
-/// buffers keep their capacity, so steady-state decisions allocate nothing here.
+/// buffers keep their capacity (up to ``keptBytes``), so steady-state decisions
+/// allocate nothing here.
 final class ExposureLog: Sendable {
     /// Where a record starts in the text (at its comma), and whose it is (for erasure:
     /// compared as Strings, as the stores compare user ids).
@@ -55,6 +56,8 @@ final class ExposureLog: Sendable {
 
     private let state = Mutex(State())
     let capacity: Int
+    /// The most text an emptied queue keeps room for (a few thousand records).
+    static let keptBytes = 1 << 20
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
 
@@ -90,8 +93,10 @@ final class ExposureLog: Sendable {
             }
             s.head += n
             if s.head == s.entries.count {
-                s.text.removeAll(keepingCapacity: true)
-                s.entries.removeAll(keepingCapacity: true)
+                // Room for the next records is kept, unless a burst made it large.
+                let keep = s.text.capacity <= Self.keptBytes
+                s.text.removeAll(keepingCapacity: keep)
+                s.entries.removeAll(keepingCapacity: keep)
                 s.head = 0
             } else {
                 s.compactIfWorthIt()
