@@ -167,6 +167,20 @@ public final class Engine: Sendable {
     /// queued (bounded: the oldest go beyond the capacity) until a drain can ask it —
     /// counted in ``stats()`` as `erasure_checks_failed`.
     public func drainExposures(max: Int = .max) -> [JSON] {
+        let drained = drainExposureText(max: max)
+        // The log wrote this text with JSONSerializer's escaping, so it parses; no size
+        // limit, as the records hold what requests within their own limits carried.
+        let limits = JSONLimits(maxDepth: 2, maxBytes: .max, maxStringBytes: .max, maxElements: .max)
+        guard case .array(let records)? = try? JSONParser.parse(drained.text, limits: limits) else {
+            preconditionFailure("the exposure log's text is not a JSON array")
+        }
+        return records
+    }
+
+    /// ``drainExposures(max:)`` as the JSON text of the array (`[]` when nothing is
+    /// returned), copied from the queue without a value tree, and the number of records
+    /// it holds. Hook for the C layer (`engage_drain_exposures`) and the scenario.
+    package func drainExposureText(max: Int = .max) -> (text: [UInt8], count: Int) {
         draining.withLock { _ in
             do throws(StateStoreError) {
                 let erased = try store.erasures()
@@ -174,7 +188,7 @@ public final class Engine: Sendable {
                 metrics.erasuresChecked(users: erased.userIDs.count, exposures: dropped, gap: !erased.complete)
             } catch {
                 metrics.erasureCheckFailed()
-                return []
+                return (Array("[]".utf8), 0)
             }
             return exposures.drain(max: max)
         }

@@ -280,8 +280,8 @@ public func engage_drain_exposures(_ handle: OpaquePointer?, _ max: Int, _ out: 
     }
     // size_t arrives as Int: a `max` over Int.max (SIZE_MAX, say) reads as negative and
     // means "all", as 0 does, rather than draining nothing.
-    let records = engine.drainExposures(max: max <= 0 ? .max : max)
-    return give(JSONSerializer.bytes(.array(records)), out, outLen) ? ENGAGE_OK : ENGAGE_NOMEM
+    let drained = engine.drainExposureText(max: max <= 0 ? .max : max)
+    return give(drained.text, out, outLen) ? ENGAGE_OK : ENGAGE_NOMEM
 }
 
 @_cdecl("engage_stats")

@@ -156,7 +156,7 @@ public final class Simulation: Sendable {
                 if let lines = replay.log { logs.append((i, lines)) }
                 let total = done.add(users[i].lines.count, ordering: .relaxed).newValue
                 if i % 64 == 0 { progress(total) }
-                tally.exposures += engine.drainExposures().count
+                tally.exposures += engine.drainExposureText().count
             }
             results.withLock { $0.append((tally, logs, failure)) }
         }
@@ -167,7 +167,7 @@ public final class Simulation: Sendable {
             total.add(r.tally)
             logs.append(contentsOf: r.logs)
         }
-        total.exposures += engine.drainExposures().count
+        total.exposures += engine.drainExposureText().count
         progress(lineCount)
         logs.sort { $0.0 < $1.0 }
         return SimulationResult(simulation: self, tally: total, log: logs.flatMap(\.1))

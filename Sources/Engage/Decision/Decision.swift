@@ -103,87 +103,85 @@ public struct Decision: Sendable {
 
     /// The compact text of ``json``, written straight into bytes: the same bytes as
     /// `JSONSerializer.bytes(json)`, without building the tree. Hook for the C layer
-    /// (what the C ABI returns); Swift callers use ``json``.
+    /// (what the C ABI returns); Swift callers use ``json``. Written through a
+    /// ``JSONTextCursor``: a text under a kilobyte is one append to the array.
     package var jsonBytes: [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(256)
-        func key(_ literal: StaticString) {
-            out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
-        }
-        func string(_ s: String) { JSONSerializer.writeString(s, into: &out) }
-        key(#"{"user_id":"#)
-        string(userID)
-        key(#","now":"#)
-        JSONSerializer.writeNumber(Double(now), into: &out)
-        key(#","messages":["#)
-        for (i, m) in messages.enumerated() {
-            if i > 0 { out.append(0x2C) }
-            key(#"{"campaign":"#)
-            string(m.campaignID)
-            if let p = m.placement {
-                key(#","placement":"#)
-                string(p)
-            }
-            if let v = m.variant {
-                key(#","variant":"#)
-                string(v)
-            }
-            key(#","channel":"#)
-            string(m.channel.rawValue)
-            key(#","cost":"#)
-            JSONSerializer.writeNumber(m.cost, into: &out)
-            key(#","payload":"#)
-            JSONSerializer.write(m.payload, into: &out)
-            if !m.skippedChannels.isEmpty {
-                key(#","skipped_channels":["#)
-                for (j, skip) in m.skippedChannels.enumerated() {
-                    if j > 0 { out.append(0x2C) }
-                    key(#"{"channel":"#)
-                    string(skip.channel.rawValue)
-                    key(#","reason":"#)
-                    string(skip.reason)
-                    out.append(0x7D)
+        JSONSerializer.writeChunked(into: &out) { w in
+            w.literal(#"{"user_id":"#)
+            w.string(userID)
+            w.literal(#","now":"#)
+            w.number(Double(now))
+            w.literal(#","messages":["#)
+            for (i, m) in messages.enumerated() {
+                if i > 0 { w.literal(",") }
+                w.literal(#"{"campaign":"#)
+                w.string(m.campaignID)
+                if let p = m.placement {
+                    w.literal(#","placement":"#)
+                    w.string(p)
                 }
-                out.append(0x5D)
-            }
-            out.append(0x7D)
-        }
-        out.append(0x5D)
-        if let storeUnavailable {
-            key(#","store":"unavailable","store_error":"#)
-            string(storeUnavailable)
-        }
-        if !assignments.isEmpty {
-            key(#","assignments":["#)
-            for (i, a) in assignments.enumerated() {
-                if i > 0 { out.append(0x2C) }
-                key(#"{"campaign":"#)
-                string(a.campaignID)
-                key(#","group":"#)
-                string(a.group.rawValue)
-                if let v = a.variant {
-                    key(#","variant":"#)
-                    string(v)
+                if let v = m.variant {
+                    w.literal(#","variant":"#)
+                    w.string(v)
                 }
-                out.append(0x7D)
+                w.literal(#","channel":"#)
+                w.string(m.channel.rawValue)
+                w.literal(#","cost":"#)
+                w.number(m.cost)
+                w.literal(#","payload":"#)
+                w.value(m.payload)
+                if !m.skippedChannels.isEmpty {
+                    w.literal(#","skipped_channels":["#)
+                    for (j, skip) in m.skippedChannels.enumerated() {
+                        if j > 0 { w.literal(",") }
+                        w.literal(#"{"channel":"#)
+                        w.string(skip.channel.rawValue)
+                        w.literal(#","reason":"#)
+                        w.string(skip.reason)
+                        w.literal("}")
+                    }
+                    w.literal("]")
+                }
+                w.literal("}")
             }
-            out.append(0x5D)
-        }
-        if let traces {
-            key(#","explanation":["#)
-            for (i, t) in traces.enumerated() {
-                if i > 0 { out.append(0x2C) }
-                key(#"{"campaign":"#)
-                string(t.campaignID)
-                key(#","reason":"#)
-                string(t.reason.rawValue)
-                key(#","detail":"#)
-                string(t.detail)
-                out.append(0x7D)
+            w.literal("]")
+            if let storeUnavailable {
+                w.literal(#","store":"unavailable","store_error":"#)
+                w.string(storeUnavailable)
             }
-            out.append(0x5D)
+            if !assignments.isEmpty {
+                w.literal(#","assignments":["#)
+                for (i, a) in assignments.enumerated() {
+                    if i > 0 { w.literal(",") }
+                    w.literal(#"{"campaign":"#)
+                    w.string(a.campaignID)
+                    w.literal(#","group":"#)
+                    w.string(a.group.rawValue)
+                    if let v = a.variant {
+                        w.literal(#","variant":"#)
+                        w.string(v)
+                    }
+                    w.literal("}")
+                }
+                w.literal("]")
+            }
+            if let traces {
+                w.literal(#","explanation":["#)
+                for (i, t) in traces.enumerated() {
+                    if i > 0 { w.literal(",") }
+                    w.literal(#"{"campaign":"#)
+                    w.string(t.campaignID)
+                    w.literal(#","reason":"#)
+                    w.string(t.reason.rawValue)
+                    w.literal(#","detail":"#)
+                    w.string(t.detail)
+                    w.literal("}")
+                }
+                w.literal("]")
+            }
+            w.literal("}")
         }
-        out.append(0x7D)
         return out
     }
 }

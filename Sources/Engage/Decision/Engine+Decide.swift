@@ -794,23 +794,32 @@ struct DecisionRun {
     /// The decision as committed: messages, assignments and exposure records in order.
     private mutating func finish(_ plan: Plan) -> Decision {
         var messages: [Decision.Message] = []
+        messages.reserveCapacity(plan.planned.count)
         for k in plan.order {
             if k < 0 {
                 let h = plan.held[-k - 1]
-                exposure(h.campaign.campaign, group: h.group, variant: h.variant, channel: nil, slot: h.slot)
+                exposure(h.campaign.campaign.id, group: h.group, variant: h.variant, channel: nil, slot: h.slot)
             } else {
-                let p = plan.planned[k], candidate = p.candidate, c = candidate.campaign
+                // Fields read in place: a copy of the `Planned` or the `Campaign` costs a
+                // retain and a release per field.
+                let candidate = plan.planned[k].candidate, c = candidate.compiled
                 drop(
                     candidate.index, .selected,
-                    "priority \(c.priority), score \(describe(.number(candidate.score))), \(candidate.channel.rawValue) costing \(describe(.number(candidate.cost)))"
+                    "priority \(c.campaign.priority), score \(describe(.number(candidate.score))), \(candidate.channel.rawValue) costing \(describe(.number(candidate.cost)))"
                 )
+                // A loop rather than `map`, whose closure would capture (copy) the whole run.
+                let skips = chooseChannel(c, keepSkips: true).skipped
+                var skipped: [(channel: Channel, reason: String)] = []
+                if !skips.isEmpty {
+                    skipped.reserveCapacity(skips.count)
+                    for skip in skips { skipped.append((skip.channel, skipText(skip))) }
+                }
                 messages.append(
                     Decision.Message(
-                        campaignID: c.id, placement: p.slot, variant: p.variant?.id,
-                        channel: candidate.channel, cost: candidate.cost, payload: p.payload,
-                        priority: c.priority, score: compiledScore(candidate),
-                        skippedChannels: chooseChannel(candidate.compiled, keepSkips: true).skipped.map { ($0.channel, skipText($0)) }))
-                exposure(c, group: .selected, variant: p.variant?.id, channel: candidate.channel, slot: p.slot)
+                        campaignID: c.campaign.id, placement: plan.planned[k].slot, variant: plan.planned[k].variant?.id,
+                        channel: candidate.channel, cost: candidate.cost, payload: plan.planned[k].payload,
+                        priority: c.campaign.priority, score: compiledScore(candidate), skippedChannels: skipped))
+                exposure(c.campaign.id, group: .selected, variant: plan.planned[k].variant?.id, channel: candidate.channel, slot: plan.planned[k].slot)
             }
         }
         var traceList: [CampaignTrace]? = nil
@@ -864,16 +873,11 @@ struct DecisionRun {
     /// The most text one rendered payload may hold.
     static let maxPayloadBytes = 64 * 1024
 
-    private func exposure(_ c: Campaign, group: ReasonCode, variant: String?, channel: Channel?, slot: String?) {
-        var fields: [(String, JSON)] = [
-            ("user_id", .string(request.userID)), ("time", .number(Double(now))),
-            ("campaign", .string(c.id)), ("group", .string(group == .selected ? "treatment" : group.rawValue)),
-        ]
-        if let variant { fields.append(("variant", .string(variant))) }
-        if let channel { fields.append(("channel", .string(channel.rawValue))) }
-        if let slot { fields.append(("placement", .string(slot))) }
-        if let e = request.eventName { fields.append(("event", .string(e))) }
-        engine.exposures.append(userID: request.userID, .object(JSONObject(fields)))
+    private func exposure(_ campaignID: String, group: ReasonCode, variant: String?, channel: Channel?, slot: String?) {
+        engine.exposures.append(
+            ExposureRecord(
+                userID: request.userID, time: now, campaignID: campaignID, group: group, variant: variant, channel: channel,
+                placement: slot, event: request.eventName))
     }
 }
 

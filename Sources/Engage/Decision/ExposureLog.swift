@@ -1,79 +1,133 @@
 import Synchronization
 
 /// Decision records waiting for the host to drain them: every message shown and every
-/// holdout or control assignment, as JSON. Bounded: beyond `capacity` the oldest record
-/// is dropped and counted.
+/// holdout or control assignment, as JSON text. Bounded: beyond `capacity` the oldest
+/// record is dropped and counted.
+///
+/// The records are kept as bytes in one growing buffer, each written there by the
+/// decision that made it (``ExposureRecord``) with a comma before it, so that a run of
+/// queued records between brackets is the JSON array a drain returns: a drain copies
+/// one span, it does not parse or serialize. After a drain that empties the queue the
+/// buffers keep their capacity (up to ``keptBytes``), so steady-state decisions
+/// allocate nothing here.
 final class ExposureLog: Sendable {
+    /// Where a record starts in the text (at its comma), and whose it is (for erasure:
+    /// compared as Strings, as the stores compare user ids).
+    private struct Entry {
+        var start: Int
+        var userID: String
+    }
+
     private struct State {
-        var records: [(userID: String, record: JSON)] = []
+        /// `,{record},{record}…`: every entry's text, oldest first; the first `head`
+        /// entries' text is dead until compacted.
+        var text: [UInt8] = []
+        var entries: [Entry] = []
         var head = 0
         var dropped = 0
+
+        var queued: Int { entries.count - head }
+
+        /// Where entry `k`'s text ends.
+        func end(_ k: Int) -> Int { k + 1 < entries.count ? entries[k + 1].start : text.count }
+
+        /// Drops the dead prefix once it is most of the buffers (amortised O(1) per record).
+        mutating func compactIfWorthIt() {
+            guard head > 4096, head * 2 > entries.count else { return }
+            let cut = head < entries.count ? entries[head].start : text.count
+            text.removeFirst(cut)
+            entries.removeFirst(head)
+            head = 0
+            for k in entries.indices { entries[k].start -= cut }
+        }
+
+        /// Keeps only the queued entries `keep` accepts; returns how many went.
+        mutating func retain(where keep: (Entry) -> Bool) -> Int {
+            var kept = State(dropped: dropped)
+            for k in head..<entries.count where keep(entries[k]) {
+                kept.entries.append(Entry(start: kept.text.count, userID: entries[k].userID))
+                kept.text.append(contentsOf: text[entries[k].start..<end(k)])
+            }
+            let gone = queued - kept.entries.count
+            self = kept
+            return gone
+        }
     }
 
     private let state = Mutex(State())
     let capacity: Int
+    /// The most text an emptied queue keeps room for (a few thousand records).
+    static let keptBytes = 1 << 20
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
 
-    func append(userID: String, _ record: JSON) {
+    /// Queues `record`'s text, dropping the oldest record when the queue is full.
+    func append(_ record: ExposureRecord) {
         state.withLock { s in
-            if s.records.count - s.head >= capacity {
+            if s.queued >= capacity {
                 s.head += 1
                 s.dropped += 1
             }
-            s.records.append((userID, record))
-            if s.head > 4096, s.head * 2 > s.records.count {
-                s.records.removeFirst(s.head)
-                s.head = 0
-            }
+            s.entries.append(Entry(start: s.text.count, userID: record.userID))
+            s.text.append(0x2C)
+            record.write(into: &s.text)
+            s.compactIfWorthIt()
         }
     }
 
-    func drain(max: Int) -> [JSON] {
+    /// Removes up to `max` records, oldest first: the JSON array of their text
+    /// (`[]` when none), and how many it holds.
+    func drain(max: Int) -> (text: [UInt8], count: Int) {
         state.withLock { s in
-            let n = Swift.min(Swift.max(0, max), s.records.count - s.head)
-            let out = s.records[s.head..<(s.head + n)].map(\.record)
-            s.head += n
-            if s.head == s.records.count {
-                s.records.removeAll(keepingCapacity: true)
-                s.head = 0
+            let n = Swift.min(Swift.max(0, max), s.queued)
+            var out: [UInt8] = []
+            if n == 0 {
+                out = [0x5B, 0x5D]
+            } else {
+                // The span starts at the first record's comma: skip it.
+                let span = (s.entries[s.head].start + 1)..<s.end(s.head + n - 1)
+                out.reserveCapacity(span.count + 2)
+                out.append(0x5B)
+                out.append(contentsOf: s.text[span])
+                out.append(0x5D)
             }
-            return out
+            s.head += n
+            if s.head == s.entries.count {
+                // Room for the next records is kept, unless a burst made it large.
+                let keep = s.text.capacity <= Self.keptBytes
+                s.text.removeAll(keepingCapacity: keep)
+                s.entries.removeAll(keepingCapacity: keep)
+                s.head = 0
+            } else {
+                s.compactIfWorthIt()
+            }
+            return (out, n)
         }
     }
 
     /// Erasure: removes the user's queued records.
     func forget(userID: String) {
-        state.withLock { s in
-            s.records = s.records[s.head...].filter { $0.userID != userID }
-            s.head = 0
-        }
+        _ = state.withLock { s in s.retain { $0.userID != userID } }
     }
 
     /// Erasures elsewhere: removes the queued records of every user in `userIDs`, in one
     /// pass; returns how many went.
     func forget(userIDs: Set<String>) -> Int {
         guard !userIDs.isEmpty else { return 0 }
-        return state.withLock { s in
-            let before = s.records.count - s.head
-            s.records = s.records[s.head...].filter { !userIDs.contains($0.userID) }
-            s.head = 0
-            return before - s.records.count
-        }
+        return state.withLock { s in s.retain { !userIDs.contains($0.userID) } }
     }
 
     /// Erasures lost track of: removes every queued record; returns how many went.
     func forgetAll() -> Int {
         state.withLock { s in
-            let n = s.records.count - s.head
-            s.records.removeAll(keepingCapacity: false)
-            s.head = 0
+            let n = s.queued
+            s = State(dropped: s.dropped)
             return n
         }
     }
 
     var dropped: Int { state.withLock { $0.dropped } }
-    var count: Int { state.withLock { $0.records.count - $0.head } }
+    var count: Int { state.withLock { $0.queued } }
 }
 
 /// Counters readable through ``Engine/stats()``.

@@ -161,7 +161,7 @@ public enum JSONSerializer {
             for i in 0..<buf.count {
                 let c = buf[i]
                 guard c < 0x20 || c == 0x22 || c == 0x5C else { continue }
-                if runStart < i { out.append(contentsOf: buf[runStart..<i]) }
+                if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart..<i])) }
                 runStart = i + 1
                 switch c {
                 case 0x22: out.append(contentsOf: [0x5C, 0x22])
@@ -176,7 +176,8 @@ public enum JSONSerializer {
                     out.append(contentsOf: hex2(c).utf8)
                 }
             }
-            if runStart < buf.count { out.append(contentsOf: buf[runStart...]) }
+            // As a buffer, not a slice: the append is then one copy, not a generic loop.
+            if runStart < buf.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart...])) }
         }
         out.append(0x22)
     }
