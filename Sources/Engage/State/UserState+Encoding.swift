@@ -56,6 +56,7 @@ extension UserState {
                 w.unsigned(UInt64(h.count))
             }
         }
+        let behaviour = self.behaviour
         w.unsigned(UInt64(behaviour.count))
         for s in behaviour {
             w.string(s.name)
@@ -157,6 +158,7 @@ extension UserState {
             hasRecords = true
         }
 
+        var behaviour: [BehaviourSeries] = []
         for _ in 0..<(try r.count("behaviour series")) {
             let name = try r.string("event name")
             var dimensions: [BehaviourSeries.Property] = []
@@ -195,6 +197,7 @@ extension UserState {
             behaviour.append(s)
             hasRecords = true
         }
+        behaviourLog = BehaviourLog(behaviour)
 
         for _ in 0..<(try r.count("conversations")) {
             let channel = try r.string("channel")

@@ -16,8 +16,10 @@ public struct UserState: Sendable, Equatable {
     public internal(set) var campaigns: [CampaignActivity] = []
     /// Impression ledgers, one per cap scope the user has been shown something in.
     public internal(set) var ledgers: [ImpressionLedger] = []
-    /// Behaviour events as hourly aggregates.
-    internal(set) var behaviour: [BehaviourSeries] = []
+    /// Behaviour events as hourly aggregates, packed (``BehaviourLog``).
+    internal(set) var behaviourLog = BehaviourLog()
+    /// The behaviour series unpacked (for the encoding, the export and tests).
+    var behaviour: [BehaviourSeries] { behaviourLog.all }
     /// The latest user-opened or paid conversation per channel.
     public internal(set) var conversations: [ConversationWindow] = []
     /// The newest record time seen: the clock retention is measured against, so pruning
@@ -28,7 +30,7 @@ public struct UserState: Sendable, Equatable {
 
     /// True when nothing is known about the user.
     public var isEmpty: Bool {
-        campaigns.isEmpty && ledgers.isEmpty && behaviour.isEmpty && conversations.isEmpty
+        campaigns.isEmpty && ledgers.isEmpty && behaviourLog.isEmpty && conversations.isEmpty
     }
 
     /// True when nothing is left that any decision could read: no retained history and
@@ -36,7 +38,7 @@ public struct UserState: Sendable, Equatable {
     /// (`package`, not API).
     package var isPrunable: Bool {
         isEmpty
-            || (campaigns.isEmpty && behaviour.isEmpty && conversations.isEmpty
+            || (campaigns.isEmpty && behaviourLog.isEmpty && conversations.isEmpty
                 && ledgers.allSatisfy { $0.isIdle && $0.total == 0 })
     }
 
@@ -101,7 +103,7 @@ public struct UserState: Sendable, Equatable {
         case .conversion(let id, let t):
             updateCampaign(id, policy) { $0.conversions.note(t) }
         case .behaviour(let event):
-            addBehaviour(event, policy)
+            behaviourLog.add(event, maxSeries: policy.maxBehaviourSeries)
         case .conversation(let channel, let t):
             openConversation(channel, t)
         }
@@ -122,10 +124,7 @@ public struct UserState: Sendable, Equatable {
             // matter: campaign ledgers (lifetime caps); other scopes go.
             ledgers.removeAll { $0.isIdle && !Self.isCampaign($0.scope) }
         }
-        if behaviour.contains(where: { ($0.hours.first?.last ?? .min) < cutoff }) {
-            for i in behaviour.indices { behaviour[i].prune(before: cutoff) }
-            behaviour.removeAll { $0.hours.isEmpty }
-        }
+        behaviourLog.prune(before: cutoff)
         if conversations.contains(where: { $0.opened &+ ConversationWindow.length < cutoff }) {
             conversations.removeAll { $0.opened &+ ConversationWindow.length < cutoff }
         }
@@ -165,22 +164,6 @@ public struct UserState: Sendable, Equatable {
         var activity = CampaignActivity(campaignID: id)
         body(&activity)
         campaigns.append(activity)
-    }
-
-    private mutating func addBehaviour(_ event: HistoryEvent, _ policy: RetentionPolicy) {
-        let (dimensions, numbers) = BehaviourSeries.split(event.properties)
-        if let i = behaviour.firstIndex(where: { $0.matches(name: event.name, dimensions: dimensions) }) {
-            behaviour[i].add(time: event.time, numbers: numbers)
-            return
-        }
-        if behaviour.count >= policy.maxBehaviourSeries,
-            let victim = behaviour.indices.min(by: { (behaviour[$0].last ?? .min) < (behaviour[$1].last ?? .min) })
-        {
-            behaviour.remove(at: victim)
-        }
-        var series = BehaviourSeries(name: event.name, dimensions: dimensions)
-        series.add(time: event.time, numbers: numbers)
-        behaviour.append(series)
     }
 
     private mutating func openConversation(_ channel: String, _ time: Int64) {
