@@ -41,8 +41,8 @@ struct BehaviourLog: Sendable {
     init(_ series: [BehaviourSeries]) {
         var packed: [UInt8] = []
         for s in series { packed += encode(s) }
-        bytes = Self.exact(packed)
-        symbols = Self.exact(symbols)
+        bytes = Packing.exact(packed)
+        symbols = Packing.exact(symbols)
         count = series.count
         oldestBound = series.lazy.compactMap { $0.hours.first?.last }.min() ?? .max
     }
@@ -315,13 +315,7 @@ struct BehaviourLog: Sendable {
     /// Replaces `range` of the bytes with `series`, into a buffer of exactly the size
     /// needed.
     private mutating func replace(_ range: Range<Int>, with series: BehaviourSeries) {
-        let record = encode(series)
-        var packed: [UInt8] = []
-        packed.reserveCapacity(bytes.count - range.count + record.count)
-        packed += bytes[..<range.lowerBound]
-        packed += record
-        packed += bytes[range.upperBound...]
-        bytes = packed
+        bytes = Packing.splice(bytes, range, encode(series))
     }
 
     private func unpack(_ r: Record) -> BehaviourSeries {
@@ -358,34 +352,34 @@ struct BehaviourLog: Sendable {
     /// The series' record, interning its names and values.
     private mutating func encode(_ s: BehaviourSeries) -> [UInt8] {
         var body: [UInt8] = []
-        Self.append(&body, intern(.string(s.name)))
-        Self.append(&body, s.dimensions.count)
+        Packing.append(&body, intern(.string(s.name)))
+        Packing.append(&body, s.dimensions.count)
         for d in s.dimensions {
-            Self.append(&body, intern(.string(d.key)))
-            Self.append(&body, intern(d.value))
+            Packing.append(&body, intern(.string(d.key)))
+            Packing.append(&body, intern(d.value))
         }
-        Self.append(&body, s.numericKeys.count)
-        for k in s.numericKeys { Self.append(&body, intern(.string(k))) }
+        Packing.append(&body, s.numericKeys.count)
+        for k in s.numericKeys { Packing.append(&body, intern(.string(k))) }
         let n = s.numericKeys.count
         var newer: Int64? = nil
         for h in stride(from: s.hours.count - 1, through: 0, by: -1) {
             let hour = s.hours[h]
             let number = Int64(hour.hour)
             if let newer {
-                Self.append(&body, Int(newer - number))
+                Packing.append(&body, Int(newer - number))
             } else {
-                Self.append(&body, Int(bitPattern: UInt(UInt64(bitPattern: (number << 1) ^ (number >> 63)))))
+                Packing.appendSigned(&body, number)
             }
             newer = number
             body.append(UInt8(truncatingIfNeeded: hour.lastOffset))
             body.append(UInt8(truncatingIfNeeded: hour.lastOffset >> 8))
             body.append(UInt8(truncatingIfNeeded: hour.lastOffset >> 16))
-            Self.append(&body, Int(hour.count))
+            Packing.append(&body, Int(hour.count))
             for k in 0..<n { Self.appendSum(&body, s.sums[h * n + k]) }
         }
         var record: [UInt8] = []
         record.reserveCapacity(body.count + 3)
-        Self.append(&record, body.count)
+        Packing.append(&record, body.count)
         record += body
         return record
     }
@@ -415,29 +409,13 @@ struct BehaviourLog: Sendable {
 
     // MARK: Numbers
 
-    private static func exact<T>(_ a: [T]) -> [T] {
-        var copy: [T] = []
-        copy.reserveCapacity(a.count)
-        copy += a
-        return copy
-    }
-
-    private static func append(_ out: inout [UInt8], _ value: Int) {
-        var v = UInt(bitPattern: value)
-        while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        out.append(UInt8(v))
-    }
-
     private static func appendSum(_ out: inout [UInt8], _ d: Double) {
         if d == d.rounded(), abs(d) < 0x1p52, !(d == 0 && d.sign == .minus) {
             let v = Int64(d)
-            append(&out, Int(bitPattern: UInt((UInt64(bitPattern: (v << 1) ^ (v >> 63))) << 1)))
+            Packing.append(&out, Int(bitPattern: UInt((UInt64(bitPattern: (v << 1) ^ (v >> 63))) << 1)))
             return
         }
-        append(&out, 1)
+        Packing.append(&out, 1)
         var bits = d.bitPattern
         for _ in 0..<8 {
             out.append(UInt8(truncatingIfNeeded: bits))
@@ -445,17 +423,7 @@ struct BehaviourLog: Sendable {
         }
     }
 
-    private func varint(_ at: inout Int) -> Int {
-        var value: UInt = 0
-        var shift: UInt = 0
-        while true {
-            let b = bytes[at]
-            at += 1
-            value |= UInt(b & 0x7F) << shift
-            if b & 0x80 == 0 { return Int(bitPattern: value) }
-            shift += 7
-        }
-    }
+    private func varint(_ at: inout Int) -> Int { Packing.varint(bytes, &at) }
 
     private func skipSum(_ at: inout Int) {
         if varint(&at) == 1 { at += 8 }

@@ -34,6 +34,7 @@ extension UserState {
                 if tally.count > 0 { w.signed(tally._last) }
             }
         }
+        let ledgers = self.ledgers
         w.unsigned(UInt64(ledgers.count))
         for l in ledgers {
             switch l.scope {
@@ -122,6 +123,7 @@ extension UserState {
             hasRecords = true
         }
 
+        var ledgers: [ImpressionLedger] = []
         for _ in 0..<(try r.count("ledgers")) {
             let kind = try r.byte("scope kind")
             let name = try r.string("scope name")
@@ -157,6 +159,7 @@ extension UserState {
             ledgers.append(l)
             hasRecords = true
         }
+        ledgerLog = ImpressionLedgers(ledgers)
 
         var behaviour: [BehaviourSeries] = []
         for _ in 0..<(try r.count("behaviour series")) {

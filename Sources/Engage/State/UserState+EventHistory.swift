@@ -199,10 +199,10 @@ extension UserState {
     /// From the campaign's impression ledger (exact for the newest
     /// ``RetentionPolicy/exactImpressions``; see ``ImpressionLedger`` for older ones).
     public func impressions(campaign id: String, from: Int64, through: Int64) -> EventAggregate {
-        guard from <= through, let ledger = ledger(for: .campaign(id)) else { return EventAggregate() }
+        guard from <= through, let i = ledgerLog.scopes.firstIndex(of: .campaign(id)) else { return EventAggregate() }
         let end = through == .max ? Int64.max : through + 1
-        var result = EventAggregate(count: ledger.count(in: from..<end))
-        if let t = ledger.recent.last(where: { $0 <= through }), t >= from { result.last = t }
+        var result = EventAggregate(count: ledgerLog.count(i, in: from..<end))
+        if let t = ledgerLog.last(i, through: through), t >= from { result.last = t }
         return result
     }
 }

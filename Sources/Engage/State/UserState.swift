@@ -14,8 +14,9 @@
 public struct UserState: Sendable, Equatable {
     /// Clicks, dismissals and conversions per campaign (impressions are in ``ledgers``).
     public internal(set) var campaigns: [CampaignActivity] = []
-    /// Impression ledgers, one per cap scope the user has been shown something in.
-    public internal(set) var ledgers: [ImpressionLedger] = []
+    /// Impression ledgers, one per cap scope the user has been shown something in,
+    /// packed (``ImpressionLedgers``).
+    internal(set) var ledgerLog = ImpressionLedgers()
     /// Behaviour events as hourly aggregates, packed (``BehaviourLog``).
     internal(set) var behaviourLog = BehaviourLog()
     /// The behaviour series unpacked (for the encoding, the export and tests).
@@ -30,7 +31,7 @@ public struct UserState: Sendable, Equatable {
 
     /// True when nothing is known about the user.
     public var isEmpty: Bool {
-        campaigns.isEmpty && ledgers.isEmpty && behaviourLog.isEmpty && conversations.isEmpty
+        campaigns.isEmpty && ledgerLog.isEmpty && behaviourLog.isEmpty && conversations.isEmpty
     }
 
     /// True when nothing is left that any decision could read: no retained history and
@@ -39,7 +40,7 @@ public struct UserState: Sendable, Equatable {
     package var isPrunable: Bool {
         isEmpty
             || (campaigns.isEmpty && behaviourLog.isEmpty && conversations.isEmpty
-                && ledgers.allSatisfy { $0.isIdle && $0.total == 0 })
+                && ledgerLog.all.allSatisfy { $0.isIdle && $0.total == 0 })
     }
 
     /// The user's activity on a campaign, or nil.
@@ -47,18 +48,23 @@ public struct UserState: Sendable, Equatable {
         campaigns.first { $0.campaignID == campaignID }
     }
 
+    /// Impression ledgers, one per cap scope the user has been shown something in
+    /// (unpacked: for the export and tests, not a hot path).
+    public var ledgers: [ImpressionLedger] { ledgerLog.all }
+
     /// The impression ledger of a scope, or nil when nothing was shown in it.
     public func ledger(for scope: CapScope) -> ImpressionLedger? {
-        ledgers.first { $0.scope == scope }
+        ledgerLog.ledger(for: scope)
     }
 
     /// Impressions in `scope` with a time in `range` (for ``CapScope/all``, the sum over
     /// the purpose ledgers).
     public func impressionCount(_ scope: CapScope, in range: Range<Int64>) -> Int {
-        guard scope == .all else { return ledger(for: scope)?.count(in: range) ?? 0 }
+        let scopes = ledgerLog.scopes
+        guard scope == .all else { return scopes.firstIndex(of: scope).map { ledgerLog.count($0, in: range) } ?? 0 }
         var n = 0
-        for ledger in ledgers {
-            if case .purpose = ledger.scope { n += ledger.count(in: range) }
+        for (i, s) in scopes.enumerated() {
+            if case .purpose = s { n += ledgerLog.count(i, in: range) }
         }
         return n
     }
@@ -118,12 +124,9 @@ public struct UserState: Sendable, Equatable {
         let cutoff = policy.cutoff(newest: reference)
         // Each collection is changed only when something in it expired: a state shared
         // with a store (copy-on-write) is then not copied for nothing.
-        if ledgers.contains(where: { $0.holdsTimes(before: cutoff) || ($0.isIdle && !Self.isCampaign($0.scope)) }) {
-            for i in ledgers.indices { ledgers[i].prune(before: cutoff) }
-            // A scope with nothing retained is kept only while its lifetime total can
-            // matter: campaign ledgers (lifetime caps); other scopes go.
-            ledgers.removeAll { $0.isIdle && !Self.isCampaign($0.scope) }
-        }
+        // A scope with nothing retained is kept only while its lifetime total can matter:
+        // campaign ledgers (lifetime caps); other scopes go.
+        ledgerLog.prune(before: cutoff, keepIdle: Self.isCampaign)
         behaviourLog.prune(before: cutoff)
         if conversations.contains(where: { $0.opened &+ ConversationWindow.length < cutoff }) {
             conversations.removeAll { $0.opened &+ ConversationWindow.length < cutoff }
@@ -136,19 +139,7 @@ public struct UserState: Sendable, Equatable {
     }
 
     private mutating func addImpression(_ scope: CapScope, _ time: Int64, _ policy: RetentionPolicy) {
-        if let i = ledgers.firstIndex(where: { $0.scope == scope }) {
-            ledgers[i].add(time, capacity: policy.exactImpressions)
-            return
-        }
-        if ledgers.count >= policy.maxScopes {
-            // Drop the scope whose last impression is oldest.
-            if let victim = ledgers.indices.min(by: { (ledgers[$0].last ?? .min) < (ledgers[$1].last ?? .min) }) {
-                ledgers.remove(at: victim)
-            }
-        }
-        var ledger = ImpressionLedger(scope: scope)
-        ledger.add(time, capacity: policy.exactImpressions)
-        ledgers.append(ledger)
+        ledgerLog.add(scope, time, capacity: policy.exactImpressions, maxScopes: policy.maxScopes)
     }
 
     private mutating func updateCampaign(_ id: String, _ policy: RetentionPolicy, _ body: (inout CampaignActivity) -> Void) {
