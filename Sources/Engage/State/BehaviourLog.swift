@@ -11,6 +11,9 @@
 /// name           varint: index into symbols (a .string)
 /// dimensions     varint n, then n × (key index, value index)   (keys ascending)
 /// numeric keys   varint n, then n × key index
+/// summary        varint events (the buckets' counts summed), varint buckets, varint
+///                hours from the oldest bucket to the newest: a window that holds the
+///                whole series is answered without reading its buckets
 /// buckets        newest first, until the series' end:
 ///   hour         varint: zigzag(hours since the epoch) for the first (newest), then
 ///                the distance in hours to the previous (newer) one, ≥ 1
@@ -34,6 +37,9 @@ struct BehaviourLog: Sendable {
     /// No bucket's newest event is older than this (a lower bound, exact after a prune):
     /// lets ``prune(before:)`` return at once when nothing has expired.
     private var oldestBound: Int64 = .max
+    /// The symbols' count when none was garbage (all referred to by some series): past
+    /// twice as many, evictions have left too much.
+    private var cleanSymbols = 0
 
     init() {}
 
@@ -44,7 +50,9 @@ struct BehaviourLog: Sendable {
         bytes = Packing.exact(packed)
         symbols = Packing.exact(symbols)
         count = series.count
-        oldestBound = series.lazy.compactMap { $0.hours.first?.last }.min() ?? .max
+        cleanSymbols = symbols.count
+        // A series without buckets (only from stored bytes) goes at the next prune.
+        oldestBound = series.lazy.map { $0.hours.first?.last ?? .min }.min() ?? .max
     }
 
     var isEmpty: Bool { count == 0 }
@@ -73,6 +81,12 @@ struct BehaviourLog: Sendable {
         /// Offset of the first numeric key, and their number.
         var numericKeys: Int
         var numericCount: Int
+        /// Offset of the summary (below), the events and buckets in the series, and the
+        /// hours from its oldest bucket to its newest.
+        var summary: Int
+        var total: Int
+        var bucketCount: Int
+        var span: Int64
         /// Offset of the newest bucket, and the end of the series.
         var buckets: Int
         var end: Int
@@ -85,29 +99,101 @@ struct BehaviourLog: Sendable {
         let length = varint(&at)
         let end = at + length
         let name = varint(&at)
+        return header(name: name, &at, end: end)
+    }
+
+    /// The rest of a series' header, from its dimensions on.
+    @inline(__always)
+    private func header(name: Int, _ at: inout Int, end: Int) -> Record {
         let dimensionCount = varint(&at)
         let dimensions = at
         for _ in 0..<(2 * dimensionCount) { _ = varint(&at) }
         let numericCount = varint(&at)
         let numericKeys = at
         for _ in 0..<numericCount { _ = varint(&at) }
+        let summary = at
+        let total = varint(&at)
+        let bucketCount = varint(&at)
+        let span = Int64(varint(&at))
         return Record(
             name: name, dimensions: dimensions, dimensionCount: dimensionCount, numericKeys: numericKeys,
-            numericCount: numericCount, buckets: at, end: end)
+            numericCount: numericCount, summary: summary, total: total, bucketCount: bucketCount, span: span, buckets: at, end: end)
+    }
+
+    /// Which symbols a string is equal to (as `String` compares: canonical equivalence),
+    /// found once per query so that series compare indexes, not strings.
+    enum Match {
+        case none
+        case one(Int)
+        /// Several symbols (canonically equivalent spellings): compare by string.
+        case several(String)
+    }
+
+    func match(_ string: String) -> Match {
+        var found = Match.none
+        for (i, symbol) in symbols.enumerated() {
+            guard case .string(let s) = symbol, s == string else { continue }
+            if case .none = found { found = .one(i) } else { return .several(string) }
+        }
+        return found
+    }
+
+    @inline(__always)
+    private func refers(_ ref: Int, to m: Match) -> Bool {
+        switch m {
+        case .none: return false
+        case .one(let i): return ref == i
+        case .several(let string):
+            if case .string(let s) = symbols[ref] { return s == string }
+            return false
+        }
     }
 
     /// Calls `body` with each series named `name`, in order, until it returns false.
     func forEachSeries<E: Error>(named name: String, _ body: (Record) throws(E) -> Bool) throws(E) {
+        let m = match(name)
+        if case .none = m { return }
         var at = 0
         while at < bytes.count {
-            var p = at
-            let length = varint(&p)
-            let next = p + length
-            if case .string(let s) = symbols[varint(&p)], s == name, let r = record(at: at) {
-                if !(try body(r)) { return }
+            let length = varint(&at)
+            let end = at + length
+            let name = varint(&at)
+            if refers(name, to: m) {
+                if !(try body(header(name: name, &at, end: end))) { return }
             }
-            at = next
+            at = end
         }
+    }
+
+    /// The events, buckets and newest time of the series' buckets whose newest event is
+    /// in `from...through`; nil when none is. One pass from the newest bucket that stops
+    /// at the first older than `from`.
+    func window(_ r: Record, from: Int64, through: Int64) -> (count: Int, buckets: Int, last: Int64)? {
+        // The whole series inside the window (the oldest bucket's hour starts in it, the
+        // newest event is not after it): its summary answers.
+        var c = cursor(r)
+        if let newest = next(&c), newest.last <= through, (newest.hour - r.span) * 3_600_000 >= from {
+            return (r.total, r.bucketCount, newest.last)
+        }
+        var at = r.buckets
+        var hour: Int64 = 0
+        var first = true
+        var (count, buckets, last) = (0, 0, Int64.min)
+        while at < r.end {
+            let h = UInt64(varint(&at))
+            hour = first ? Int64(bitPattern: h >> 1) ^ -Int64(bitPattern: h & 1) : hour - Int64(h)
+            first = false
+            let time = hour * 3_600_000 + (Int64(bytes[at]) | Int64(bytes[at + 1]) << 8 | Int64(bytes[at + 2]) << 16)
+            at += 3
+            let n = varint(&at)
+            for _ in 0..<r.numericCount { skipSum(&at) }
+            if time < from { break }
+            if time > through { continue }
+            if buckets == 0 { last = time }
+            count += n
+            buckets += 1
+        }
+        return buckets == 0 ? nil : (count, buckets, last)
     }
 
     /// The series' name.
@@ -116,23 +202,22 @@ struct BehaviourLog: Sendable {
         return ""
     }
 
-    /// The value of dimension `key`, or nil when the series has none of that name.
-    func dimension(_ r: Record, _ key: String) -> JSON? {
+    /// The value of dimension `key` (``match(_:)``), or nil when the series has none of
+    /// that name.
+    func dimension(_ r: Record, _ key: Match) -> JSON? {
         var at = r.dimensions
         for _ in 0..<r.dimensionCount {
             let k = varint(&at)
             let v = varint(&at)
-            if case .string(let s) = symbols[k], s == key { return symbols[v] }
+            if refers(k, to: key) { return symbols[v] }
         }
         return nil
     }
 
-    /// The index of numeric key `key` in the series' sums, or nil.
-    func numericIndex(_ r: Record, _ key: String) -> Int? {
+    /// The index of numeric key `key` (``match(_:)``) in the series' sums, or nil.
+    func numericIndex(_ r: Record, _ key: Match) -> Int? {
         var at = r.numericKeys
-        for i in 0..<r.numericCount {
-            if case .string(let s) = symbols[varint(&at)], s == key { return i }
-        }
+        for i in 0..<r.numericCount where refers(varint(&at), to: key) { return i }
         return nil
     }
 
@@ -168,6 +253,7 @@ struct BehaviourLog: Sendable {
     func cursor(_ r: Record) -> Cursor { Cursor(at: r.buckets, end: r.end, numericCount: r.numericCount) }
 
     /// The next (older) bucket, or nil past the oldest.
+    @inline(__always)
     func next(_ c: inout Cursor) -> Bucket? {
         guard c.at < c.end else { return nil }
         let h = UInt64(varint(&c.at))
@@ -248,32 +334,100 @@ struct BehaviourLog: Sendable {
     /// would exceed `maxSeries`.
     mutating func add(_ event: HistoryEvent, maxSeries: Int) {
         let (dimensions, numbers) = BehaviourSeries.split(event.properties)
+        let named = match(event.name)
+        // No series has the name when no symbol spells it.
         var at = 0
-        var victim: (start: Int, end: Int, last: Int64)? = nil
+        if case .none = named { at = bytes.count }
         while let r = record(at: at) {
-            if name(r) == event.name, matches(r, dimensions) {
+            if refers(r.name, to: named), matches(r, dimensions) {
+                if addNewest(r, start: at, time: event.time, numbers) { return }
                 var series = unpack(r)
                 series.add(time: event.time, numbers: numbers)
                 replace(at..<r.end, with: series)
                 oldestBound = min(oldestBound, series.hours.first?.last ?? .max)
                 return
             }
-            let last = last(r)
-            if victim.map({ last < $0.last }) ?? true { victim = (at, r.end, last) }
             at = r.end
         }
         var series = BehaviourSeries(name: event.name, dimensions: dimensions)
         series.add(time: event.time, numbers: numbers)
         oldestBound = min(oldestBound, series.hours.first?.last ?? .max)
-        if count >= maxSeries, let victim {
-            var kept = all
-            kept.remove(at: index(of: victim.start))
-            kept.append(series)
-            self = BehaviourLog(kept)
+        guard count >= maxSeries, let victim = leastRecent() else {
+            replace(bytes.count..<bytes.count, with: series)
+            count += 1
+            cleanSymbols = symbols.count
             return
         }
+        bytes = Packing.splice(bytes, victim, [])
         replace(bytes.count..<bytes.count, with: series)
-        count += 1
+        // The evicted series may leave names and values nothing refers to: once they could
+        // make up half the table, the log is packed afresh (amortised, and bounded).
+        if symbols.count > 2 * cleanSymbols + 8 { self = BehaviourLog(all) }
+    }
+
+    /// The bytes of the series whose newest event is oldest (the first such).
+    private func leastRecent() -> Range<Int>? {
+        var at = 0
+        var victim: (range: Range<Int>, last: Int64)? = nil
+        while let r = record(at: at) {
+            let last = last(r)
+            if victim.map({ last < $0.last }) ?? true { victim = (at..<r.end, last) }
+            at = r.end
+        }
+        return victim?.range
+    }
+
+    /// Adds an event at or after the series' newest hour whose numeric keys the series
+    /// already sums — the common case, a user's latest event — by rewriting only the
+    /// newest bucket (or writing a new one before it), with the arithmetic of
+    /// ``BehaviourSeries/add(time:numbers:)``. False, having changed nothing, otherwise.
+    private mutating func addNewest(_ r: Record, start: Int, time: Int64, _ numbers: [(String, Double)]) -> Bool {
+        guard numbers.allSatisfy({ numericIndex(r, match($0.0)) != nil }) else { return false }
+        let hour = floorDiv(time, 3_600_000)
+        let offset = time - hour * 3_600_000
+        var c = cursor(r)
+        guard let newest = next(&c), hour >= newest.hour else { return false }
+        let same = hour == newest.hour
+        var bucket: [UInt8] = []
+        Packing.appendSigned(&bucket, hour)
+        let newOffset = same ? max(offset, newest.last - newest.hour * 3_600_000) : offset
+        bucket.append(UInt8(truncatingIfNeeded: newOffset))
+        bucket.append(UInt8(truncatingIfNeeded: newOffset >> 8))
+        bucket.append(UInt8(truncatingIfNeeded: newOffset >> 16))
+        Packing.append(&bucket, same ? (newest.count == Int(UInt32.max) ? newest.count : newest.count + 1) : 1)
+        var old = newest.sums
+        for k in 0..<r.numericCount {
+            var sum = same ? readSum(&old) : 0
+            for (key, value) in numbers where numericIndex(r, match(key)) == k { sum += value }
+            Self.appendSum(&bucket, sum)
+        }
+        // The rest of the series: after the newest bucket when it is replaced; else all of
+        // it, the old newest bucket's hour now a distance to the new one.
+        var rest = c.at
+        if !same {
+            Packing.append(&bucket, Int(hour - newest.hour))
+            rest = r.buckets
+            _ = varint(&rest)
+        }
+        var summary: [UInt8] = []
+        let counted = !same || newest.count != Int(UInt32.max)
+        Packing.append(&summary, r.total + (counted ? 1 : 0))
+        Packing.append(&summary, r.bucketCount + (same ? 0 : 1))
+        Packing.append(&summary, Int(r.span + (hour - newest.hour)))
+        var at = start
+        _ = varint(&at) // the series' length; its header follows
+        let length = (r.summary - at) + summary.count + bucket.count + (r.end - rest)
+        var packed: [UInt8] = []
+        packed.reserveCapacity(bytes.count - (r.end - start) + length + 3)
+        packed += bytes[..<start]
+        Packing.append(&packed, length)
+        packed += bytes[at..<r.summary]
+        packed += summary
+        packed += bucket
+        packed += bytes[rest..<r.end]
+        packed += bytes[r.end...]
+        bytes = packed
+        return true
     }
 
     /// Drops the buckets whose newest event is older than `cutoff`, and series left
@@ -290,17 +444,8 @@ struct BehaviourLog: Sendable {
             series.removeAll { $0.hours.isEmpty }
             self = BehaviourLog(series)
         } else {
-            oldestBound = series.lazy.compactMap { $0.hours.first?.last }.min() ?? .max
+            oldestBound = series.lazy.map { $0.hours.first?.last ?? .min }.min() ?? .max
         }
-    }
-
-    private func index(of start: Int) -> Int {
-        var (at, i) = (0, 0)
-        while at < start, let r = record(at: at) {
-            at = r.end
-            i += 1
-        }
-        return i
     }
 
     private func matches(_ r: Record, _ dimensions: [BehaviourSeries.Property]) -> Bool {
@@ -360,6 +505,9 @@ struct BehaviourLog: Sendable {
         }
         Packing.append(&body, s.numericKeys.count)
         for k in s.numericKeys { Packing.append(&body, intern(.string(k))) }
+        Packing.append(&body, s.hours.reduce(0) { $0 + Int($1.count) })
+        Packing.append(&body, s.hours.count)
+        Packing.append(&body, Int((s.hours.last?.hour ?? 0) - (s.hours.first?.hour ?? 0)))
         let n = s.numericKeys.count
         var newer: Int64? = nil
         for h in stride(from: s.hours.count - 1, through: 0, by: -1) {
@@ -399,7 +547,7 @@ struct BehaviourLog: Sendable {
     /// and objects by their serialization, so a value reads back as it was recorded.
     private static func identical(_ a: JSON, _ b: JSON) -> Bool {
         switch (a, b) {
-        case (.string(let x), .string(let y)): return x.utf8.elementsEqual(y.utf8)
+        case (.string(let x), .string(let y)): return x == y && x.utf8.elementsEqual(y.utf8)
         case (.null, .null): return true
         case (.bool(let x), .bool(let y)): return x == y
         case (.string, _), (_, .string), (.null, _), (_, .null), (.bool, _), (_, .bool): return false
@@ -423,8 +571,10 @@ struct BehaviourLog: Sendable {
         }
     }
 
+    @inline(__always)
     private func varint(_ at: inout Int) -> Int { Packing.varint(bytes, &at) }
 
+    @inline(__always)
     private func skipSum(_ at: inout Int) {
         if varint(&at) == 1 { at += 8 }
     }

@@ -277,7 +277,17 @@ enum Packing {
     }
 
     /// Reads a varint at `at` (bytes the packed state wrote itself).
+    @inline(__always)
     static func varint(_ bytes: [UInt8], _ at: inout Int) -> Int {
+        let first = bytes[at]
+        if first < 0x80 {
+            at += 1
+            return Int(first)
+        }
+        return longVarint(bytes, &at)
+    }
+
+    private static func longVarint(_ bytes: [UInt8], _ at: inout Int) -> Int {
         var value: UInt = 0
         var shift: UInt = 0
         while true {
@@ -290,6 +300,7 @@ enum Packing {
     }
 
     /// Reads a zigzag-encoded signed varint.
+    @inline(__always)
     static func signed(_ bytes: [UInt8], _ at: inout Int) -> Int64 {
         let u = UInt64(UInt(bitPattern: varint(bytes, &at)))
         return Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1)

@@ -77,10 +77,11 @@ extension UserState: EventHistory {
         let log = behaviourLog
         // Answers by the read members' values, in the order of `filterReads` (nil: absent).
         var answers: [(values: [JSON?], answer: FilterAnswer)] = []
+        let reads = filterReads.map { log.match($0) }
         try log.forEachSeries(named: name) { (r) throws(LogicError) -> Bool in
-            if !filterReads.contains(where: { log.numericIndex(r, $0) != nil }) {
-                guard let (count, buckets, last) = Self.window(log, r, from, through) else { return true }
-                let values = filterReads.map { log.dimension(r, $0) }
+            if !reads.contains(where: { log.numericIndex(r, $0) != nil }) {
+                guard let (count, buckets, last) = log.window(r, from: from, through: through) else { return true }
+                let values = reads.map { log.dimension(r, $0) }
                 let known = answers.first { $0.values == values }?.answer
                 let answer = try keep({ Self.object(filterReads, values) }, buckets, known)
                 if known == nil { answers.append((values, answer)) }
@@ -109,13 +110,14 @@ extension UserState: EventHistory {
         var answers: [(value: JSON?, answer: FilterAnswer)] = []
         var layout: JSONObject? = nil
         let log = behaviourLog
+        let read = log.match(key)
         try log.forEachSeries(named: name) { (r) throws(LogicError) -> Bool in
-            if log.numericIndex(r, key) != nil {
+            if log.numericIndex(r, read) != nil {
                 try Self.countBuckets(log, r, from, through, into: &result, keep)
                 return true
             }
-            guard let (count, buckets, last) = Self.window(log, r, from, through) else { return true }
-            let value = log.dimension(r, key)
+            guard let (count, buckets, last) = log.window(r, from: from, through: through) else { return true }
+            let value = log.dimension(r, read)
             let known = answers.first { $0.value == value }?.answer
             let answer = try keep(
                 {
@@ -130,22 +132,6 @@ extension UserState: EventHistory {
             return true
         }
         return result
-    }
-
-    /// The events, buckets and newest time of a series' buckets whose newest event is in
-    /// `from...through`; nil when none is.
-    private static func window(_ log: BehaviourLog, _ r: BehaviourLog.Record, _ from: Int64, _ through: Int64) -> (
-        count: Int, buckets: Int, last: Int64
-    )? {
-        var c = log.cursor(r)
-        var found: (count: Int, buckets: Int, last: Int64)? = nil
-        while let b = log.next(&c), b.last >= from {
-            guard b.last <= through else { continue }
-            if found == nil { found = (0, 0, b.last) }
-            found?.count += b.count
-            found?.buckets += 1
-        }
-        return found
     }
 
     /// Adds the buckets in the window that `keep` accepts, one evaluation per bucket (a
@@ -180,14 +166,21 @@ extension UserState: EventHistory {
         var result = EventAggregate()
         guard from <= through else { return result }
         let log = behaviourLog
+        let sumOf = property.map { log.match($0) } ?? .none
         log.forEachSeries(named: name) { r in
-            let k = property.flatMap { log.numericIndex(r, $0) }
+            guard let k = log.numericIndex(r, sumOf) else {
+                if let (count, _, last) = log.window(r, from: from, through: through) {
+                    result.count += count
+                    result.last = max(result.last ?? .min, last)
+                }
+                return true
+            }
             var c = log.cursor(r)
             while let b = log.next(&c), b.last >= from {
                 guard b.last <= through else { continue }
                 result.count += b.count
                 result.last = max(result.last ?? .min, b.last)
-                if let k { result.sum += log.sum(b, k) }
+                result.sum += log.sum(b, k)
             }
             return true
         }

@@ -16,9 +16,9 @@ public struct UserState: Sendable, Equatable {
     public internal(set) var campaigns: [CampaignActivity] = []
     /// Impression ledgers, one per cap scope the user has been shown something in,
     /// packed (``ImpressionLedgers``).
-    internal(set) var ledgerLog = ImpressionLedgers()
+    var ledgerLog = ImpressionLedgers()
     /// Behaviour events as hourly aggregates, packed (``BehaviourLog``).
-    internal(set) var behaviourLog = BehaviourLog()
+    var behaviourLog = BehaviourLog()
     /// The behaviour series unpacked (for the encoding, the export and tests).
     var behaviour: [BehaviourSeries] { behaviourLog.all }
     /// The latest user-opened or paid conversation per channel.
