@@ -338,16 +338,24 @@ struct BehaviourLog: Sendable {
         // No series has the name when no symbol spells it.
         var at = 0
         if case .none = named { at = bytes.count }
-        while let r = record(at: at) {
-            if refers(r.name, to: named), matches(r, dimensions) {
-                if addNewest(r, start: at, time: event.time, numbers) { return }
-                var series = unpack(r)
-                series.add(time: event.time, numbers: numbers)
-                replace(at..<r.end, with: series)
-                oldestBound = min(oldestBound, series.hours.first?.last ?? .max)
-                return
+        while at < bytes.count {
+            let start = at
+            let length = varint(&at)
+            let end = at + length
+            let name = varint(&at)
+            // The header is read only for a series of this name.
+            if refers(name, to: named) {
+                let r = header(name: name, &at, end: end)
+                if matches(r, dimensions) {
+                    if addNewest(r, start: start, time: event.time, numbers) { return }
+                    var series = unpack(r)
+                    series.add(time: event.time, numbers: numbers)
+                    replace(start..<r.end, with: series)
+                    oldestBound = min(oldestBound, series.hours.first?.last ?? .max)
+                    return
+                }
             }
-            at = r.end
+            at = end
         }
         var series = BehaviourSeries(name: event.name, dimensions: dimensions)
         series.add(time: event.time, numbers: numbers)
