@@ -10,7 +10,8 @@ import Synchronization
 /// user's own state needs; `load` copies a value (copy-on-write, a few retains).
 ///
 /// Memory: each user costs their ``UserState`` (bounded by the ``RetentionPolicy``) plus
-/// a dictionary slot. Users whose retained history has expired stay (lifetime campaign
+/// a dictionary slot. Long strings (campaign ids, event property values) are shared by
+/// the users of a stripe through a bounded ``StringTable``, not held once per user. Users whose retained history has expired stay (lifetime campaign
 /// totals matter for lifetime caps) until ``forget(userID:)``, or until ``prune(now:)``
 /// finds them with nothing left at all.
 public final class MemoryStore: StateStore {
@@ -22,7 +23,12 @@ public final class MemoryStore: StateStore {
     private let stripes: [Stripe]
 
     private final class Stripe: Sendable {
-        let users = Mutex<[String: UserState]>([:])
+        let users = Mutex(Users())
+    }
+
+    private struct Users {
+        var states: [String: UserState] = [:]
+        var strings = StringTable()
     }
 
     public init(policy: RetentionPolicy = .default) {
@@ -39,14 +45,15 @@ public final class MemoryStore: StateStore {
 
     public func load(userID: String) throws(StateStoreError) -> UserState {
         try UserState.validate(userID: userID)
-        return stripe(for: userID).users.withLock { $0[userID] } ?? UserState()
+        return stripe(for: userID).users.withLock { $0.states[userID] } ?? UserState()
     }
 
     public func record(userID: String, _ record: StateRecord) throws(StateStoreError) {
         try UserState.validate(userID: userID, record)
         let policy = self.policy
         stripe(for: userID).users.withLock { users in
-            users[userID, default: UserState()].apply(record, policy: policy)
+            let record = users.strings.share(record)
+            users.states[userID, default: UserState()].apply(record, policy: policy)
         }
     }
 
@@ -55,13 +62,14 @@ public final class MemoryStore: StateStore {
         guard !commit.isEmpty else { return [] }
         let policy = self.policy
         return stripe(for: userID).users.withLock { users in
-            users[userID, default: UserState()].apply(commit, policy: policy)
+            let commit = users.strings.share(commit)
+            return users.states[userID, default: UserState()].apply(commit, policy: policy)
         }
     }
 
     public func forget(userID: String) throws(StateStoreError) {
         try UserState.validate(userID: userID)
-        _ = stripe(for: userID).users.withLock { $0.removeValue(forKey: userID) }
+        _ = stripe(for: userID).users.withLock { $0.states.removeValue(forKey: userID) }
     }
 
     public func prune(now: Int64) throws(StateStoreError) {
@@ -71,19 +79,19 @@ public final class MemoryStore: StateStore {
                 // Walk by index and mutate values in place: iterating `keys` while
                 // writing would copy the whole dictionary.
                 var empty: [String] = []
-                var i = users.startIndex
-                while i != users.endIndex {
-                    users.values[i].prune(policy: policy, now: now)
-                    if users.values[i].isPrunable { empty.append(users.keys[i]) }
-                    users.formIndex(after: &i)
+                var i = users.states.startIndex
+                while i != users.states.endIndex {
+                    users.states.values[i].prune(policy: policy, now: now)
+                    if users.states.values[i].isPrunable { empty.append(users.states.keys[i]) }
+                    users.states.formIndex(after: &i)
                 }
-                for key in empty { users.removeValue(forKey: key) }
+                for key in empty { users.states.removeValue(forKey: key) }
             }
         }
     }
 
     /// Number of users held (for tests and metrics). Not atomic across stripes.
     public var userCount: Int {
-        stripes.reduce(0) { n, s in n + s.users.withLock { $0.count } }
+        stripes.reduce(0) { n, s in n + s.users.withLock { $0.states.count } }
     }
 }

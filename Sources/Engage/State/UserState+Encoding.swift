@@ -34,6 +34,7 @@ extension UserState {
                 if tally.count > 0 { w.signed(tally._last) }
             }
         }
+        let ledgers = self.ledgers
         w.unsigned(UInt64(ledgers.count))
         for l in ledgers {
             switch l.scope {
@@ -56,6 +57,7 @@ extension UserState {
                 w.unsigned(UInt64(h.count))
             }
         }
+        let behaviour = self.behaviour
         w.unsigned(UInt64(behaviour.count))
         for s in behaviour {
             w.string(s.name)
@@ -121,6 +123,7 @@ extension UserState {
             hasRecords = true
         }
 
+        var ledgers: [ImpressionLedger] = []
         for _ in 0..<(try r.count("ledgers")) {
             let kind = try r.byte("scope kind")
             let name = try r.string("scope name")
@@ -156,7 +159,9 @@ extension UserState {
             ledgers.append(l)
             hasRecords = true
         }
+        ledgerLog = ImpressionLedgers(ledgers)
 
+        var behaviour: [BehaviourSeries] = []
         for _ in 0..<(try r.count("behaviour series")) {
             let name = try r.string("event name")
             var dimensions: [BehaviourSeries.Property] = []
@@ -195,6 +200,7 @@ extension UserState {
             behaviour.append(s)
             hasRecords = true
         }
+        behaviourLog = BehaviourLog(behaviour)
 
         for _ in 0..<(try r.count("conversations")) {
             let channel = try r.string("channel")

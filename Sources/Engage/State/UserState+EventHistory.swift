@@ -21,8 +21,8 @@ extension UserState: EventHistory {
         }
     }
 
-    /// One call per hourly bucket: the series is the behaviour series (its index), whose
-    /// buckets differ only in their numeric means.
+    /// One call per hourly bucket: the series is the behaviour series (its position among
+    /// the series of this name), whose buckets differ only in their numeric means.
     public func forEachEventBucket(
         named name: String, from: Int64, through: Int64,
         _ body: (
@@ -31,34 +31,37 @@ extension UserState: EventHistory {
         ) -> Bool
     ) {
         guard from <= through else { return }
-        // Every matching hour of every series with this name, newest first.
-        var picks: [(series: Int, hour: Int, last: Int64)] = []
-        for (s, series) in behaviour.enumerated() where series.name == name {
-            var h = series.hours.count - 1
-            while h >= 0 {
-                let last = series.hours[h].last
-                if last < from { break }
-                if last <= through { picks.append((s, h, last)) }
-                h -= 1
+        let log = behaviourLog
+        // Every matching bucket of every series with this name, newest first.
+        var series: [BehaviourLog.Record] = []
+        var picks: [(series: Int, bucket: BehaviourLog.Bucket)] = []
+        log.forEachSeries(named: name) { r in
+            var c = log.cursor(r)
+            while let b = log.next(&c), b.last >= from {
+                if b.last <= through { picks.append((series.count, b)) }
             }
+            series.append(r)
+            return true
         }
         guard !picks.isEmpty else { return }
-        picks.sort { $0.last > $1.last }
-        // Each series' property shape is built once, and only if some bucket's properties
-        // are read; its hours then only fill in values.
-        var templates = [JSONObject??](repeating: nil, count: behaviour.count)
+        picks.sort { $0.bucket.last > $1.bucket.last }
+        // Each series' numeric keys and property shape are built once, and only if needed;
+        // its buckets then only fill in values.
+        var keys = [[String]?](repeating: nil, count: series.count)
+        var templates = [JSONObject??](repeating: nil, count: series.count)
         for pick in picks {
-            let series = behaviour[pick.series]
-            let (s, hour) = (pick.series, pick.hour)
-            let more = body(s, series.numericKeys, pick.last, Int(series.hours[hour].count)) {
-                if templates[s] == nil { templates[s] = .some(series.propertiesTemplate) }
-                return series.properties(hour: hour, template: templates[s] ?? nil)
+            let (s, b) = (pick.series, pick.bucket)
+            let r = series[s]
+            if keys[s] == nil { keys[s] = r.numericCount == 0 ? [] : log.numericKeys(r) }
+            let more = body(s, keys[s] ?? [], b.last, b.count) {
+                if templates[s] == nil { templates[s] = .some(log.template(r)) }
+                return log.properties(r, b, template: templates[s] ?? nil)
             }
             if !more { return }
         }
     }
 
-    /// Series by series, hours newest first: no list of picks, no sort, no closure per
+    /// Series by series, buckets newest first: no list of picks, no sort, no closure per
     /// bucket when the filter reads only a series' fixed members — and one evaluation per
     /// distinct tuple of the values it reads (11 pages, not 36 page × referrer series),
     /// on an object of just those members.
@@ -71,27 +74,24 @@ extension UserState: EventHistory {
         if filterReads.count == 1 {
             return try countBySeries(named: name, from: from, through: through, reading: filterReads[0], keep: keep)
         }
+        let log = behaviourLog
         // Answers by the read members' values, in the order of `filterReads` (nil: absent).
         var answers: [(values: [JSON?], answer: FilterAnswer)] = []
-        for series in behaviour where series.name == name {
-            let hours = series.hours
-            guard let (oldest, newest) = series.hours(from: from, through: through) else { continue }
-            if !filterReads.contains(where: { series.numericKeys.contains($0) }) {
-                let values = filterReads.map { key in series.dimensions.first { $0.key == key }?.value }
+        let reads = filterReads.map { log.match($0) }
+        try log.forEachSeries(named: name) { (r) throws(LogicError) -> Bool in
+            if !reads.contains(where: { log.numericIndex(r, $0) != nil }) {
+                guard let (count, buckets, last) = log.window(r, from: from, through: through) else { return true }
+                let values = reads.map { log.dimension(r, $0) }
                 let known = answers.first { $0.values == values }?.answer
-                let answer = try keep({ Self.object(filterReads, values) }, newest - oldest + 1, known)
+                let answer = try keep({ Self.object(filterReads, values) }, buckets, known)
                 if known == nil { answers.append((values, answer)) }
-                guard answer.keep else { continue }
-                for h in oldest...newest { result.count += Int(hours[h].count) }
-                result.last = max(result.last ?? .min, hours[newest].last)
+                guard answer.keep else { return true }
+                result.count += count
+                result.last = max(result.last ?? .min, last)
             } else {
-                let template = series.propertiesTemplate
-                for h in stride(from: newest, through: oldest, by: -1)
-                where try keep({ series.properties(hour: h, template: template) }, 1, nil).keep {
-                    result.count += Int(hours[h].count)
-                    result.last = max(result.last ?? .min, hours[h].last)
-                }
+                try Self.countBuckets(log, r, from, through, into: &result, keep)
             }
+            return true
         }
         return result
     }
@@ -109,32 +109,50 @@ extension UserState: EventHistory {
         var result = EventAggregate()
         var answers: [(value: JSON?, answer: FilterAnswer)] = []
         var layout: JSONObject? = nil
-        for series in behaviour where series.name == name {
-            let hours = series.hours
-            guard let (oldest, newest) = series.hours(from: from, through: through) else { continue }
-            if series.numericKeys.contains(key) {
-                let template = series.propertiesTemplate
-                for h in stride(from: newest, through: oldest, by: -1)
-                where try keep({ series.properties(hour: h, template: template) }, 1, nil).keep {
-                    result.count += Int(hours[h].count)
-                    result.last = max(result.last ?? .min, hours[h].last)
-                }
-                continue
+        let log = behaviourLog
+        let read = log.match(key)
+        try log.forEachSeries(named: name) { (r) throws(LogicError) -> Bool in
+            if log.numericIndex(r, read) != nil {
+                try Self.countBuckets(log, r, from, through, into: &result, keep)
+                return true
             }
-            let value = series.dimensions.first { $0.key == key }?.value
+            guard let (count, buckets, last) = log.window(r, from: from, through: through) else { return true }
+            let value = log.dimension(r, read)
             let known = answers.first { $0.value == value }?.answer
             let answer = try keep(
                 {
                     guard let value else { return .null }
                     if layout == nil { layout = JSONObject([(key, JSON.null)]) }
                     return .object(JSONObject(sharingKeysOf: layout ?? JSONObject(), values: [value]))
-                }, newest - oldest + 1, known)
+                }, buckets, known)
             if known == nil { answers.append((value, answer)) }
-            guard answer.keep else { continue }
-            for h in oldest...newest { result.count += Int(hours[h].count) }
-            result.last = max(result.last ?? .min, hours[newest].last)
+            guard answer.keep else { return true }
+            result.count += count
+            result.last = max(result.last ?? .min, last)
+            return true
         }
         return result
+    }
+
+    /// Adds the buckets in the window that `keep` accepts, one evaluation per bucket (a
+    /// filter that reads a numeric member, whose mean varies by bucket).
+    private static func countBuckets(
+        _ log: BehaviourLog, _ r: BehaviourLog.Record, _ from: Int64, _ through: Int64, into result: inout EventAggregate,
+        _ keep: (_ properties: () -> JSON, _ buckets: Int, _ known: FilterAnswer?) throws(LogicError) -> FilterAnswer
+    ) throws(LogicError) {
+        var template: JSONObject?? = nil
+        var c = log.cursor(r)
+        while let b = log.next(&c), b.last >= from {
+            guard b.last <= through else { continue }
+            let properties = {
+                if template == nil { template = .some(log.template(r)) }
+                return log.properties(r, b, template: template ?? nil)
+            }
+            if try keep(properties, 1, nil).keep {
+                result.count += b.count
+                result.last = max(result.last ?? .min, b.last)
+            }
+        }
     }
 
     /// `{key: value}` for the keys with a value; null when none has one.
@@ -147,18 +165,24 @@ extension UserState: EventHistory {
     public func aggregate(named name: String, from: Int64, through: Int64, sumOf property: String?) -> EventAggregate {
         var result = EventAggregate()
         guard from <= through else { return result }
-        for series in behaviour where series.name == name {
-            var h = series.hours.count - 1
-            while h >= 0 {
-                let hour = series.hours[h]
-                if hour.last < from { break }
-                if hour.last <= through {
-                    result.count += Int(hour.count)
-                    result.last = max(result.last ?? .min, hour.last)
-                    if let property { result.sum += series.sum(hour: h, key: property) }
+        let log = behaviourLog
+        let sumOf = property.map { log.match($0) } ?? .none
+        log.forEachSeries(named: name) { r in
+            guard let k = log.numericIndex(r, sumOf) else {
+                if let (count, _, last) = log.window(r, from: from, through: through) {
+                    result.count += count
+                    result.last = max(result.last ?? .min, last)
                 }
-                h -= 1
+                return true
             }
+            var c = log.cursor(r)
+            while let b = log.next(&c), b.last >= from {
+                guard b.last <= through else { continue }
+                result.count += b.count
+                result.last = max(result.last ?? .min, b.last)
+                result.sum += log.sum(b, k)
+            }
+            return true
         }
         return result
     }
@@ -168,10 +192,10 @@ extension UserState {
     /// From the campaign's impression ledger (exact for the newest
     /// ``RetentionPolicy/exactImpressions``; see ``ImpressionLedger`` for older ones).
     public func impressions(campaign id: String, from: Int64, through: Int64) -> EventAggregate {
-        guard from <= through, let ledger = ledger(for: .campaign(id)) else { return EventAggregate() }
+        guard from <= through, let i = ledgerLog.scopes.firstIndex(of: .campaign(id)) else { return EventAggregate() }
         let end = through == .max ? Int64.max : through + 1
-        var result = EventAggregate(count: ledger.count(in: from..<end))
-        if let t = ledger.recent.last(where: { $0 <= through }), t >= from { result.last = t }
+        var result = EventAggregate(count: ledgerLog.count(i, in: from..<end))
+        if let t = ledgerLog.last(i, through: through), t >= from { result.last = t }
         return result
     }
 }

@@ -19,7 +19,7 @@ extension UserState {
     /// Complexity: O(conversations).
     public func expiry(policy: RetentionPolicy) -> Int64? {
         guard !isEmpty else { return .min }
-        guard ledgers.isEmpty, campaigns.isEmpty else { return nil }
+        guard ledgerLog.isEmpty, campaigns.isEmpty else { return nil }
         var last = newest
         for c in conversations { last = max(last, c.opened &+ ConversationWindow.length) }
         // newest and conversation times lie within StateLimits.times and retention within

@@ -14,10 +14,13 @@
 public struct UserState: Sendable, Equatable {
     /// Clicks, dismissals and conversions per campaign (impressions are in ``ledgers``).
     public internal(set) var campaigns: [CampaignActivity] = []
-    /// Impression ledgers, one per cap scope the user has been shown something in.
-    public internal(set) var ledgers: [ImpressionLedger] = []
-    /// Behaviour events as hourly aggregates.
-    internal(set) var behaviour: [BehaviourSeries] = []
+    /// Impression ledgers, one per cap scope the user has been shown something in,
+    /// packed (``ImpressionLedgers``).
+    var ledgerLog = ImpressionLedgers()
+    /// Behaviour events as hourly aggregates, packed (``BehaviourLog``).
+    var behaviourLog = BehaviourLog()
+    /// The behaviour series unpacked (for the encoding, the export and tests).
+    var behaviour: [BehaviourSeries] { behaviourLog.all }
     /// The latest user-opened or paid conversation per channel.
     public internal(set) var conversations: [ConversationWindow] = []
     /// The newest record time seen: the clock retention is measured against, so pruning
@@ -28,7 +31,7 @@ public struct UserState: Sendable, Equatable {
 
     /// True when nothing is known about the user.
     public var isEmpty: Bool {
-        campaigns.isEmpty && ledgers.isEmpty && behaviour.isEmpty && conversations.isEmpty
+        campaigns.isEmpty && ledgerLog.isEmpty && behaviourLog.isEmpty && conversations.isEmpty
     }
 
     /// True when nothing is left that any decision could read: no retained history and
@@ -36,8 +39,8 @@ public struct UserState: Sendable, Equatable {
     /// (`package`, not API).
     package var isPrunable: Bool {
         isEmpty
-            || (campaigns.isEmpty && behaviour.isEmpty && conversations.isEmpty
-                && ledgers.allSatisfy { $0.isIdle && $0.total == 0 })
+            || (campaigns.isEmpty && behaviourLog.isEmpty && conversations.isEmpty
+                && ledgerLog.all.allSatisfy { $0.isIdle && $0.total == 0 })
     }
 
     /// The user's activity on a campaign, or nil.
@@ -45,18 +48,23 @@ public struct UserState: Sendable, Equatable {
         campaigns.first { $0.campaignID == campaignID }
     }
 
+    /// Impression ledgers, one per cap scope the user has been shown something in
+    /// (unpacked: for the export and tests, not a hot path).
+    public var ledgers: [ImpressionLedger] { ledgerLog.all }
+
     /// The impression ledger of a scope, or nil when nothing was shown in it.
     public func ledger(for scope: CapScope) -> ImpressionLedger? {
-        ledgers.first { $0.scope == scope }
+        ledgerLog.ledger(for: scope)
     }
 
     /// Impressions in `scope` with a time in `range` (for ``CapScope/all``, the sum over
     /// the purpose ledgers).
     public func impressionCount(_ scope: CapScope, in range: Range<Int64>) -> Int {
-        guard scope == .all else { return ledger(for: scope)?.count(in: range) ?? 0 }
+        let scopes = ledgerLog.scopes
+        guard scope == .all else { return scopes.firstIndex(of: scope).map { ledgerLog.count($0, in: range) } ?? 0 }
         var n = 0
-        for ledger in ledgers {
-            if case .purpose = ledger.scope { n += ledger.count(in: range) }
+        for (i, s) in scopes.enumerated() {
+            if case .purpose = s { n += ledgerLog.count(i, in: range) }
         }
         return n
     }
@@ -101,7 +109,7 @@ public struct UserState: Sendable, Equatable {
         case .conversion(let id, let t):
             updateCampaign(id, policy) { $0.conversions.note(t) }
         case .behaviour(let event):
-            addBehaviour(event, policy)
+            behaviourLog.add(event, maxSeries: policy.maxBehaviourSeries)
         case .conversation(let channel, let t):
             openConversation(channel, t)
         }
@@ -116,16 +124,10 @@ public struct UserState: Sendable, Equatable {
         let cutoff = policy.cutoff(newest: reference)
         // Each collection is changed only when something in it expired: a state shared
         // with a store (copy-on-write) is then not copied for nothing.
-        if ledgers.contains(where: { $0.holdsTimes(before: cutoff) || ($0.isIdle && !Self.isCampaign($0.scope)) }) {
-            for i in ledgers.indices { ledgers[i].prune(before: cutoff) }
-            // A scope with nothing retained is kept only while its lifetime total can
-            // matter: campaign ledgers (lifetime caps); other scopes go.
-            ledgers.removeAll { $0.isIdle && !Self.isCampaign($0.scope) }
-        }
-        if behaviour.contains(where: { ($0.hours.first?.last ?? .min) < cutoff }) {
-            for i in behaviour.indices { behaviour[i].prune(before: cutoff) }
-            behaviour.removeAll { $0.hours.isEmpty }
-        }
+        // A scope with nothing retained is kept only while its lifetime total can matter:
+        // campaign ledgers (lifetime caps); other scopes go.
+        ledgerLog.prune(before: cutoff, keepIdle: Self.isCampaign)
+        behaviourLog.prune(before: cutoff)
         if conversations.contains(where: { $0.opened &+ ConversationWindow.length < cutoff }) {
             conversations.removeAll { $0.opened &+ ConversationWindow.length < cutoff }
         }
@@ -137,19 +139,7 @@ public struct UserState: Sendable, Equatable {
     }
 
     private mutating func addImpression(_ scope: CapScope, _ time: Int64, _ policy: RetentionPolicy) {
-        if let i = ledgers.firstIndex(where: { $0.scope == scope }) {
-            ledgers[i].add(time, capacity: policy.exactImpressions)
-            return
-        }
-        if ledgers.count >= policy.maxScopes {
-            // Drop the scope whose last impression is oldest.
-            if let victim = ledgers.indices.min(by: { (ledgers[$0].last ?? .min) < (ledgers[$1].last ?? .min) }) {
-                ledgers.remove(at: victim)
-            }
-        }
-        var ledger = ImpressionLedger(scope: scope)
-        ledger.add(time, capacity: policy.exactImpressions)
-        ledgers.append(ledger)
+        ledgerLog.add(scope, time, capacity: policy.exactImpressions, maxScopes: policy.maxScopes)
     }
 
     private mutating func updateCampaign(_ id: String, _ policy: RetentionPolicy, _ body: (inout CampaignActivity) -> Void) {
@@ -165,22 +155,6 @@ public struct UserState: Sendable, Equatable {
         var activity = CampaignActivity(campaignID: id)
         body(&activity)
         campaigns.append(activity)
-    }
-
-    private mutating func addBehaviour(_ event: HistoryEvent, _ policy: RetentionPolicy) {
-        let (dimensions, numbers) = BehaviourSeries.split(event.properties)
-        if let i = behaviour.firstIndex(where: { $0.matches(name: event.name, dimensions: dimensions) }) {
-            behaviour[i].add(time: event.time, numbers: numbers)
-            return
-        }
-        if behaviour.count >= policy.maxBehaviourSeries,
-            let victim = behaviour.indices.min(by: { (behaviour[$0].last ?? .min) < (behaviour[$1].last ?? .min) })
-        {
-            behaviour.remove(at: victim)
-        }
-        var series = BehaviourSeries(name: event.name, dimensions: dimensions)
-        series.add(time: event.time, numbers: numbers)
-        behaviour.append(series)
     }
 
     private mutating func openConversation(_ channel: String, _ time: Int64) {
