@@ -14,11 +14,11 @@ struct BehaviourSeries: Sendable, Equatable {
     let dimensions: [Property]
     /// Names of the numeric properties summed per hour (at most
     /// ``StateLimits/maxEventProperties`` in all).
-    internal(set) var numericKeys: [String] = []
+    var numericKeys: [String] = []
     /// Hours, ascending.
-    internal(set) var hours: [Hour] = []
+    var hours: [Hour] = []
     /// `hours.count × numericKeys.count` sums, row-major by hour.
-    internal(set) var sums: [Double] = []
+    var sums: [Double] = []
 
     struct Property: Sendable, Equatable {
         var key: String
