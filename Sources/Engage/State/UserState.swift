@@ -5,8 +5,10 @@
 ///
 /// Memory is bounded by a ``RetentionPolicy``: per cap scope, the last few impression
 /// times exactly and older ones as hourly counts; behaviour as hourly aggregates; every
-/// collection capped in length. Collections are small unsorted arrays searched
-/// linearly, which for the tens of entries a user has is both smaller and faster than a
+/// collection capped in length. Behaviour and impression ledgers are packed into a byte
+/// buffer each (``BehaviourLog``, ``ImpressionLedgers``; docs/state.md, "How a user is
+/// held in memory") and read in place; the other collections are small arrays searched
+/// linearly, which for the few entries a user has is both smaller and faster than a
 /// dictionary.
 ///
 /// Applying records (``apply(_:policy:)``) is deterministic, so a store that keeps a
