@@ -108,25 +108,16 @@ public struct Decision: Sendable {
     package var jsonBytes: [UInt8] {
         var out: [UInt8] = []
         JSONSerializer.writeChunked(into: &out) { w in
-            w.literal(#"{"user_id":"#)
-            w.string(userID)
+            w.member(#"{"user_id":"#, userID)
             w.literal(#","now":"#)
             w.number(Double(now))
             w.literal(#","messages":["#)
             for (i, m) in messages.enumerated() {
                 if i > 0 { w.literal(",") }
-                w.literal(#"{"campaign":"#)
-                w.string(m.campaignID)
-                if let p = m.placement {
-                    w.literal(#","placement":"#)
-                    w.string(p)
-                }
-                if let v = m.variant {
-                    w.literal(#","variant":"#)
-                    w.string(v)
-                }
-                w.literal(#","channel":"#)
-                w.string(m.channel.rawValue)
+                w.member(#"{"campaign":"#, m.campaignID)
+                w.member(#","placement":"#, m.placement)
+                w.member(#","variant":"#, m.variant)
+                w.member(#","channel":"#, m.channel.rawValue)
                 w.literal(#","cost":"#)
                 w.number(m.cost)
                 w.literal(#","payload":"#)
@@ -135,10 +126,8 @@ public struct Decision: Sendable {
                     w.literal(#","skipped_channels":["#)
                     for (j, skip) in m.skippedChannels.enumerated() {
                         if j > 0 { w.literal(",") }
-                        w.literal(#"{"channel":"#)
-                        w.string(skip.channel.rawValue)
-                        w.literal(#","reason":"#)
-                        w.string(skip.reason)
+                        w.member(#"{"channel":"#, skip.channel.rawValue)
+                        w.member(#","reason":"#, skip.reason)
                         w.literal("}")
                     }
                     w.literal("]")
@@ -146,22 +135,14 @@ public struct Decision: Sendable {
                 w.literal("}")
             }
             w.literal("]")
-            if let storeUnavailable {
-                w.literal(#","store":"unavailable","store_error":"#)
-                w.string(storeUnavailable)
-            }
+            w.member(#","store":"unavailable","store_error":"#, storeUnavailable)
             if !assignments.isEmpty {
                 w.literal(#","assignments":["#)
                 for (i, a) in assignments.enumerated() {
                     if i > 0 { w.literal(",") }
-                    w.literal(#"{"campaign":"#)
-                    w.string(a.campaignID)
-                    w.literal(#","group":"#)
-                    w.string(a.group.rawValue)
-                    if let v = a.variant {
-                        w.literal(#","variant":"#)
-                        w.string(v)
-                    }
+                    w.member(#"{"campaign":"#, a.campaignID)
+                    w.member(#","group":"#, a.group.rawValue)
+                    w.member(#","variant":"#, a.variant)
                     w.literal("}")
                 }
                 w.literal("]")
@@ -170,12 +151,9 @@ public struct Decision: Sendable {
                 w.literal(#","explanation":["#)
                 for (i, t) in traces.enumerated() {
                     if i > 0 { w.literal(",") }
-                    w.literal(#"{"campaign":"#)
-                    w.string(t.campaignID)
-                    w.literal(#","reason":"#)
-                    w.string(t.reason.rawValue)
-                    w.literal(#","detail":"#)
-                    w.string(t.detail)
+                    w.member(#"{"campaign":"#, t.campaignID)
+                    w.member(#","reason":"#, t.reason.rawValue)
+                    w.member(#","detail":"#, t.detail)
                     w.literal("}")
                 }
                 w.literal("]")

@@ -23,34 +23,19 @@ struct ExposureRecord {
     /// Appends the record's compact JSON text to `out`, in one copy (``JSONTextCursor``).
     func write(into out: inout [UInt8]) {
         JSONSerializer.writeChunked(into: &out) { w in
-            w.literal(#"{"user_id":"#)
-            w.string(userID)
+            w.member(#"{"user_id":"#, userID)
             w.literal(#","time":"#)
             w.number(Double(time))
-            w.literal(#","campaign":"#)
-            w.string(campaignID)
+            w.member(#","campaign":"#, campaignID)
             if group == .selected {
                 w.literal(#","group":"treatment""#)
             } else {
-                w.literal(#","group":"#)
-                w.string(group.rawValue)
+                w.member(#","group":"#, group.rawValue)
             }
-            if let variant {
-                w.literal(#","variant":"#)
-                w.string(variant)
-            }
-            if let channel {
-                w.literal(#","channel":"#)
-                w.string(channel.rawValue)
-            }
-            if let placement {
-                w.literal(#","placement":"#)
-                w.string(placement)
-            }
-            if let event {
-                w.literal(#","event":"#)
-                w.string(event)
-            }
+            w.member(#","variant":"#, variant)
+            w.member(#","channel":"#, channel?.rawValue)
+            w.member(#","placement":"#, placement)
+            w.member(#","event":"#, event)
             w.literal("}")
         }
     }

@@ -67,6 +67,14 @@ struct JSONTextCursor {
         count += n
     }
 
+    /// Writes `key` (already JSON: `,"name":`) then `value` as a string; nothing when
+    /// `value` is nil (an optional member).
+    mutating func member(_ key: StaticString, _ value: String?) {
+        guard let value else { return }
+        literal(key)
+        string(value)
+    }
+
     /// Writes `s` quoted and escaped as ``JSONSerializer/writeString(_:into:)`` does: a
     /// string with nothing to escape (the usual id) in one copy.
     mutating func string(_ s: String) {
