@@ -73,6 +73,8 @@ struct BehaviourLog: Sendable {
 
     /// Where one series lies in ``bytes``.
     struct Record {
+        /// Offset of the series (its length) in ``bytes``.
+        var start: Int
         /// Index of the name in symbols.
         var name: Int
         /// Offset of the first dimension pair, and their number.
@@ -99,12 +101,12 @@ struct BehaviourLog: Sendable {
         let length = varint(&at)
         let end = at + length
         let name = varint(&at)
-        return header(name: name, &at, end: end)
+        return header(start: offset, name: name, &at, end: end)
     }
 
     /// The rest of a series' header, from its dimensions on.
     @inline(__always)
-    private func header(name: Int, _ at: inout Int, end: Int) -> Record {
+    private func header(start: Int, name: Int, _ at: inout Int, end: Int) -> Record {
         let dimensionCount = varint(&at)
         let dimensions = at
         for _ in 0..<(2 * dimensionCount) { _ = varint(&at) }
@@ -116,7 +118,7 @@ struct BehaviourLog: Sendable {
         let bucketCount = varint(&at)
         let span = Int64(varint(&at))
         return Record(
-            name: name, dimensions: dimensions, dimensionCount: dimensionCount, numericKeys: numericKeys,
+            start: start, name: name, dimensions: dimensions, dimensionCount: dimensionCount, numericKeys: numericKeys,
             numericCount: numericCount, summary: summary, total: total, bucketCount: bucketCount, span: span, buckets: at, end: end)
     }
 
@@ -155,11 +157,12 @@ struct BehaviourLog: Sendable {
         if case .none = m { return }
         var at = 0
         while at < bytes.count {
+            let start = at
             let length = varint(&at)
             let end = at + length
             let name = varint(&at)
             if refers(name, to: m) {
-                if !(try body(header(name: name, &at, end: end))) { return }
+                if !(try body(header(start: start, name: name, &at, end: end))) { return }
             }
             at = end
         }
@@ -330,47 +333,114 @@ struct BehaviourLog: Sendable {
 
     // MARK: Changing
 
-    /// Adds an event, evicting the series whose newest event is oldest when a new one
-    /// would exceed `maxSeries`.
-    mutating func add(_ event: HistoryEvent, maxSeries: Int) {
+    /// What adding an event changes, computed without changing the log: the series the
+    /// event is written into, as a log of that one series (``patch``, sharing this log's
+    /// symbols, any new ones appended after them), which stored series it stands for and
+    /// which one an eviction drops. ``add(_:maxSeries:)`` writes it in;
+    /// ``BehaviourView`` reads the log through it (the request's event as an overlay).
+    struct Change: Sendable {
+        /// One series, its symbols this log's followed by any new ones.
+        var patch: BehaviourLog
+        /// The start of the stored series the patch replaces; nil when the event starts a
+        /// new series, which goes after the stored ones.
+        var replaced: Int?
+        /// The start of the stored series a new one evicts (the least recent), or nil.
+        var evicted: Int?
+        /// The oldest bucket's newest event when the series was unpacked to add the event
+        /// (the log's prune bound takes it); nil when only its newest bucket changed.
+        var oldest: Int64?
+    }
+
+    /// The change ``add(_:maxSeries:)`` makes for `event`: into the series of its name and
+    /// dimensions, else a new series, evicting the series whose newest event is oldest
+    /// when a new one would exceed `maxSeries`.
+    func change(adding event: HistoryEvent, maxSeries: Int) -> Change {
         let (dimensions, numbers) = BehaviourSeries.split(event.properties)
-        let named = match(event.name)
-        // No series has the name when no symbol spells it.
-        var at = 0
-        if case .none = named { at = bytes.count }
-        while at < bytes.count {
-            let start = at
-            let length = varint(&at)
-            let end = at + length
-            let name = varint(&at)
-            // The header is read only for a series of this name.
-            if refers(name, to: named) {
-                let r = header(name: name, &at, end: end)
-                if matches(r, dimensions) {
-                    if addNewest(r, start: start, time: event.time, numbers) { return }
-                    var series = unpack(r)
-                    series.add(time: event.time, numbers: numbers)
-                    replace(start..<r.end, with: series)
-                    oldestBound = min(oldestBound, series.hours.first?.last ?? .max)
-                    return
-                }
+        var patch = BehaviourLog()
+        patch.symbols = symbols
+        patch.count = 1
+        if let r = series(named: event.name, dimensions) {
+            if let record = newestReplaced(r, time: event.time, numbers) {
+                patch.bytes = record
+                return Change(patch: patch, replaced: r.start)
             }
-            at = end
+            var series = unpack(r)
+            series.add(time: event.time, numbers: numbers)
+            let record = patch.encode(series)
+            patch.bytes = record
+            return Change(patch: patch, replaced: r.start, oldest: series.hours.first?.last ?? .max)
         }
         var series = BehaviourSeries(name: event.name, dimensions: dimensions)
         series.add(time: event.time, numbers: numbers)
-        oldestBound = min(oldestBound, series.hours.first?.last ?? .max)
-        guard count >= maxSeries, let victim = leastRecent() else {
-            replace(bytes.count..<bytes.count, with: series)
+        let record = patch.encode(series)
+        patch.bytes = record
+        return Change(
+            patch: patch, evicted: count >= maxSeries ? leastRecent()?.lowerBound : nil,
+            oldest: series.hours.first?.last ?? .max)
+    }
+
+    /// Adds an event (``change(adding:maxSeries:)``).
+    mutating func add(_ event: HistoryEvent, maxSeries: Int) {
+        let change = change(adding: event, maxSeries: maxSeries)
+        let record = change.patch.bytes
+        symbols = change.patch.symbols
+        if let oldest = change.oldest { oldestBound = min(oldestBound, oldest) }
+        if let start = change.replaced {
+            var at = start
+            let end = varint(&at) + at
+            bytes = Packing.splice(bytes, start..<end, record)
+            return
+        }
+        guard let victim = change.evicted, let r = self.record(at: victim) else {
+            bytes = Packing.splice(bytes, bytes.count..<bytes.count, record)
             count += 1
             cleanSymbols = symbols.count
             return
         }
-        bytes = Packing.splice(bytes, victim, [])
-        replace(bytes.count..<bytes.count, with: series)
+        bytes = Packing.splice(bytes, victim..<r.end, [])
+        bytes = Packing.splice(bytes, bytes.count..<bytes.count, record)
         // The evicted series may leave names and values nothing refers to: once they could
         // make up half the table, the log is packed afresh (amortised, and bounded).
         if symbols.count > 2 * cleanSymbols + 8 { self = BehaviourLog(all) }
+    }
+
+    /// The series named `name` with exactly `dimensions` (keys as `String`s compare,
+    /// values as `JSON`), or nil. Keys and string values are looked up in the symbols once; the series then
+    /// compare indexes.
+    private func series(named name: String, _ dimensions: [BehaviourSeries.Property]) -> Record? {
+        // Per dimension: its key's symbols, and its value's when a string (else compared
+        // as JSON). A name or value no symbol spells is in no series.
+        var wanted: [(key: Match, value: Match?)] = []
+        wanted.reserveCapacity(dimensions.count)
+        for d in dimensions {
+            let key = match(d.key)
+            if case .none = key { return nil }
+            guard case .string(let s) = d.value else {
+                wanted.append((key, nil))
+                continue
+            }
+            let value = match(s)
+            if case .none = value { return nil }
+            wanted.append((key, value))
+        }
+        var found: Record? = nil
+        forEachSeries(named: name) { r in
+            guard r.dimensionCount == wanted.count else { return true }
+            var at = r.dimensions
+            for (i, w) in wanted.enumerated() {
+                let k = varint(&at)
+                let v = varint(&at)
+                guard refers(k, to: w.key) else { return true }
+                if let value = w.value {
+                    guard refers(v, to: value) else { return true }
+                } else if symbols[v] != dimensions[i].value {
+                    return true
+                }
+            }
+            found = r
+            return false
+        }
+        return found
     }
 
     /// The bytes of the series whose newest event is oldest (the first such).
@@ -385,16 +455,17 @@ struct BehaviourLog: Sendable {
         return victim?.range
     }
 
-    /// Adds an event at or after the series' newest hour whose numeric keys the series
-    /// already sums — the common case, a user's latest event — by rewriting only the
+    /// The series `r` with an event added at or after its newest hour whose numeric keys
+    /// it already sums — the common case, a user's latest event — by rewriting only the
     /// newest bucket (or writing a new one before it), with the arithmetic of
-    /// ``BehaviourSeries/add(time:numbers:)``. False, having changed nothing, otherwise.
-    private mutating func addNewest(_ r: Record, start: Int, time: Int64, _ numbers: [(String, Double)]) -> Bool {
-        guard numbers.allSatisfy({ numericIndex(r, match($0.0)) != nil }) else { return false }
+    /// ``BehaviourSeries/add(time:numbers:)``: the series' record, length first. Nil
+    /// otherwise.
+    private func newestReplaced(_ r: Record, time: Int64, _ numbers: [(String, Double)]) -> [UInt8]? {
+        guard numbers.allSatisfy({ numericIndex(r, match($0.0)) != nil }) else { return nil }
         let hour = floorDiv(time, 3_600_000)
         let offset = time - hour * 3_600_000
         var c = cursor(r)
-        guard let newest = next(&c), hour >= newest.hour else { return false }
+        guard let newest = next(&c), hour >= newest.hour else { return nil }
         let same = hour == newest.hour
         var bucket: [UInt8] = []
         Packing.appendSigned(&bucket, hour)
@@ -422,21 +493,21 @@ struct BehaviourLog: Sendable {
         Packing.append(&summary, r.total + (counted ? 1 : 0))
         Packing.append(&summary, r.bucketCount + (same ? 0 : 1))
         Packing.append(&summary, Int(r.span + (hour - newest.hour)))
-        var at = start
+        var at = r.start
         _ = varint(&at) // the series' length; its header follows
         let length = (r.summary - at) + summary.count + bucket.count + (r.end - rest)
-        var packed: [UInt8] = []
-        packed.reserveCapacity(bytes.count - (r.end - start) + length + 3)
-        packed += bytes[..<start]
-        Packing.append(&packed, length)
-        packed += bytes[at..<r.summary]
-        packed += summary
-        packed += bucket
-        packed += bytes[rest..<r.end]
-        packed += bytes[r.end...]
-        bytes = packed
-        return true
+        var record: [UInt8] = []
+        record.reserveCapacity(length + 3)
+        Packing.append(&record, length)
+        record += bytes[at..<r.summary]
+        record += summary
+        record += bucket
+        record += bytes[rest..<r.end]
+        return record
     }
+    /// True when ``prune(before:)`` would drop nothing (no bucket's newest event is older
+    /// than `cutoff`); false may be a false alarm (the bound is a lower one).
+    func prunesNothing(before cutoff: Int64) -> Bool { oldestBound >= cutoff }
 
     /// Drops the buckets whose newest event is older than `cutoff`, and series left
     /// empty. Does nothing (and copies nothing) when no bucket has expired.
@@ -454,21 +525,6 @@ struct BehaviourLog: Sendable {
         } else {
             oldestBound = series.lazy.map { $0.hours.first?.last ?? .min }.min() ?? .max
         }
-    }
-
-    private func matches(_ r: Record, _ dimensions: [BehaviourSeries.Property]) -> Bool {
-        guard r.dimensionCount == dimensions.count else { return false }
-        var at = r.dimensions
-        for d in dimensions {
-            guard case .string(let key) = symbols[varint(&at)], key == d.key, symbols[varint(&at)] == d.value else { return false }
-        }
-        return true
-    }
-
-    /// Replaces `range` of the bytes with `series`, into a buffer of exactly the size
-    /// needed.
-    private mutating func replace(_ range: Range<Int>, with series: BehaviourSeries) {
-        bytes = Packing.splice(bytes, range, encode(series))
     }
 
     private func unpack(_ r: Record) -> BehaviourSeries {

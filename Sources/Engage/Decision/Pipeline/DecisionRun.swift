@@ -15,7 +15,7 @@ struct DecisionRun {
     let zone: ZoneRules
     let zoneName: String
     /// The user's state as loaded, with the request's event applied (``eventRecord``).
-    let state: UserState
+    let state: UserStateOverlay
     /// The request's event as the decision records it (nil: no event, or
     /// `record_event: false`).
     let eventRecord: StateRecord?
@@ -80,7 +80,7 @@ struct DecisionRun {
             }
             event = record
         }
-        var loadedState: UserState
+        let loadedState: UserState
         do throws(StateStoreError) {
             if request.commit {
                 (loadedState, basis) = try engine.store.loadForCommit(userID: request.userID)
@@ -90,8 +90,7 @@ struct DecisionRun {
         } catch {
             throw DecisionError(store: error)
         }
-        if let event { loadedState.apply(event, policy: engine.store.policy) }
-        state = loadedState
+        state = UserStateOverlay(loadedState, event, policy: engine.store.policy)
         eventRecord = event
         reachableMask = request.reachableMask ?? 0xFF
         suppressed = set.set.policies.suppression.contains(request.userID)
